@@ -1,0 +1,54 @@
+import eslint from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '**/*.js', '**/*.mjs'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read the environment only in bin/ and lambda/shared/env.ts.' },
+      ],
+    },
+  },
+  {
+    files: ['bin/**/*.ts', 'lambda/shared/env.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/lambda/**', '**/test/**', '**/scripts/**'], message: 'Infrastructure names handler files by path; it never imports runtime code.' }] },
+      ],
+    },
+  },
+  {
+    files: ['lambda/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', '**/lib/**', '**/test/**', '**/scripts/**'], message: 'Runtime code never imports infrastructure or test code.' }] },
+      ],
+    },
+  },
+  {
+    files: ['lambda/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@aws-sdk/*', 'pg', 'ioredis', '**/adapters/**', '**/handlers/**'], message: 'Domain logic stays free of the AWS SDK and adapters.' }] },
+      ],
+    },
+  },
+);

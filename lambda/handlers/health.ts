@@ -1,0 +1,6 @@
+// Wiring target; the application issue gives it its behaviour.
+export const handler = async (): Promise<unknown> => ({
+  statusCode: 501,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ error: { code: 'NotImplemented', message: 'Not implemented yet' } }),
+});

@@ -1,0 +1,141 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface PhotoBucketProps {
+  /** Origins allowed to PUT (presigned upload) and GET from a browser. */
+  readonly allowedOrigins: readonly string[];
+  /** Days a replaced or deleted object version is kept. */
+  readonly noncurrentVersionExpirationDays: number;
+  /** Destroy the buckets and their objects with the stack (dev), or keep them (prod). */
+  readonly removalPolicy: RemovalPolicy;
+  /** Days server access logs are kept. @default 90 */
+  readonly accessLogExpirationDays?: number;
+}
+
+/**
+ * Photo bytes. Private, TLS-only, encrypted, versioned, with lifecycle rules
+ * and server access logs. Clients never get credentials for it: the API hands
+ * out presigned URLs for keys it generated. Object-created events go to
+ * Amazon EventBridge, so the handler that verifies uploads can live in another
+ * stack without a dependency cycle.
+ */
+export class PhotoBucket extends Construct {
+  /** Every photo object lives under this prefix: `photos/<userId>/<photoId>`. */
+  static readonly PHOTO_PREFIX = 'photos/';
+
+  /** The photo bucket. */
+  public readonly bucket: s3.IBucket;
+  /** The bucket that receives the photo bucket's server access logs. */
+  public readonly accessLogBucket: s3.IBucket;
+
+  constructor(scope: Construct, id: string, props: PhotoBucketProps) {
+    super(scope, id);
+    if (props.allowedOrigins.length === 0) {
+      throw new Error('PhotoBucket: allowedOrigins must list at least one origin');
+    }
+    if (props.noncurrentVersionExpirationDays < 1) {
+      throw new Error('PhotoBucket: noncurrentVersionExpirationDays must be at least 1');
+    }
+    const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
+
+    const accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      // Server access log delivery supports SSE-S3 only.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        { id: 'ExpireAccessLogs', expiration: Duration.days(props.accessLogExpirationDays ?? 90) },
+      ],
+      removalPolicy: props.removalPolicy,
+      autoDeleteObjects: destroy,
+    });
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      serverAccessLogsBucket: accessLogBucket,
+      serverAccessLogsPrefix: 'photo-bucket/',
+      eventBridgeEnabled: true,
+      cors: [
+        {
+          allowedOrigins: [...props.allowedOrigins],
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
+          allowedHeaders: ['content-type', 'content-length'],
+          maxAge: 3000,
+        },
+      ],
+      lifecycleRules: [
+        { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          id: 'ExpireNoncurrentVersions',
+          noncurrentVersionExpiration: Duration.days(props.noncurrentVersionExpirationDays),
+          expiredObjectDeleteMarker: true,
+        },
+      ],
+      removalPolicy: props.removalPolicy,
+      autoDeleteObjects: destroy,
+    });
+    this.accessLogBucket = accessLogBucket;
+
+    // eventBridgeEnabled is applied by CDK's shared bucket-notifications function.
+    const notificationsHandler = Stack.of(this).node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
+    if (notificationsHandler) {
+      Validations.of(notificationsHandler).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "CDK's bucket-notifications helper (turns on EventBridge delivery at deploy time) uses the basic execution policy to write its own logs only.",
+      });
+    }
+  }
+
+  /** Sign upload URLs: `s3:PutObject` on photo keys, nothing else. */
+  grantPresignUploads(role: iam.IRole): void {
+    role.addManagedPolicy(this.photoPolicy('PutPhotos', 's3:PutObject', 'sign upload URLs for photo keys'));
+  }
+
+  /** Sign download URLs and inspect uploaded objects: `s3:GetObject` (also covers HEAD) on photo keys. */
+  grantReadPhotos(role: iam.IRole): void {
+    role.addManagedPolicy(this.photoPolicy('GetPhotos', 's3:GetObject', 'read photo objects'));
+  }
+
+  /** Delete photo objects (rejected uploads, deleted and expired photos). */
+  grantDeletePhotos(role: iam.IRole): void {
+    role.addManagedPolicy(this.photoPolicy('DeletePhotos', 's3:DeleteObject', 'delete photo objects'));
+  }
+
+  /**
+   * One customer-managed policy per intent, defined beside the bucket. Roles
+   * in other stacks attach it, so the policy (and its review) lives with the
+   * resource it governs and no stack needs the other's internals.
+   */
+  private photoPolicy(id: string, action: string, intent: string): iam.IManagedPolicy {
+    const existing = this.node.tryFindChild(id) as iam.ManagedPolicy | undefined;
+    if (existing) {
+      return existing;
+    }
+    const policy = new iam.ManagedPolicy(this, id, {
+      description: `Lets a function ${intent} in the photo bucket`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: [action],
+          resources: [this.bucket.arnForObjects(`${PhotoBucket.PHOTO_PREFIX}*`)],
+        }),
+      ],
+    });
+    const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${PhotoBucket.PHOTO_PREFIX}*]`,
+      reason: `Object keys are generated per upload (${PhotoBucket.PHOTO_PREFIX}<userId>/<photoId>), so the grant covers the photo prefix; one action only, and nothing outside that prefix.`,
+    });
+    return policy;
+  }
+}

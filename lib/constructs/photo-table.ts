@@ -1,0 +1,124 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { PhotoTableBilling } from '../config';
+
+export interface PhotoTableProps {
+  /** On-demand (default shape) or provisioned with auto scaling. */
+  readonly billing: PhotoTableBilling;
+  /** Refuse `DeleteTable` while set. */
+  readonly deletionProtection: boolean;
+  /** Destroy the table with the stack (dev), or keep it (prod). */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Photo metadata, designed from its access patterns:
+ *
+ * | access pattern                         | key                                    |
+ * |----------------------------------------|----------------------------------------|
+ * | get a photo by id                      | table: `pk`, `sk`                      |
+ * | list a user's READY photos, newest 1st | GSI `byOwner`: `gsi1pk`, `gsi1sk`      |
+ * | recent READY photos of everyone        | GSI `feed`: `gsi2pk`, `gsi2sk`         |
+ *
+ * Both GSIs are sparse: the application writes their keys only once a photo is
+ * READY, so pending and rejected uploads never show up in listings. Pending
+ * uploads carry `expiresAt` (epoch seconds); DynamoDB's TTL removes the ones
+ * whose bytes never arrived, and the stream carries that removal to the
+ * processor, which deletes any stray object.
+ */
+export class PhotoTable extends Construct {
+  static readonly PARTITION_KEY = 'pk';
+  static readonly SORT_KEY = 'sk';
+  static readonly TTL_ATTRIBUTE = 'expiresAt';
+  static readonly BY_OWNER_INDEX = 'byOwner';
+  static readonly FEED_INDEX = 'feed';
+
+  /** The table. */
+  public readonly table: dynamodb.ITableV2;
+
+  constructor(scope: Construct, id: string, props: PhotoTableProps) {
+    super(scope, id);
+    const billing = props.billing;
+    if (billing.mode === 'provisioned') {
+      for (const [name, range] of Object.entries({
+        readCapacity: billing.readCapacity,
+        writeCapacity: billing.writeCapacity,
+      })) {
+        if (range.min < 1 || range.min > range.max) {
+          throw new Error(`PhotoTable: ${name} needs 1 <= min <= max (got ${range.min}..${range.max})`);
+        }
+      }
+    }
+
+    const stringKey = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: stringKey(PhotoTable.PARTITION_KEY),
+      sortKey: stringKey(PhotoTable.SORT_KEY),
+      billing:
+        billing.mode === 'onDemand'
+          ? dynamodb.Billing.onDemand()
+          : dynamodb.Billing.provisioned({
+              readCapacity: dynamodb.Capacity.autoscaled({
+                minCapacity: billing.readCapacity.min,
+                maxCapacity: billing.readCapacity.max,
+              }),
+              writeCapacity: dynamodb.Capacity.autoscaled({
+                minCapacity: billing.writeCapacity.min,
+                maxCapacity: billing.writeCapacity.max,
+              }),
+            }),
+      dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      timeToLiveAttribute: PhotoTable.TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection,
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      removalPolicy: props.removalPolicy,
+      globalSecondaryIndexes: [
+        {
+          indexName: PhotoTable.BY_OWNER_INDEX,
+          partitionKey: stringKey('gsi1pk'),
+          sortKey: stringKey('gsi1sk'),
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+        {
+          indexName: PhotoTable.FEED_INDEX,
+          partitionKey: stringKey('gsi2pk'),
+          sortKey: stringKey('gsi2sk'),
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+      ],
+    });
+  }
+
+  /** Get, query (table and indexes) and write photo items; no scans, no table-level actions. */
+  grantReadWritePhotos(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItems(grantee, [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ]);
+  }
+
+  /** Read and update photo items (the upload verifier); it never creates or deletes them. */
+  grantVerifyUploads(grantee: iam.IGrantable): iam.Grant {
+    return this.grantItems(grantee, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  }
+
+  private grantItems(grantee: iam.IGrantable, actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      // Indexes are named one by one: no wildcard in the grant.
+      resourceArns: [
+        this.table.tableArn,
+        `${this.table.tableArn}/index/${PhotoTable.BY_OWNER_INDEX}`,
+        `${this.table.tableArn}/index/${PhotoTable.FEED_INDEX}`,
+      ],
+    });
+  }
+}

@@ -1,0 +1,206 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+export interface ProfileDatabaseProps {
+  readonly vpc: ec2.IVpc;
+  /** Isolated subnets for the cluster and the proxy. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Security group of the functions allowed to connect through the proxy. */
+  readonly clientSecurityGroup: ec2.ISecurityGroup;
+  /** Secrets Manager endpoint that the rotation function calls. */
+  readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** Serverless v2 readers beside the writer. */
+  readonly readers: number;
+  readonly backupRetentionDays: number;
+  readonly deletionProtection: boolean;
+  readonly secretRotationDays: number;
+  /** Retention of the exported PostgreSQL logs. */
+  readonly logRetentionDays: logs.RetentionDays;
+  /** DESTROY (dev) or SNAPSHOT (prod) for the cluster; RETAIN is mapped to SNAPSHOT. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * User profiles in Aurora PostgreSQL Serverless v2, fronted by RDS Proxy.
+ *
+ * - Handlers connect to the proxy as `app_user` with IAM tokens over TLS; the
+ *   proxy uses end-to-end IAM authentication to the database, so no
+ *   application password exists anywhere.
+ * - The admin credentials are generated into Secrets Manager and rotated; only
+ *   the rotation function, the proxy-less Data API (schema migrations) and
+ *   break-glass operators use them.
+ * - RDS Proxy cannot front a paused cluster, so the minimum capacity stays at
+ *   0.5 ACU or more.
+ */
+export class ProfileDatabase extends Construct {
+  /** Database that holds the profiles. */
+  static readonly DATABASE_NAME = 'photos';
+  /** Login role of the handlers (created by the schema migrations, IAM auth only). */
+  static readonly APP_USER = 'app_user';
+  /** The cluster listens on a non-default port; the proxy listens on 5432. */
+  static readonly CLUSTER_PORT = 5438;
+  static readonly PROXY_PORT = 5432;
+
+  /** The Aurora cluster. */
+  public readonly cluster: rds.DatabaseCluster;
+  /** The RDS Proxy in front of the writer. */
+  public readonly proxy: rds.DatabaseProxy;
+  /** Generated, rotated admin credentials. */
+  public readonly adminSecret: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: ProfileDatabaseProps) {
+    super(scope, id);
+    if (props.minCapacity < 0.5) {
+      throw new Error('ProfileDatabase: minCapacity must be at least 0.5 ACU (RDS Proxy cannot front a paused cluster)');
+    }
+    if (props.minCapacity > props.maxCapacity) {
+      throw new Error(`ProfileDatabase: minCapacity (${props.minCapacity}) exceeds maxCapacity (${props.maxCapacity})`);
+    }
+    if (props.backupRetentionDays < 1 || props.backupRetentionDays > 35) {
+      throw new Error('ProfileDatabase: backupRetentionDays must be 1-35');
+    }
+    const clusterRemoval =
+      props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.SNAPSHOT;
+
+    const databaseSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Aurora profile database: reachable from RDS Proxy and the rotation function only',
+      allowAllOutbound: false,
+    });
+    const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
+      vpc: props.vpc,
+      description: 'RDS Proxy: reachable from the in-VPC functions only',
+      allowAllOutbound: false,
+    });
+
+    const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_9 }),
+      description: 'Profile database: TLS required, slow statements logged',
+      parameters: {
+        'rds.force_ssl': '1',
+        log_min_duration_statement: '1000',
+      },
+    });
+
+    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_9 }),
+      parameterGroup,
+      credentials: rds.Credentials.fromGeneratedSecret('photos_admin', {
+        excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+      }),
+      defaultDatabaseName: ProfileDatabase.DATABASE_NAME,
+      port: ProfileDatabase.CLUSTER_PORT,
+      writer: rds.ClusterInstance.serverlessV2('Writer', {
+        publiclyAccessible: false,
+        autoMinorVersionUpgrade: true,
+      }),
+      readers: Array.from({ length: props.readers }, (_, i) =>
+        rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, {
+          publiclyAccessible: false,
+          autoMinorVersionUpgrade: true,
+          // A failover target must be able to take the writer's load at once.
+          scaleWithWriter: true,
+        }),
+      ),
+      serverlessV2MinCapacity: props.minCapacity,
+      serverlessV2MaxCapacity: props.maxCapacity,
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [databaseSecurityGroup],
+      storageEncrypted: true,
+      iamAuthentication: true,
+      enableDataApi: true,
+      backup: { retention: Duration.days(props.backupRetentionDays), preferredWindow: '03:00-04:00' },
+      preferredMaintenanceWindow: 'Sun:04:30-Sun:05:30',
+      deletionProtection: props.deletionProtection,
+      copyTagsToSnapshot: true,
+      cloudwatchLogsExports: ['postgresql'],
+      cloudwatchLogsRetention: props.logRetentionDays,
+      removalPolicy: clusterRemoval,
+    });
+    if (!props.deletionProtection) {
+      Validations.of(this.cluster).acknowledge({
+        id: 'AwsSolutions-RDS10',
+        reason: 'Deletion protection is off only in a disposable stage (config database.deletionProtection=false) so that it tears down cleanly; prod config requires it.',
+      });
+    }
+    // cloudwatchLogsRetention is applied by CDK's shared log-retention function.
+    const logRetentionFunction = Stack.of(this).node.tryFindChild('LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a');
+    if (logRetentionFunction) {
+      Validations.of(logRetentionFunction).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "CDK's log-retention helper (sets retention on the log group RDS creates for exported PostgreSQL logs) uses the basic execution policy; it writes only its own logs.",
+      });
+      Validations.of(logRetentionFunction).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'The log-retention helper must set retention on a log group that RDS names and creates at run time, so its logs:PutRetentionPolicy grant cannot name it in advance.',
+      });
+    }
+    this.adminSecret = this.cluster.secret!;
+    if (props.removalPolicy !== RemovalPolicy.DESTROY) {
+      this.adminSecret.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
+
+    this.cluster.addRotationSingleUser({
+      automaticallyAfter: Duration.days(props.secretRotationDays),
+      vpcSubnets: props.subnets,
+      endpoint: props.secretsManagerEndpoint,
+    });
+
+    const proxyRole = new iam.Role(this, 'ProxyRole', {
+      assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
+      description: 'Lets RDS Proxy sign in to the profile database with IAM as the application user',
+    });
+    this.cluster.grantConnect(proxyRole, ProfileDatabase.APP_USER);
+
+    this.proxy = new rds.DatabaseProxy(this, 'Proxy', {
+      proxyTarget: rds.ProxyTarget.fromCluster(this.cluster),
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [proxySecurityGroup],
+      role: proxyRole,
+      requireTLS: true,
+      defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
+      // Fail fast instead of holding a Lambda for the 120 s default.
+      borrowTimeout: Duration.seconds(10),
+      idleClientTimeout: Duration.minutes(30),
+      maxConnectionsPercent: 90,
+      debugLogging: false,
+    });
+
+    // Connections add the ingress rule and the matching egress rule on the
+    // other side; rules that touch another stack's group are created here.
+    databaseSecurityGroup.connections.allowFrom(
+      proxySecurityGroup,
+      ec2.Port.tcp(ProfileDatabase.CLUSTER_PORT),
+      'RDS Proxy to the Aurora cluster',
+    );
+    proxySecurityGroup.connections.allowFrom(
+      props.clientSecurityGroup,
+      ec2.Port.tcp(ProfileDatabase.PROXY_PORT),
+      'In-VPC functions to RDS Proxy',
+    );
+  }
+
+  /** The proxy's endpoint host name. */
+  get proxyEndpoint(): string {
+    return this.proxy.endpoint;
+  }
+
+  /** Connect through the proxy as the application user with an IAM token (`rds-db:connect`). */
+  grantConnect(grantee: iam.IGrantable): iam.Grant {
+    return this.proxy.grantConnect(grantee, ProfileDatabase.APP_USER);
+  }
+
+  /** Run SQL through the RDS Data API as the admin user (schema migrations). */
+  grantDataApiAccess(grantee: iam.IGrantable): iam.Grant {
+    return this.cluster.grantDataApiAccess(grantee);
+  }
+}

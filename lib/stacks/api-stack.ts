@@ -1,0 +1,196 @@
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Construct } from 'constructs';
+import { AppFunction, type AppFunctionProps } from '../constructs/app-function';
+import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import type { AppNetwork } from '../constructs/app-network';
+import { PhotoApi } from '../constructs/photo-api';
+import { PhotoBucket } from '../constructs/photo-bucket';
+import type { PhotoTable } from '../constructs/photo-table';
+import { PhotoStreamProcessor } from '../constructs/photo-stream-processor';
+import type { ProfileCache } from '../constructs/profile-cache';
+import { ProfileDatabase } from '../constructs/profile-database';
+import { UploadEvents } from '../constructs/upload-events';
+import type { UserDirectory } from '../constructs/user-directory';
+import { dataRemovalPolicy, logRetention, type StageStackProps } from './stage-props';
+
+export interface ApiStackProps extends StageStackProps {
+  readonly network: AppNetwork;
+  readonly users: UserDirectory;
+  readonly photoBucket: PhotoBucket;
+  readonly photoTable: PhotoTable;
+  readonly profileDatabase: ProfileDatabase;
+  readonly profileCache: ProfileCache;
+}
+
+/**
+ * Everything stateless: the HTTP API, its handlers and the event handlers.
+ * It can be destroyed and redeployed without touching any data.
+ */
+export class ApiStack extends Stack {
+  public readonly api: PhotoApi;
+  public readonly healthFunction: AppFunction;
+  public readonly photosFunction: AppFunction;
+  public readonly profilesFunction: AppFunction;
+  public readonly uploadCompleteFunction: AppFunction;
+  public readonly streamProcessorFunction: AppFunction;
+  public readonly streamProcessor: PhotoStreamProcessor;
+  public readonly uploadEvents: UploadEvents;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config, network, photoBucket, photoTable, profileDatabase, profileCache } = props;
+    const common = {
+      logRetentionDays: logRetention(config),
+      // Log groups of stateless functions follow the data policy too: prod keeps its evidence.
+      logRemovalPolicy: dataRemovalPolicy(config),
+    } satisfies Partial<AppFunctionProps>;
+    const inVpc: AppFunctionProps['networking'] = {
+      vpc: network.vpc,
+      subnets: network.applicationSubnets,
+      securityGroups: [network.functionSecurityGroup],
+    };
+    const databaseEnv = {
+      DB_HOST: profileDatabase.proxyEndpoint,
+      DB_PORT: String(ProfileDatabase.PROXY_PORT),
+      DB_NAME: ProfileDatabase.DATABASE_NAME,
+      DB_USER: ProfileDatabase.APP_USER,
+      DB_TLS: 'true',
+    };
+    const cacheEnv = {
+      REDIS_HOST: profileCache.primaryEndpoint,
+      REDIS_PORT: String(profileCache.port),
+      REDIS_TLS: 'true',
+      REDIS_AUTH_SECRET_ARN: profileCache.authToken.secretArn,
+    };
+
+    this.healthFunction = new AppFunction(this, 'HealthFunction', {
+      ...common,
+      entry: 'lambda/handlers/health.ts',
+      description: 'GET /health',
+      serviceName: 'health',
+      invocation: { type: 'sync', caller: 'API Gateway' },
+      memorySize: 128,
+      timeout: Duration.seconds(3),
+    });
+
+    this.photosFunction = new AppFunction(this, 'PhotosFunction', {
+      ...common,
+      entry: 'lambda/handlers/photos-api.ts',
+      description: 'Photo routes: create uploads, read, list, feed and delete photo metadata',
+      serviceName: 'photos-api',
+      invocation: { type: 'sync', caller: 'API Gateway' },
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      environment: {
+        TABLE_NAME: photoTable.table.tableName,
+        BUCKET_NAME: photoBucket.bucket.bucketName,
+        UPLOAD_URL_EXPIRY_SECONDS: String(config.photos.uploadUrlExpirySeconds),
+        DOWNLOAD_URL_EXPIRY_SECONDS: String(config.photos.downloadUrlExpirySeconds),
+        PENDING_UPLOAD_TTL_SECONDS: String(config.photos.pendingUploadTtlMinutes * 60),
+      },
+    });
+    photoTable.grantReadWritePhotos(this.photosFunction.function);
+    photoBucket.grantPresignUploads(this.photosFunction.role);
+    photoBucket.grantReadPhotos(this.photosFunction.role);
+
+    this.profilesFunction = new AppFunction(this, 'ProfilesFunction', {
+      ...common,
+      entry: 'lambda/handlers/profiles-api.ts',
+      description: 'Profile routes: read and update profiles (Aurora through RDS Proxy, Redis cache-aside)',
+      serviceName: 'profiles-api',
+      invocation: { type: 'sync', caller: 'API Gateway' },
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      networking: inVpc,
+      reservedConcurrentExecutions: config.api.databaseFunctionConcurrency,
+      environment: {
+        ...databaseEnv,
+        ...cacheEnv,
+        CACHE_TTL_SECONDS: String(config.cache.profileTtlSeconds),
+      },
+    });
+    profileDatabase.grantConnect(this.profilesFunction.function);
+    profileCache.grantConnect(this.profilesFunction.function);
+
+    const uploadFailures = new DeadLetterQueue(this, 'UploadFailures', {
+      purpose: 'object-created events that could not be delivered to or processed by the upload-complete handler',
+    });
+    this.uploadCompleteFunction = new AppFunction(this, 'UploadCompleteFunction', {
+      ...common,
+      entry: 'lambda/handlers/upload-complete.ts',
+      description: 'Verifies an uploaded object against its pending photo and marks it READY or REJECTED',
+      serviceName: 'upload-complete',
+      invocation: { type: 'async', deadLetterQueue: uploadFailures.queue },
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      environment: {
+        TABLE_NAME: photoTable.table.tableName,
+        BUCKET_NAME: photoBucket.bucket.bucketName,
+      },
+    });
+    photoTable.grantVerifyUploads(this.uploadCompleteFunction.function);
+    photoBucket.grantReadPhotos(this.uploadCompleteFunction.role);
+    photoBucket.grantDeletePhotos(this.uploadCompleteFunction.role);
+    this.uploadEvents = new UploadEvents(this, 'UploadEvents', {
+      bucket: photoBucket.bucket,
+      keyPrefix: PhotoBucket.PHOTO_PREFIX,
+      handler: this.uploadCompleteFunction,
+      deadLetterQueue: uploadFailures.queue,
+    });
+
+    this.streamProcessorFunction = new AppFunction(this, 'StreamProcessorFunction', {
+      ...common,
+      entry: 'lambda/handlers/stream-processor.ts',
+      description: 'Photo table stream: photo counts, cache invalidation, clean-up of deleted and expired uploads',
+      serviceName: 'stream-processor',
+      invocation: {
+        type: 'sync',
+        caller: 'the DynamoDB stream event source mapping (its on-failure destination is an SQS queue)',
+      },
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      networking: inVpc,
+      environment: {
+        ...databaseEnv,
+        ...cacheEnv,
+        BUCKET_NAME: photoBucket.bucket.bucketName,
+      },
+    });
+    profileDatabase.grantConnect(this.streamProcessorFunction.function);
+    profileCache.grantConnect(this.streamProcessorFunction.function);
+    photoBucket.grantDeletePhotos(this.streamProcessorFunction.role);
+    this.streamProcessor = new PhotoStreamProcessor(this, 'PhotoStream', {
+      processor: this.streamProcessorFunction,
+      table: photoTable.table,
+    });
+
+    const { GET, PUT, POST, DELETE } = apigwv2.HttpMethod;
+    const photos = this.photosFunction.function;
+    const profiles = this.profilesFunction.function;
+    this.api = new PhotoApi(this, 'PhotoApi', {
+      userPool: props.users.userPool,
+      userPoolClients: [props.users.appClient],
+      allowedOrigins: config.api.allowedOrigins,
+      throttleRateLimit: config.api.throttleRateLimit,
+      throttleBurstLimit: config.api.throttleBurstLimit,
+      logRetentionDays: common.logRetentionDays,
+      logRemovalPolicy: common.logRemovalPolicy,
+      routes: [
+        { method: GET, path: '/health', handler: this.healthFunction.function, public: true },
+        { method: GET, path: '/me', handler: profiles },
+        { method: PUT, path: '/me', handler: profiles },
+        { method: GET, path: '/users/{userId}', handler: profiles },
+        { method: POST, path: '/photos', handler: photos },
+        { method: GET, path: '/photos/{photoId}', handler: photos },
+        { method: DELETE, path: '/photos/{photoId}', handler: photos },
+        { method: GET, path: '/users/{userId}/photos', handler: photos },
+        { method: GET, path: '/feed', handler: photos },
+      ],
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
+    new CfnOutput(this, 'UserPoolId', { value: props.users.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: props.users.appClient.userPoolClientId });
+  }
+}

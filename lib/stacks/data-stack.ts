@@ -1,0 +1,85 @@
+import { Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { AppNetwork } from '../constructs/app-network';
+import { PhotoBucket } from '../constructs/photo-bucket';
+import { PhotoTable } from '../constructs/photo-table';
+import { ProfileCache } from '../constructs/profile-cache';
+import { ProfileDatabase } from '../constructs/profile-database';
+import { SchemaMigrations } from '../constructs/schema-migrations';
+import { UserDirectory } from '../constructs/user-directory';
+import { dataRemovalPolicy, logRetention, type StageStackProps } from './stage-props';
+
+export interface DataStackProps extends StageStackProps {
+  readonly network: AppNetwork;
+}
+
+/**
+ * Everything that holds state: users, photo bytes, photo metadata, profiles
+ * and the cache. Termination protection is on wherever the config keeps data.
+ */
+export class DataStack extends Stack {
+  public readonly users: UserDirectory;
+  public readonly photoBucket: PhotoBucket;
+  public readonly photoTable: PhotoTable;
+  public readonly profileDatabase: ProfileDatabase;
+  public readonly schemaMigrations: SchemaMigrations;
+  public readonly profileCache: ProfileCache;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, { ...props, terminationProtection: props.config.dataRemoval === 'retain' });
+    const { config, network } = props;
+    const removalPolicy = dataRemovalPolicy(config);
+    const logRetentionDays = logRetention(config);
+
+    this.users = new UserDirectory(this, 'Users', {
+      deletionProtection: config.dataRemoval === 'retain',
+      removalPolicy,
+    });
+
+    this.photoBucket = new PhotoBucket(this, 'PhotoBucket', {
+      allowedOrigins: config.api.allowedOrigins,
+      noncurrentVersionExpirationDays: config.photos.noncurrentVersionExpirationDays,
+      removalPolicy,
+    });
+
+    this.photoTable = new PhotoTable(this, 'PhotoTable', {
+      billing: config.photos.billing,
+      deletionProtection: config.photos.deletionProtection,
+      removalPolicy,
+    });
+
+    this.profileDatabase = new ProfileDatabase(this, 'ProfileDatabase', {
+      vpc: network.vpc,
+      subnets: network.dataSubnets,
+      clientSecurityGroup: network.functionSecurityGroup,
+      secretsManagerEndpoint: network.secretsManagerEndpoint,
+      minCapacity: config.database.minCapacity,
+      maxCapacity: config.database.maxCapacity,
+      readers: config.database.readers,
+      backupRetentionDays: config.database.backupRetentionDays,
+      deletionProtection: config.database.deletionProtection,
+      secretRotationDays: config.database.secretRotationDays,
+      logRetentionDays,
+      removalPolicy,
+    });
+
+    this.schemaMigrations = new SchemaMigrations(this, 'SchemaMigrations', {
+      database: this.profileDatabase,
+      logRetentionDays,
+      logRemovalPolicy: removalPolicy,
+    });
+
+    this.profileCache = new ProfileCache(this, 'ProfileCache', {
+      vpc: network.vpc,
+      subnets: network.dataSubnets,
+      clientSecurityGroup: network.functionSecurityGroup,
+      nodeType: config.cache.nodeType,
+      replicas: config.cache.replicas,
+      multiAz: config.cache.multiAz,
+      snapshotRetentionDays: config.cache.snapshotRetentionDays,
+      port: config.cache.port,
+      logRetentionDays,
+      removalPolicy,
+    });
+  }
+}

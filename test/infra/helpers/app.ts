@@ -1,0 +1,61 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { addComplianceChecks } from '../../../lib/compliance';
+import { STAGE_CONFIGS, validateStageConfig, type StageConfig, type StageName } from '../../../lib/config';
+import { buildPhotoApp, type PhotoAppStacks } from '../../../lib/photo-app';
+
+const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+/** The feature flags and settings of cdk.json: `new App()` in Jest does not read it. */
+export const CDK_JSON_CONTEXT = cdkJson.context;
+
+export interface SynthOptions {
+  /** Run esbuild for every function (slow); off by default, since templates do not need the bundles. */
+  readonly bundle?: boolean;
+  /** Register cdk-nag, as bin/app.ts does. @default true */
+  readonly nag?: boolean;
+  /** Change the stage config before building. */
+  readonly configure?: (config: StageConfig) => StageConfig;
+}
+
+export interface SynthesizedApp {
+  readonly app: App;
+  readonly stacks: PhotoAppStacks;
+  readonly templates: {
+    readonly network: Template;
+    readonly data: Template;
+    readonly api: Template;
+    readonly monitoring: Template;
+  };
+}
+
+/** Builds and synthesizes one stage the way bin/app.ts does. */
+export function synthStage(stage: StageName, options: SynthOptions = {}): SynthesizedApp {
+  const app = new App({
+    context: {
+      ...CDK_JSON_CONTEXT,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  const base = STAGE_CONFIGS[stage];
+  const config = validateStageConfig(options.configure ? options.configure(base) : base);
+  const stacks = buildPhotoApp(app, config);
+  if (options.nag ?? true) {
+    addComplianceChecks(app);
+  }
+  app.synth();
+  return {
+    app,
+    stacks,
+    templates: {
+      network: Template.fromStack(stacks.network),
+      data: Template.fromStack(stacks.data),
+      api: Template.fromStack(stacks.api),
+      monitoring: Template.fromStack(stacks.monitoring),
+    },
+  };
+}
