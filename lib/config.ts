@@ -15,8 +15,7 @@ export type DataRemoval = 'destroy' | 'retain';
 
 /** Log retention values that CloudWatch Logs accepts, in days. */
 export const VALID_LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
 export type PhotoTableBilling =
@@ -272,7 +271,11 @@ export function validateStageConfig(config: StageConfig): StageConfig {
   checkRange(db.secretRotationDays, 'database.secretRotationDays', 1, 365);
 
   const cache = config.cache;
-  check(/^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(cache.nodeType), 'cache.nodeType', `is not a node type (got ${cache.nodeType})`);
+  check(
+    /^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(cache.nodeType),
+    'cache.nodeType',
+    `is not a node type (got ${cache.nodeType})`,
+  );
   checkRange(cache.replicas, 'cache.replicas', 0, 5);
   check(!cache.multiAz || cache.replicas >= 1, 'cache.multiAz', 'needs cache.replicas >= 1');
   checkRange(cache.snapshotRetentionDays, 'cache.snapshotRetentionDays', 0, 35);
@@ -288,7 +291,11 @@ export function validateStageConfig(config: StageConfig): StageConfig {
   );
 
   if (s === 'prod') {
-    check(config.dataRemoval === 'retain', 'dataRemoval', 'must be "retain" in prod: removing the stack would destroy data');
+    check(
+      config.dataRemoval === 'retain',
+      'dataRemoval',
+      'must be "retain" in prod: removing the stack would destroy data',
+    );
     check(photos.deletionProtection, 'photos.deletionProtection', 'must be true in prod');
     check(db.deletionProtection, 'database.deletionProtection', 'must be true in prod');
     check(db.backupRetentionDays >= 7, 'database.backupRetentionDays', 'must be at least 7 in prod');

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -49,7 +49,9 @@ export class AppNetwork extends Construct {
     super(scope, id);
     const maxAzs = props.maxAzs ?? 2;
     if (maxAzs < 2) {
-      throw new Error('AppNetwork: maxAzs must be at least 2 (Aurora and ElastiCache need subnets in two AZs)');
+      throw new Error(
+        'AppNetwork: maxAzs must be at least 2 (Aurora and ElastiCache need subnets in two AZs)',
+      );
     }
 
     const vpc = new ec2.Vpc(this, 'Vpc', {

@@ -114,11 +114,9 @@ export class PhotoApi extends Construct {
       if (!integration) {
         // Handlers are wrapped in constructs (AppFunction), whose id names them.
         const name = (route.handler.node.scope ?? route.handler).node.id;
-        integration = new integrations.HttpLambdaIntegration(
-          `${name}Integration`,
-          route.handler,
-          { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 },
-        );
+        integration = new integrations.HttpLambdaIntegration(`${name}Integration`, route.handler, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        });
         integrationsByFunction.set(route.handler, integration);
       }
       const [httpRoute] = this.httpApi.addRoutes({
@@ -130,7 +128,8 @@ export class PhotoApi extends Construct {
       if (route.public) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: 'GET /health is the one public route: load balancers and uptime checks call it without a token, and it reveals nothing but {"status":"ok"}.',
+          reason:
+            'GET /health is the one public route: load balancers and uptime checks call it without a token, and it reveals nothing but {"status":"ok"}.',
         });
       }
     }

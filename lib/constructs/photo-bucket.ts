@@ -92,7 +92,8 @@ export class PhotoBucket extends Construct {
     if (notificationsHandler) {
       Validations.of(notificationsHandler).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "CDK's bucket-notifications helper (turns on EventBridge delivery at deploy time) uses the basic execution policy to write its own logs only.",
+        reason:
+          "CDK's bucket-notifications helper (turns on EventBridge delivery at deploy time) uses the basic execution policy to write its own logs only.",
       });
     }
   }

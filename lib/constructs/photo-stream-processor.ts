@@ -36,7 +36,9 @@ export class PhotoStreamProcessor extends Construct {
     super(scope, id);
     const retryAttempts = props.retryAttempts ?? 5;
     if (retryAttempts < 0 || retryAttempts > 10) {
-      throw new Error('PhotoStreamProcessor: retryAttempts must be 0-10, so a poisoned batch cannot block the shard');
+      throw new Error(
+        'PhotoStreamProcessor: retryAttempts must be 0-10, so a poisoned batch cannot block the shard',
+      );
     }
     const maxRecordAge = props.maxRecordAge ?? Duration.hours(6);
     if (maxRecordAge.toSeconds() < 60 || maxRecordAge.toSeconds() > 604800) {

@@ -58,7 +58,8 @@ export class ProfileCache extends Construct {
       description: 'AUTH token of the profile cache (Redis)',
       // ElastiCache accepts 16-128 printable characters without @, " and /.
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      removalPolicy:
+        props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -79,7 +80,8 @@ export class ProfileCache extends Construct {
 
     const slowLog = new logs.LogGroup(this, 'SlowLog', {
       retention: props.logRetentionDays,
-      removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      removalPolicy:
+        props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
@@ -112,12 +114,14 @@ export class ProfileCache extends Construct {
     });
     Validations.of(this.authToken).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'ElastiCache AUTH tokens have no Secrets Manager rotation template; rotating one needs a coordinated ModifyReplicationGroup (ROTATE then SET) with clients re-reading the secret, which is a runbook step, not an automatic rotation.',
+      reason:
+        'ElastiCache AUTH tokens have no Secrets Manager rotation template; rotating one needs a coordinated ModifyReplicationGroup (ROTATE then SET) with clients re-reading the secret, which is a runbook step, not an automatic rotation.',
     });
     if (!props.multiAz) {
       Validations.of(this.replicationGroup).acknowledge({
         id: 'AwsSolutions-AEC4',
-        reason: 'Single-node cache in this stage to keep it cheap (config cache.multiAz=false); the cache holds only copies and the API falls back to the database. Prod config requires Multi-AZ.',
+        reason:
+          'Single-node cache in this stage to keep it cheap (config cache.multiAz=false); the cache holds only copies and the API falls back to the database. Prod config requires Multi-AZ.',
       });
     }
     this.replicationGroup.applyRemovalPolicy(

@@ -58,10 +58,14 @@ export class ProfileDatabase extends Construct {
   constructor(scope: Construct, id: string, props: ProfileDatabaseProps) {
     super(scope, id);
     if (props.minCapacity < 0.5) {
-      throw new Error('ProfileDatabase: minCapacity must be at least 0.5 ACU (RDS Proxy cannot front a paused cluster)');
+      throw new Error(
+        'ProfileDatabase: minCapacity must be at least 0.5 ACU (RDS Proxy cannot front a paused cluster)',
+      );
     }
     if (props.minCapacity > props.maxCapacity) {
-      throw new Error(`ProfileDatabase: minCapacity (${props.minCapacity}) exceeds maxCapacity (${props.maxCapacity})`);
+      throw new Error(
+        `ProfileDatabase: minCapacity (${props.minCapacity}) exceeds maxCapacity (${props.maxCapacity})`,
+      );
     }
     if (props.backupRetentionDays < 1 || props.backupRetentionDays > 35) {
       throw new Error('ProfileDatabase: backupRetentionDays must be 1-35');
@@ -128,25 +132,33 @@ export class ProfileDatabase extends Construct {
     if (!props.deletionProtection) {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS10',
-        reason: 'Deletion protection is off only in a disposable stage (config database.deletionProtection=false) so that it tears down cleanly; prod config requires it.',
+        reason:
+          'Deletion protection is off only in a disposable stage (config database.deletionProtection=false) so that it tears down cleanly; prod config requires it.',
       });
     }
     // cloudwatchLogsRetention is applied by CDK's shared log-retention function.
-    const logRetentionFunction = Stack.of(this).node.tryFindChild('LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a');
+    const logRetentionFunction = Stack.of(this).node.tryFindChild(
+      'LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a',
+    );
     if (logRetentionFunction) {
       Validations.of(logRetentionFunction).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: "CDK's log-retention helper (sets retention on the log group RDS creates for exported PostgreSQL logs) uses the basic execution policy; it writes only its own logs.",
+        reason:
+          "CDK's log-retention helper (sets retention on the log group RDS creates for exported PostgreSQL logs) uses the basic execution policy; it writes only its own logs.",
       });
       Validations.of(logRetentionFunction).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'The log-retention helper must set retention on a log group that RDS names and creates at run time, so its logs:PutRetentionPolicy grant cannot name it in advance.',
+        reason:
+          'The log-retention helper must set retention on a log group that RDS names and creates at run time, so its logs:PutRetentionPolicy grant cannot name it in advance.',
       });
     }
     this.adminSecret = this.cluster.secret!;
-    if (props.removalPolicy !== RemovalPolicy.DESTROY) {
-      this.adminSecret.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    }
+    // `cluster.secret` is the attachment; the generated secret itself is the
+    // cluster's child. Restoring a final snapshot needs its credentials.
+    const generatedSecret = this.cluster.node.findChild('Secret') as rds.DatabaseSecret;
+    generatedSecret.applyRemovalPolicy(
+      props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    );
 
     this.cluster.addRotationSingleUser({
       automaticallyAfter: Duration.days(props.secretRotationDays),
@@ -175,13 +187,9 @@ export class ProfileDatabase extends Construct {
       debugLogging: false,
     });
 
-    // Connections add the ingress rule and the matching egress rule on the
-    // other side; rules that touch another stack's group are created here.
-    databaseSecurityGroup.connections.allowFrom(
-      proxySecurityGroup,
-      ec2.Port.tcp(ProfileDatabase.CLUSTER_PORT),
-      'RDS Proxy to the Aurora cluster',
-    );
+    // The proxy opens the cluster's port to itself (ingress on the database
+    // group, egress on its own). Connections add the ingress rule and the
+    // matching egress rule on the functions' group, created in this stack.
     proxySecurityGroup.connections.allowFrom(
       props.clientSecurityGroup,
       ec2.Port.tcp(ProfileDatabase.PROXY_PORT),

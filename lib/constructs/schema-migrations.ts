@@ -82,7 +82,10 @@ export class SchemaMigrations extends Construct {
         'Serverless-LambdaDefaultMemorySize',
         `${framework} function only relays one CloudFormation event per deploy; its memory is not configurable.`,
       ],
-      ['Serverless-LambdaTracing', `${framework} function has no tracing option; the migration function it calls is traced.`],
+      [
+        'Serverless-LambdaTracing',
+        `${framework} function has no tracing option; the migration function it calls is traced.`,
+      ],
     ]) {
       Validations.of(provider).acknowledge({ id, reason });
     }
@@ -106,7 +109,11 @@ function hashDirectory(directory: string): string {
         .sort()
     : [];
   for (const name of files) {
-    hash.update(name).update('\0').update(fs.readFileSync(path.join(directory, name))).update('\0');
+    hash
+      .update(name)
+      .update('\0')
+      .update(fs.readFileSync(path.join(directory, name)))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }

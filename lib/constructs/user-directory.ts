@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 
@@ -45,6 +46,8 @@ export class UserDirectory extends Construct {
 
     this.appClient = userPool.addClient('AppClient', {
       generateSecret: false,
+      // Native apps sign in with SRP; no hosted UI or OAuth redirects.
+      disableOAuth: true,
       // SRP for apps; admin password auth lets an operator with IAM credentials
       // fetch a token for a test user from the AWS CLI (see the README).
       authFlows: { userSrp: true, adminUserPassword: true },
@@ -58,11 +61,13 @@ export class UserDirectory extends Construct {
 
     Validations.of(userPool).acknowledge({
       id: 'AwsSolutions-COG2',
-      reason: 'A consumer photo app keeps sign-up open to everyone: TOTP MFA is offered (OPTIONAL) rather than forced; a deployment that needs it sets Mfa.REQUIRED.',
+      reason:
+        'A consumer photo app keeps sign-up open to everyone: TOTP MFA is offered (OPTIONAL) rather than forced; a deployment that needs it sets Mfa.REQUIRED.',
     });
     Validations.of(userPool).acknowledge({
       id: 'AwsSolutions-COG8',
-      reason: 'The Plus feature plan (threat protection) is billed per monthly active user; the reference keeps Essentials and documents Plus as the upgrade for production traffic.',
+      reason:
+        'The Plus feature plan (threat protection) is billed per monthly active user; the reference keeps Essentials and documents Plus as the upgrade for production traffic.',
     });
   }
 }

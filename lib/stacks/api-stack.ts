@@ -114,7 +114,8 @@ export class ApiStack extends Stack {
     profileCache.grantConnect(this.profilesFunction.function);
 
     const uploadFailures = new DeadLetterQueue(this, 'UploadFailures', {
-      purpose: 'object-created events that could not be delivered to or processed by the upload-complete handler',
+      purpose:
+        'object-created events that could not be delivered to or processed by the upload-complete handler',
     });
     this.uploadCompleteFunction = new AppFunction(this, 'UploadCompleteFunction', {
       ...common,
@@ -142,7 +143,8 @@ export class ApiStack extends Stack {
     this.streamProcessorFunction = new AppFunction(this, 'StreamProcessorFunction', {
       ...common,
       entry: 'lambda/handlers/stream-processor.ts',
-      description: 'Photo table stream: photo counts, cache invalidation, clean-up of deleted and expired uploads',
+      description:
+        'Photo table stream: photo counts, cache invalidation, clean-up of deleted and expired uploads',
       serviceName: 'stream-processor',
       invocation: {
         type: 'sync',

@@ -14,5 +14,5 @@ export function dataRemovalPolicy(config: StageConfig): RemovalPolicy {
 
 /** Log retention of the stage, as the enum CDK expects (validated in config). */
 export function logRetention(config: StageConfig): logs.RetentionDays {
-  return config.logRetentionDays as logs.RetentionDays;
+  return config.logRetentionDays;
 }

@@ -1,0 +1,150 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AlarmTopic } from '../../lib/constructs/alarm-topic';
+import { AppFunction } from '../../lib/constructs/app-function';
+import { AppNetwork } from '../../lib/constructs/app-network';
+import { PhotoBucket } from '../../lib/constructs/photo-bucket';
+import { PhotoTable } from '../../lib/constructs/photo-table';
+import { ProfileCache } from '../../lib/constructs/profile-cache';
+import { ProfileDatabase } from '../../lib/constructs/profile-database';
+
+// Constructs validate their props first, with a message that names the prop.
+describe('construct props validation', () => {
+  const logRetentionDays = logs.RetentionDays.ONE_WEEK;
+
+  it('AppFunction rejects an entry outside lambda/handlers', () => {
+    expect(
+      () =>
+        new AppFunction(new Stack(), 'Fn', {
+          entry: 'scripts/tool.ts',
+          description: 'x',
+          serviceName: 'x',
+          memorySize: 128,
+          timeout: Duration.seconds(3),
+          logRetentionDays,
+          logRemovalPolicy: RemovalPolicy.DESTROY,
+          invocation: { type: 'sync', caller: 'tests' },
+        }),
+    ).toThrow(/entry must be a file under lambda\/handlers/);
+  });
+
+  it('AppFunction rejects an out-of-range memory size', () => {
+    expect(
+      () =>
+        new AppFunction(new Stack(), 'Fn', {
+          entry: 'lambda/handlers/health.ts',
+          description: 'x',
+          serviceName: 'x',
+          memorySize: 64,
+          timeout: Duration.seconds(3),
+          logRetentionDays,
+          logRemovalPolicy: RemovalPolicy.DESTROY,
+          invocation: { type: 'sync', caller: 'tests' },
+        }),
+    ).toThrow(/memorySize must be 128-10240 MB/);
+  });
+
+  it('AppNetwork needs two AZs', () => {
+    expect(
+      () =>
+        new AppNetwork(new Stack(), 'Net', {
+          maxAzs: 1,
+          flowLogRetentionDays: logRetentionDays,
+          logRemovalPolicy: RemovalPolicy.DESTROY,
+        }),
+    ).toThrow(/maxAzs must be at least 2/);
+  });
+
+  it('PhotoBucket needs an origin', () => {
+    expect(
+      () =>
+        new PhotoBucket(new Stack(), 'Bucket', {
+          allowedOrigins: [],
+          noncurrentVersionExpirationDays: 7,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+    ).toThrow(/allowedOrigins must list at least one origin/);
+  });
+
+  it('PhotoTable rejects provisioned capacity with min above max', () => {
+    expect(
+      () =>
+        new PhotoTable(new Stack(), 'Table', {
+          billing: {
+            mode: 'provisioned',
+            readCapacity: { min: 5, max: 1 },
+            writeCapacity: { min: 1, max: 1 },
+          },
+          deletionProtection: false,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+    ).toThrow(/readCapacity needs 1 <= min <= max/);
+  });
+
+  describe('data stores', () => {
+    const stack = new Stack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 2 });
+    const clientSecurityGroup = new ec2.SecurityGroup(stack, 'Clients', { vpc });
+    const endpoint = vpc.addInterfaceEndpoint('Sm', {
+      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    });
+    const databaseProps = {
+      vpc,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      clientSecurityGroup,
+      secretsManagerEndpoint: endpoint,
+      minCapacity: 0.5,
+      maxCapacity: 2,
+      readers: 0,
+      backupRetentionDays: 1,
+      deletionProtection: false,
+      secretRotationDays: 30,
+      logRetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    };
+
+    it('ProfileDatabase refuses a minimum capacity RDS Proxy cannot front', () => {
+      expect(() => new ProfileDatabase(stack, 'Db1', { ...databaseProps, minCapacity: 0 })).toThrow(
+        /minCapacity must be at least 0.5 ACU/,
+      );
+    });
+
+    it('ProfileDatabase refuses min above max', () => {
+      expect(() => new ProfileDatabase(stack, 'Db2', { ...databaseProps, minCapacity: 4 })).toThrow(
+        /minCapacity \(4\) exceeds maxCapacity \(2\)/,
+      );
+    });
+
+    const cacheProps = {
+      vpc,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      clientSecurityGroup,
+      nodeType: 'cache.t4g.micro',
+      replicas: 0,
+      multiAz: false,
+      snapshotRetentionDays: 0,
+      port: 6380,
+      logRetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    };
+
+    it('ProfileCache refuses Multi-AZ without a replica', () => {
+      expect(() => new ProfileCache(stack, 'Cache1', { ...cacheProps, multiAz: true })).toThrow(
+        /multiAz needs at least one replica/,
+      );
+    });
+
+    it('ProfileCache refuses the default port', () => {
+      expect(() => new ProfileCache(stack, 'Cache2', { ...cacheProps, port: 6379 })).toThrow(
+        /non-default port/,
+      );
+    });
+  });
+
+  it('AlarmTopic rejects a malformed e-mail', () => {
+    expect(
+      () => new AlarmTopic(new Stack(), 'Topic', { email: 'nobody', removalPolicy: RemovalPolicy.DESTROY }),
+    ).toThrow(/email is not an e-mail address/);
+  });
+});

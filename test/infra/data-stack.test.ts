@@ -1,0 +1,485 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { synthStage, type SynthesizedApp } from './helpers/app';
+
+const synthesized: Partial<Record<'dev' | 'prod', SynthesizedApp>> = {};
+beforeAll(() => {
+  synthesized.dev = synthStage('dev');
+  synthesized.prod = synthStage('prod');
+});
+const data = (stage: 'dev' | 'prod'): Template => synthesized[stage]!.templates.data;
+
+/** The only resource of a type, with its logical id. */
+function only(template: Template, type: string): { id: string; resource: Record<string, any> } {
+  const found = Object.entries(template.findResources(type));
+  expect(found).toHaveLength(1);
+  return { id: found[0][0], resource: found[0][1] };
+}
+
+describe('data stack', () => {
+  describe.each(['dev', 'prod'] as const)('stateful logical ids (%s)', (stage) => {
+    // Renaming any of these would make CloudFormation replace the resource and lose its data.
+    it.each([
+      ['AWS::DynamoDB::GlobalTable', 'PhotoTable9F014336'],
+      ['AWS::RDS::DBCluster', 'ProfileDatabaseCluster1C448F76'],
+      ['AWS::ElastiCache::ReplicationGroup', 'ProfileCacheReplicationGroupD383C59A'],
+      ['AWS::Cognito::UserPool', 'UsersUserPool7E610616'],
+    ])('%s is %s', (type, id) => {
+      expect(only(data(stage), type).id).toBe(id);
+    });
+
+    it('keeps the bucket ids', () => {
+      expect(Object.keys(data(stage).findResources('AWS::S3::Bucket')).sort()).toEqual([
+        'PhotoBucketAccessLogsCA2C7566',
+        'PhotoBucketBCCC5A2D',
+      ]);
+    });
+
+    it('keeps the secret ids', () => {
+      const ids = Object.keys(data(stage).findResources('AWS::SecretsManager::Secret')).sort();
+      expect(ids).toEqual([
+        `PhotoApp${stage === 'dev' ? 'Dev' : 'Prod'}DataProfileDatabaseClusterSecret${stage === 'dev' ? '094EDB58' : 'A9DCA760'}3fdaad7efa858a3daf9490cf0a702aeb`,
+        'ProfileCacheAuthToken571DA049',
+      ]);
+    });
+  });
+
+  describe('removal and protection', () => {
+    const stateful = [
+      'AWS::DynamoDB::GlobalTable',
+      'AWS::S3::Bucket',
+      'AWS::Cognito::UserPool',
+      'AWS::SecretsManager::Secret',
+    ];
+
+    it.each(stateful)('dev destroys %s with the stack', (type) => {
+      for (const resource of Object.values(data('dev').findResources(type))) {
+        expect(resource.DeletionPolicy).toBe('Delete');
+      }
+    });
+
+    it.each(stateful)('prod retains %s', (type) => {
+      const resources = Object.values(data('prod').findResources(type));
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) {
+        expect(resource.DeletionPolicy).toBe('Retain');
+        expect(resource.UpdateReplacePolicy).toBe('Retain');
+      }
+    });
+
+    it('snapshots the Aurora cluster and the cache on removal in prod, not in dev', () => {
+      for (const type of ['AWS::RDS::DBCluster', 'AWS::ElastiCache::ReplicationGroup']) {
+        expect(only(data('prod'), type).resource.DeletionPolicy).toBe('Snapshot');
+        expect(only(data('dev'), type).resource.DeletionPolicy).toBe('Delete');
+      }
+    });
+
+    it('empties the buckets on teardown only in dev', () => {
+      data('dev').resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+      data('prod').resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    });
+
+    it('turns termination protection on in prod only', () => {
+      expect(synthesized.prod!.stacks.data.terminationProtection).toBe(true);
+      expect(synthesized.dev!.stacks.data.terminationProtection).toBe(false);
+    });
+  });
+
+  describe.each(['dev', 'prod'] as const)('photo bucket (%s)', (stage) => {
+    const photoBucket = () => data(stage).findResources('AWS::S3::Bucket')['PhotoBucketBCCC5A2D'];
+
+    it('blocks all public access, encrypts, versions and enforces bucket-owner objects', () => {
+      expect(photoBucket().Properties).toMatchObject({
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+    });
+
+    it('aborts incomplete multipart uploads and expires non-current versions', () => {
+      const rules = photoBucket().Properties.LifecycleConfiguration.Rules;
+      expect(rules).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            Status: 'Enabled',
+          }),
+          expect.objectContaining({
+            NoncurrentVersionExpiration: { NoncurrentDays: stage === 'prod' ? 30 : 7 },
+            Status: 'Enabled',
+          }),
+        ]),
+      );
+    });
+
+    it('writes server access logs to the log bucket', () => {
+      expect(photoBucket().Properties.LoggingConfiguration).toEqual({
+        DestinationBucketName: { Ref: 'PhotoBucketAccessLogsCA2C7566' },
+        LogFilePrefix: 'photo-bucket/',
+      });
+    });
+
+    it('allows CORS uploads and downloads from the configured origins only', () => {
+      expect(photoBucket().Properties.CorsConfiguration.CorsRules).toEqual([
+        expect.objectContaining({
+          AllowedOrigins: stage === 'prod' ? ['https://photos.example.com'] : ['http://localhost:5173'],
+          AllowedMethods: ['PUT', 'GET'],
+        }),
+      ]);
+    });
+
+    it('denies any request that is not over TLS 1.2+, on both buckets', () => {
+      const policies = Object.values(data(stage).findResources('AWS::S3::BucketPolicy'));
+      expect(policies).toHaveLength(2);
+      for (const policy of policies) {
+        expect(policy.Properties.PolicyDocument.Statement).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+            expect.objectContaining({
+              Effect: 'Deny',
+              Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+            }),
+          ]),
+        );
+      }
+    });
+
+    it('sends object events to EventBridge', () => {
+      data(stage).hasResourceProperties('Custom::S3BucketNotifications', {
+        BucketName: { Ref: 'PhotoBucketBCCC5A2D' },
+        NotificationConfiguration: { EventBridgeConfiguration: {} },
+      });
+    });
+
+    it('offers one managed policy per intent, each one action on photo keys', () => {
+      const policies = Object.values(data(stage).findResources('AWS::IAM::ManagedPolicy'));
+      const actions = policies.map((p) => p.Properties.PolicyDocument.Statement[0].Action).sort();
+      expect(actions).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+      for (const policy of policies) {
+        expect(policy.Properties.PolicyDocument.Statement).toEqual([
+          expect.objectContaining({
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] }, '/photos/*']] },
+          }),
+        ]);
+      }
+    });
+  });
+
+  describe.each(['dev', 'prod'] as const)('photo table (%s)', (stage) => {
+    const table = () => only(data(stage), 'AWS::DynamoDB::GlobalTable').resource.Properties;
+
+    it('is on-demand with pk/sk keys', () => {
+      expect(table().BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table().KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+    });
+
+    it('streams new and old images', () => {
+      expect(table().StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    });
+
+    it('expires pending uploads through the expiresAt TTL attribute', () => {
+      expect(table().TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    });
+
+    it('has the byOwner and feed indexes', () => {
+      expect(table().GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: 'byOwner',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'feed',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]);
+    });
+
+    it('has point-in-time recovery, encryption, and deletion protection in prod only', () => {
+      expect(table().SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(table().Replicas[0]).toMatchObject({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: stage === 'prod',
+      });
+    });
+  });
+
+  it('switches the table to provisioned capacity with auto scaling when configured', () => {
+    const { templates } = synthStage('dev', {
+      nag: false,
+      configure: (c) => ({
+        ...c,
+        photos: {
+          ...c.photos,
+          billing: {
+            mode: 'provisioned',
+            readCapacity: { min: 2, max: 20 },
+            writeCapacity: { min: 1, max: 10 },
+          },
+        },
+      }),
+    });
+    const table = only(templates.data, 'AWS::DynamoDB::GlobalTable').resource.Properties;
+    expect(table.BillingMode).toBe('PROVISIONED');
+    expect(table.WriteProvisionedThroughputSettings.WriteCapacityAutoScalingSettings).toMatchObject({
+      MinCapacity: 1,
+      MaxCapacity: 10,
+    });
+    expect(table.Replicas[0].ReadProvisionedThroughputSettings.ReadCapacityAutoScalingSettings).toMatchObject(
+      {
+        MinCapacity: 2,
+        MaxCapacity: 20,
+      },
+    );
+  });
+
+  describe.each(['dev', 'prod'] as const)('profile database (%s)', (stage) => {
+    const cluster = () => only(data(stage), 'AWS::RDS::DBCluster').resource.Properties;
+
+    it('is Aurora PostgreSQL Serverless v2 within the configured capacity', () => {
+      expect(cluster()).toMatchObject({
+        Engine: 'aurora-postgresql',
+        EngineVersion: '17.9',
+        ServerlessV2ScalingConfiguration:
+          stage === 'prod' ? { MinCapacity: 0.5, MaxCapacity: 16 } : { MinCapacity: 0.5, MaxCapacity: 2 },
+        DatabaseName: 'photos',
+        Port: 5438,
+      });
+    });
+
+    it('encrypts storage, enables IAM auth and the Data API, exports logs', () => {
+      expect(cluster()).toMatchObject({
+        StorageEncrypted: true,
+        EnableIAMDatabaseAuthentication: true,
+        EnableHttpEndpoint: true,
+        EnableCloudwatchLogsExports: ['postgresql'],
+        CopyTagsToSnapshot: true,
+      });
+    });
+
+    it('keeps backups for the configured days and protects prod from deletion', () => {
+      expect(cluster().BackupRetentionPeriod).toBe(stage === 'prod' ? 14 : 1);
+      expect(cluster().DeletionProtection).toBe(stage === 'prod');
+    });
+
+    it('requires TLS for every connection', () => {
+      data(stage).hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
+        Parameters: Match.objectLike({ 'rds.force_ssl': '1' }),
+      });
+    });
+
+    it('runs a writer, plus a reader in prod for failover, none publicly accessible', () => {
+      const instances = Object.values(data(stage).findResources('AWS::RDS::DBInstance'));
+      expect(instances).toHaveLength(stage === 'prod' ? 2 : 1);
+      for (const instance of instances) {
+        expect(instance.Properties).toMatchObject({
+          DBInstanceClass: 'db.serverless',
+          PubliclyAccessible: false,
+        });
+      }
+      if (stage === 'prod') {
+        const tiers = instances.map((i) => i.Properties.PromotionTier).sort();
+        expect(tiers).toEqual([0, 1]);
+      }
+    });
+
+    it('generates the admin credentials into Secrets Manager and rotates them', () => {
+      expect(cluster().MasterUsername).toBe('photos_admin');
+      expect(JSON.stringify(cluster().MasterUserPassword)).toContain('{{resolve:secretsmanager:');
+      data(stage).hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      });
+      data(stage).resourceCountIs('AWS::Serverless::Application', 1);
+    });
+
+    it('puts RDS Proxy in front with TLS and end-to-end IAM auth', () => {
+      data(stage).hasResourceProperties('AWS::RDS::DBProxy', {
+        EngineFamily: 'POSTGRESQL',
+        RequireTLS: true,
+        DefaultAuthScheme: 'IAM_AUTH',
+        DebugLogging: false,
+      });
+      data(stage).hasResourceProperties('AWS::RDS::DBProxyTargetGroup', {
+        DBClusterIdentifiers: [{ Ref: 'ProfileDatabaseCluster1C448F76' }],
+        ConnectionPoolConfigurationInfo: Match.objectLike({
+          MaxConnectionsPercent: 90,
+          ConnectionBorrowTimeout: 10,
+        }),
+      });
+    });
+
+    it('lets the proxy sign in as app_user only', () => {
+      data(stage).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('^ProfileDatabaseProxyRole') }],
+        PolicyDocument: {
+          Statement: [
+            {
+              Action: 'rds-db:connect',
+              Effect: 'Allow',
+              Resource: {
+                'Fn::Join': [
+                  '',
+                  Match.arrayWith([
+                    { 'Fn::GetAtt': ['ProfileDatabaseCluster1C448F76', 'DBClusterResourceId'] },
+                    '/app_user',
+                  ]),
+                ],
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('lets in only the proxy and the rotation function', () => {
+      const ingress = Object.values(data(stage).findResources('AWS::EC2::SecurityGroupIngress')).filter((r) =>
+        JSON.stringify(r.Properties.GroupId).includes('ProfileDatabaseDatabaseSecurityGroup'),
+      );
+      const sources = ingress.map((r) => r.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]).sort();
+      expect(sources).toEqual([
+        'ProfileDatabaseClusterRotationSingleUserSecurityGroup1E7B60CC',
+        'ProfileDatabaseProxySecurityGroup4BB0943A',
+      ]);
+    });
+
+    it('lets the in-VPC functions reach the proxy on 5432 only', () => {
+      data(stage).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        GroupId: { 'Fn::GetAtt': ['ProfileDatabaseProxySecurityGroup4BB0943A', 'GroupId'] },
+        FromPort: 5432,
+        ToPort: 5432,
+        SourceSecurityGroupId: Match.objectLike({ 'Fn::GetStackOutput': Match.anyValue() }),
+      });
+    });
+
+    it('applies the schema migrations through the Data API after the cluster is up', () => {
+      const migrations = only(data(stage), 'Custom::SchemaMigrations').resource;
+      expect(migrations.Properties.MigrationsHash).toMatch(/^[0-9a-f]{16}$/);
+      expect(migrations.DependsOn).toEqual(expect.arrayContaining(['ProfileDatabaseClusterWriter2F9566BA']));
+      data(stage).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: Match.arrayWith(['rds-data:ExecuteStatement']) }),
+          ]),
+        },
+        Roles: [{ Ref: Match.stringLikeRegexp('^SchemaMigrationsRunnerRole') }],
+      });
+      data(stage).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            DB_CLUSTER_ARN: Match.anyValue(),
+            DB_SECRET_ARN: Match.anyValue(),
+            DB_NAME: 'photos',
+          }),
+        },
+      });
+    });
+  });
+
+  describe.each(['dev', 'prod'] as const)('profile cache (%s)', (stage) => {
+    const cache = () => only(data(stage), 'AWS::ElastiCache::ReplicationGroup').resource.Properties;
+
+    it('encrypts in transit (required) and at rest, with an AUTH token from Secrets Manager', () => {
+      expect(cache()).toMatchObject({
+        Engine: 'redis',
+        TransitEncryptionEnabled: true,
+        TransitEncryptionMode: 'required',
+        AtRestEncryptionEnabled: true,
+        AuthToken: {
+          'Fn::Join': [
+            '',
+            ['{{resolve:secretsmanager:', { Ref: 'ProfileCacheAuthToken571DA049' }, ':SecretString:::}}'],
+          ],
+        },
+      });
+    });
+
+    it('listens on a non-default port, reachable from the in-VPC functions only', () => {
+      expect(cache().Port).toBe(6380);
+      const ingress = Object.values(data(stage).findResources('AWS::EC2::SecurityGroupIngress')).filter((r) =>
+        JSON.stringify(r.Properties.GroupId).includes('ProfileCacheSecurityGroup'),
+      );
+      expect(ingress).toHaveLength(1);
+      expect(ingress[0].Properties).toMatchObject({ FromPort: 6380, ToPort: 6380, IpProtocol: 'tcp' });
+      expect(JSON.stringify(ingress[0].Properties.SourceSecurityGroupId)).toContain(
+        'NetworkFunctionSecurityGroup',
+      );
+    });
+
+    it(
+      stage === 'prod'
+        ? 'is Multi-AZ with failover, a replica and snapshots'
+        : 'is a single node without snapshots',
+      () => {
+        if (stage === 'prod') {
+          expect(cache()).toMatchObject({
+            NumCacheClusters: 2,
+            MultiAZEnabled: true,
+            AutomaticFailoverEnabled: true,
+            SnapshotRetentionLimit: 7,
+          });
+        } else {
+          expect(cache()).toMatchObject({
+            NumCacheClusters: 1,
+            MultiAZEnabled: false,
+            AutomaticFailoverEnabled: false,
+            SnapshotRetentionLimit: 0,
+          });
+        }
+      },
+    );
+  });
+
+  describe.each(['dev', 'prod'] as const)('user directory (%s)', (stage) => {
+    it('signs users in by e-mail with a strong password policy and optional TOTP MFA', () => {
+      data(stage).hasResourceProperties('AWS::Cognito::UserPool', {
+        UsernameAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        MfaConfiguration: 'OPTIONAL',
+        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+        Policies: {
+          PasswordPolicy: Match.objectLike({
+            MinimumLength: 12,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+          }),
+        },
+        DeletionProtection: stage === 'prod' ? 'ACTIVE' : 'INACTIVE',
+      });
+    });
+
+    it('has a public app client for SRP sign-in without OAuth redirects', () => {
+      data(stage).hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        GenerateSecret: false,
+        ExplicitAuthFlows: [
+          'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+          'ALLOW_USER_SRP_AUTH',
+          'ALLOW_REFRESH_TOKEN_AUTH',
+        ],
+        PreventUserExistenceErrors: 'ENABLED',
+        AllowedOAuthFlowsUserPoolClient: false,
+      });
+    });
+  });
+});

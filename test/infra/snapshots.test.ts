@@ -1,0 +1,11 @@
+import { synthStage } from './helpers/app';
+
+// One snapshot per stack and stage. Asset hashes are masked by the serializer
+// in test/infra/helpers/mask-volatile.ts, so only infrastructure changes show.
+describe.each(['dev', 'prod'] as const)('%s templates', (stage) => {
+  const { templates } = synthStage(stage);
+
+  it.each(['network', 'data', 'api', 'monitoring'] as const)('%s stack matches its snapshot', (name) => {
+    expect(templates[name].toJSON()).toMatchSnapshot();
+  });
+});
