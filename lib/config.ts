@@ -86,10 +86,119 @@ export interface CacheConfig {
   readonly profileTtlSeconds: number;
 }
 
+/**
+ * Every alarm kind the app raises. Units are fixed per kind (see
+ * `ALARM_UNITS`); the alarm catalog in lib/constructs/alarm-catalog.ts says
+ * which metric each one watches.
+ */
+export const ALARM_KINDS = [
+  'api5xxRate',
+  'apiLatencyP90',
+  'lambdaErrors',
+  'lambdaThrottles',
+  'lambdaDurationP90',
+  'streamIteratorAge',
+  'deadLetterMessages',
+  'tableThrottles',
+  'tableSystemErrors',
+  'auroraCpu',
+  'auroraAcuUtilization',
+  'auroraConnections',
+  'proxyBorrowLatency',
+  'cacheEngineCpu',
+  'cacheMemory',
+  'cacheEvictions',
+  'cacheReplicationLag',
+] as const;
+export type AlarmKind = (typeof ALARM_KINDS)[number];
+
+export const ALARM_UNITS: Readonly<Record<AlarmKind, 'percent' | 'milliseconds' | 'count' | 'seconds'>> = {
+  api5xxRate: 'percent',
+  apiLatencyP90: 'milliseconds',
+  lambdaErrors: 'count',
+  lambdaThrottles: 'count',
+  lambdaDurationP90: 'percent',
+  streamIteratorAge: 'milliseconds',
+  deadLetterMessages: 'count',
+  tableThrottles: 'count',
+  tableSystemErrors: 'count',
+  auroraCpu: 'percent',
+  auroraAcuUtilization: 'percent',
+  auroraConnections: 'count',
+  proxyBorrowLatency: 'milliseconds',
+  cacheEngineCpu: 'percent',
+  cacheMemory: 'percent',
+  cacheEvictions: 'count',
+  cacheReplicationLag: 'seconds',
+};
+
+/** When one alarm fires: value >= threshold in `datapointsToAlarm` of `evaluationPeriods` periods. */
+export interface AlarmSetting {
+  /** In the kind's unit (`ALARM_UNITS`). */
+  readonly threshold: number;
+  /** Length of one period, in minutes. */
+  readonly periodMinutes: number;
+  /** Periods looked at. */
+  readonly evaluationPeriods: number;
+  /** Breaching periods among them that fire the alarm. */
+  readonly datapointsToAlarm: number;
+}
+
 export interface MonitoringConfig {
   /** Optional address subscribed to the alarm topic. */
   readonly alarmEmail?: string;
+  /** Threshold and evaluation window of every alarm kind. */
+  readonly alarms: Readonly<Record<AlarmKind, AlarmSetting>>;
 }
+
+const alarm = (
+  threshold: number,
+  periodMinutes: number,
+  evaluationPeriods: number,
+  datapointsToAlarm = evaluationPeriods,
+): AlarmSetting => ({ threshold, periodMinutes, evaluationPeriods, datapointsToAlarm });
+
+/** Dev: loose enough that a developer's experiments do not page anyone. */
+const DEV_ALARMS: Record<AlarmKind, AlarmSetting> = {
+  api5xxRate: alarm(5, 5, 3),
+  apiLatencyP90: alarm(2000, 5, 3),
+  lambdaErrors: alarm(5, 5, 3),
+  lambdaThrottles: alarm(5, 5, 3),
+  lambdaDurationP90: alarm(90, 5, 3),
+  streamIteratorAge: alarm(300_000, 5, 3),
+  deadLetterMessages: alarm(1, 5, 1),
+  tableThrottles: alarm(10, 5, 3),
+  tableSystemErrors: alarm(5, 5, 3),
+  auroraCpu: alarm(90, 5, 3),
+  auroraAcuUtilization: alarm(95, 5, 3),
+  auroraConnections: alarm(200, 5, 3),
+  proxyBorrowLatency: alarm(500, 5, 3),
+  cacheEngineCpu: alarm(90, 5, 3),
+  cacheMemory: alarm(90, 5, 3),
+  cacheEvictions: alarm(100, 5, 3),
+  cacheReplicationLag: alarm(5, 1, 5, 3),
+};
+
+/** Prod: tighter thresholds and shorter windows, so people hear of trouble before users do. */
+const PROD_ALARMS: Record<AlarmKind, AlarmSetting> = {
+  api5xxRate: alarm(1, 1, 5, 3),
+  apiLatencyP90: alarm(1000, 1, 5, 3),
+  lambdaErrors: alarm(1, 1, 5, 3),
+  lambdaThrottles: alarm(1, 1, 5, 3),
+  lambdaDurationP90: alarm(80, 1, 5, 3),
+  streamIteratorAge: alarm(60_000, 1, 5, 3),
+  deadLetterMessages: alarm(1, 1, 1),
+  tableThrottles: alarm(1, 1, 5, 3),
+  tableSystemErrors: alarm(1, 1, 5, 3),
+  auroraCpu: alarm(80, 5, 3),
+  auroraAcuUtilization: alarm(90, 5, 3),
+  auroraConnections: alarm(800, 5, 3),
+  proxyBorrowLatency: alarm(100, 1, 5, 3),
+  cacheEngineCpu: alarm(80, 5, 3),
+  cacheMemory: alarm(80, 5, 3),
+  cacheEvictions: alarm(1, 5, 3),
+  cacheReplicationLag: alarm(1, 1, 5, 3),
+};
 
 export interface StageConfig {
   readonly stage: StageName;
@@ -138,7 +247,7 @@ export const STAGE_CONFIGS: Readonly<Record<StageName, StageConfig>> = {
       port: 6380,
       profileTtlSeconds: 300,
     },
-    monitoring: {},
+    monitoring: { alarms: DEV_ALARMS },
   },
   prod: {
     stage: 'prod',
@@ -174,7 +283,7 @@ export const STAGE_CONFIGS: Readonly<Record<StageName, StageConfig>> = {
       port: 6380,
       profileTtlSeconds: 300,
     },
-    monitoring: {},
+    monitoring: { alarms: PROD_ALARMS },
   },
 };
 
@@ -289,6 +398,38 @@ export function validateStageConfig(config: StageConfig): StageConfig {
     'monitoring.alarmEmail',
     `is not an e-mail address (got ${email})`,
   );
+
+  for (const kind of ALARM_KINDS) {
+    const setting = config.monitoring.alarms[kind];
+    const name = `monitoring.alarms.${kind}`;
+    check(setting !== undefined, name, 'is missing');
+    check(setting.threshold > 0, `${name}.threshold`, `must be positive (got ${setting.threshold})`);
+    if (ALARM_UNITS[kind] === 'percent') {
+      checkRange(setting.threshold, `${name}.threshold`, 0.1, 100);
+    }
+    check(
+      Number.isInteger(setting.periodMinutes) && setting.periodMinutes >= 1 && setting.periodMinutes <= 60,
+      `${name}.periodMinutes`,
+      `must be a whole number of minutes from 1 to 60 (got ${setting.periodMinutes})`,
+    );
+    check(
+      Number.isInteger(setting.evaluationPeriods) && setting.evaluationPeriods >= 1,
+      `${name}.evaluationPeriods`,
+      'must be a positive whole number',
+    );
+    check(
+      setting.evaluationPeriods * setting.periodMinutes <= 24 * 60,
+      `${name}.evaluationPeriods`,
+      'times periodMinutes must not exceed one day',
+    );
+    check(
+      Number.isInteger(setting.datapointsToAlarm) &&
+        setting.datapointsToAlarm >= 1 &&
+        setting.datapointsToAlarm <= setting.evaluationPeriods,
+      `${name}.datapointsToAlarm`,
+      `must be between 1 and evaluationPeriods (got ${setting.datapointsToAlarm} of ${setting.evaluationPeriods})`,
+    );
+  }
 
   if (s === 'prod') {
     check(

@@ -40,8 +40,18 @@ export function buildPhotoApp(app: App, config: StageConfig): PhotoAppStacks {
     profileCache: data.profileCache,
     description: description('HTTP API and event handlers'),
   });
+  const migrations = data.schemaMigrations.runner;
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     config,
+    api: api.api,
+    functions: [
+      ...api.monitoredFunctions,
+      { name: 'schema-migrations', function: migrations.function, timeout: migrations.timeout },
+    ],
+    deadLetterQueues: api.deadLetterQueues,
+    photoTable: data.photoTable,
+    profileDatabase: data.profileDatabase,
+    profileCache: data.profileCache,
     description: description('alarms and dashboard'),
   });
 

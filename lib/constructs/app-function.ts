@@ -67,6 +67,8 @@ export class AppFunction extends Construct {
   public readonly logGroup: logs.ILogGroup;
   /** The function's execution role. */
   public readonly role: iam.IRole;
+  /** The function's timeout. */
+  public readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
@@ -80,6 +82,7 @@ export class AppFunction extends Construct {
       throw new Error(`AppFunction ${id}: timeout must be 1-900 s`);
     }
 
+    this.timeout = props.timeout;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetentionDays,
       removalPolicy: props.logRemovalPolicy,

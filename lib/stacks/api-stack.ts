@@ -3,6 +3,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Construct } from 'constructs';
 import { AppFunction, type AppFunctionProps } from '../constructs/app-function';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import type { MonitoredFunction, MonitoredQueue } from '../constructs/operations-monitoring';
 import type { AppNetwork } from '../constructs/app-network';
 import { PhotoApi } from '../constructs/photo-api';
 import { PhotoBucket } from '../constructs/photo-bucket';
@@ -36,6 +37,10 @@ export class ApiStack extends Stack {
   public readonly streamProcessorFunction: AppFunction;
   public readonly streamProcessor: PhotoStreamProcessor;
   public readonly uploadEvents: UploadEvents;
+  /** Every function of this stack, for the alarms. */
+  public readonly monitoredFunctions: MonitoredFunction[];
+  /** Every dead-letter queue of this stack, for the alarms. */
+  public readonly deadLetterQueues: MonitoredQueue[];
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -190,6 +195,24 @@ export class ApiStack extends Stack {
         { method: GET, path: '/feed', handler: photos },
       ],
     });
+
+    const monitored = (name: string, fn: AppFunction, readsStream = false): MonitoredFunction => ({
+      name,
+      function: fn.function,
+      timeout: fn.timeout,
+      readsStream,
+    });
+    this.monitoredFunctions = [
+      monitored('health', this.healthFunction),
+      monitored('photos-api', this.photosFunction),
+      monitored('profiles-api', this.profilesFunction),
+      monitored('upload-complete', this.uploadCompleteFunction),
+      monitored('stream-processor', this.streamProcessorFunction, true),
+    ];
+    this.deadLetterQueues = [
+      { name: 'stream-failures', queue: this.streamProcessor.failureQueue },
+      { name: 'upload-failures', queue: uploadFailures.queue },
+    ];
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
     new CfnOutput(this, 'UserPoolId', { value: props.users.userPool.userPoolId });

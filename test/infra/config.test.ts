@@ -125,8 +125,50 @@ describe('validateStageConfig', () => {
     [
       'an alarm e-mail that is not an address',
       'dev',
-      () => ({ monitoring: { alarmEmail: 'ops-at-example' } }),
+      (c) => ({ monitoring: { ...c.monitoring, alarmEmail: 'ops-at-example' } }),
       /monitoring\.alarmEmail is not an e-mail address/,
+    ],
+    [
+      'an alarm window longer than a day',
+      'prod',
+      (c) => ({
+        monitoring: {
+          ...c.monitoring,
+          alarms: {
+            ...c.monitoring.alarms,
+            auroraCpu: { threshold: 80, periodMinutes: 60, evaluationPeriods: 30, datapointsToAlarm: 3 },
+          },
+        },
+      }),
+      /monitoring\.alarms\.auroraCpu\.evaluationPeriods times periodMinutes must not exceed one day/,
+    ],
+    [
+      'more datapoints to alarm than periods evaluated',
+      'dev',
+      (c) => ({
+        monitoring: {
+          ...c.monitoring,
+          alarms: {
+            ...c.monitoring.alarms,
+            lambdaErrors: { threshold: 1, periodMinutes: 5, evaluationPeriods: 2, datapointsToAlarm: 3 },
+          },
+        },
+      }),
+      /monitoring\.alarms\.lambdaErrors\.datapointsToAlarm must be between 1 and evaluationPeriods \(got 3 of 2\)/,
+    ],
+    [
+      'a percentage threshold above 100',
+      'dev',
+      (c) => ({
+        monitoring: {
+          ...c.monitoring,
+          alarms: {
+            ...c.monitoring.alarms,
+            cacheMemory: { threshold: 120, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
+          },
+        },
+      }),
+      /monitoring\.alarms\.cacheMemory\.threshold must be between 0\.1 and 100/,
     ],
     [
       'a prod config that destroys data on removal',

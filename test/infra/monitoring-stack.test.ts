@@ -48,7 +48,7 @@ describe.each(['dev', 'prod'] as const)('monitoring stack (%s)', (stage) => {
 it('subscribes the configured alarm e-mail', () => {
   const { templates } = synthStage('dev', {
     nag: false,
-    configure: (c) => ({ ...c, monitoring: { alarmEmail: 'oncall@example.com' } }),
+    configure: (c) => ({ ...c, monitoring: { ...c.monitoring, alarmEmail: 'oncall@example.com' } }),
   });
   templates.monitoring.hasResourceProperties('AWS::SNS::Subscription', {
     Protocol: 'email',
