@@ -58,7 +58,14 @@ export interface PhotoStoreConfig {
 }
 
 export interface DatabaseConfig {
-  /** Aurora Serverless v2 minimum ACUs; at least 0.5 because RDS Proxy cannot front a paused cluster. */
+  /**
+   * RDS Proxy in front of Aurora (connection pooling, fast failover). It bills
+   * at least 8 ACUs every hour whatever the load, so a disposable stage may
+   * turn it off; handlers then connect to the writer directly (still IAM auth
+   * over TLS) and the cluster may pause at 0 ACU. Required in prod.
+   */
+  readonly proxy: boolean;
+  /** Aurora Serverless v2 minimum ACUs; at least 0.5 with a proxy (it cannot front a paused cluster), 0 lets the cluster auto-pause. */
   readonly minCapacity: number;
   /** Aurora Serverless v2 maximum ACUs. */
   readonly maxCapacity: number;
@@ -232,6 +239,7 @@ export const STAGE_CONFIGS: Readonly<Record<StageName, StageConfig>> = {
       noncurrentVersionExpirationDays: 7,
     },
     database: {
+      proxy: true,
       minCapacity: 0.5,
       maxCapacity: 2,
       readers: 0,
@@ -268,6 +276,7 @@ export const STAGE_CONFIGS: Readonly<Record<StageName, StageConfig>> = {
       noncurrentVersionExpirationDays: 30,
     },
     database: {
+      proxy: true,
       minCapacity: 0.5,
       maxCapacity: 16,
       readers: 1,
@@ -363,7 +372,14 @@ export function validateStageConfig(config: StageConfig): StageConfig {
   checkRange(photos.noncurrentVersionExpirationDays, 'photos.noncurrentVersionExpirationDays', 1, 3650);
 
   const db = config.database;
-  checkRange(db.minCapacity, 'database.minCapacity', 0.5, 256);
+  checkRange(db.minCapacity, 'database.minCapacity', db.proxy ? 0.5 : 0, 256);
+  if (db.proxy) {
+    check(
+      db.minCapacity >= 0.5,
+      'database.minCapacity',
+      'must be at least 0.5 with database.proxy: RDS Proxy cannot front a paused cluster',
+    );
+  }
   checkRange(db.maxCapacity, 'database.maxCapacity', 1, 256);
   check(
     db.minCapacity <= db.maxCapacity,
@@ -441,6 +457,11 @@ export function validateStageConfig(config: StageConfig): StageConfig {
     check(db.deletionProtection, 'database.deletionProtection', 'must be true in prod');
     check(db.backupRetentionDays >= 7, 'database.backupRetentionDays', 'must be at least 7 in prod');
     check(db.readers >= 1, 'database.readers', 'must be at least 1 in prod, for failover');
+    check(
+      db.proxy,
+      'database.proxy',
+      'must be true in prod: handlers need pooled connections and fast failover',
+    );
     check(cache.multiAz, 'cache.multiAz', 'must be true in prod');
     check(cache.snapshotRetentionDays >= 1, 'cache.snapshotRetentionDays', 'must be at least 1 in prod');
   }

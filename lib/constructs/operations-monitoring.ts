@@ -36,7 +36,8 @@ export interface OperationsMonitoringProps {
   readonly deadLetterQueues: readonly MonitoredQueue[];
   readonly table: dynamodb.ITableV2;
   readonly cluster: rds.IDatabaseCluster;
-  readonly proxy: rds.IDatabaseProxy;
+  /** The proxy, if the stage has one. */
+  readonly proxy?: rds.IDatabaseProxy;
   /** Replication group id of the cache and its number of nodes (primary + replicas). */
   readonly cache: { readonly replicationGroupId: string; readonly nodes: number };
 }
@@ -127,14 +128,16 @@ export class OperationsMonitoring extends Construct {
       auroraAcuUtilization: props.cluster.metric('ACUUtilization'),
       auroraConnections: props.cluster.metricDatabaseConnections(),
     });
-    this.watch(
-      'ProfileProxy',
-      'proxy',
-      'RDS Proxy',
-      { proxyBorrowLatency: this.proxyMetric('DatabaseConnectionsBorrowLatency') },
-      // The metric is in microseconds; the config speaks milliseconds.
-      { proxyBorrowLatency: (ms) => ms * 1000 },
-    );
+    if (props.proxy) {
+      this.watch(
+        'ProfileProxy',
+        'proxy',
+        'RDS Proxy',
+        { proxyBorrowLatency: this.proxyMetric(props.proxy, 'DatabaseConnectionsBorrowLatency') },
+        // The metric is in microseconds; the config speaks milliseconds.
+        { proxyBorrowLatency: (ms) => ms * 1000 },
+      );
+    }
 
     // Redis: host-level metrics per node (`<group>-001` is the first node).
     for (const nodeId of this.cacheNodeIds()) {
@@ -219,11 +222,11 @@ export class OperationsMonitoring extends Construct {
     });
   }
 
-  private proxyMetric(metricName: string): cloudwatch.Metric {
+  private proxyMetric(proxy: rds.IDatabaseProxy, metricName: string): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/RDS',
       metricName,
-      dimensionsMap: { ProxyName: this.props.proxy.dbProxyName },
+      dimensionsMap: { ProxyName: proxy.dbProxyName },
     });
   }
 
@@ -321,6 +324,7 @@ export class OperationsMonitoring extends Construct {
       ]),
     );
     dashboard.addWidgets(section('Aurora and RDS Proxy'));
+    const proxy = props.proxy;
     dashboard.addWidgets(
       graph(
         'CPU (%) and ACU utilization (%)',
@@ -329,11 +333,16 @@ export class OperationsMonitoring extends Construct {
       ),
       graph('Serverless capacity (ACU)', [props.cluster.metric('ServerlessDatabaseCapacity')], 6),
       graph('Database connections', [props.cluster.metricDatabaseConnections()], 6),
-      graph(
-        'Proxy borrow latency (µs) and client connections',
-        [this.proxyMetric('DatabaseConnectionsBorrowLatency'), this.proxyMetric('ClientConnections')],
-        6,
-      ),
+      proxy
+        ? graph(
+            'Proxy borrow latency (µs) and client connections',
+            [
+              this.proxyMetric(proxy, 'DatabaseConnectionsBorrowLatency'),
+              this.proxyMetric(proxy, 'ClientConnections'),
+            ],
+            6,
+          )
+        : new cloudwatch.TextWidget({ markdown: 'No RDS Proxy in this stage.', width: 6, height: 6 }),
     );
     dashboard.addWidgets(section('Redis'));
     const nodes = this.cacheNodeIds();

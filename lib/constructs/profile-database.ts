@@ -14,8 +14,17 @@ export interface ProfileDatabaseProps {
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   /** Secrets Manager endpoint that the rotation function calls. */
   readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
+  /**
+   * Put RDS Proxy in front of the writer. Without it, handlers connect to the
+   * cluster directly (still IAM auth over TLS) and the cluster may auto-pause
+   * at 0 ACU: a cheaper shape for disposable stages only. @default true
+   */
+  readonly proxy?: boolean;
+  /** Minimum ACUs; 0 (auto-pause) is allowed only without the proxy. */
   readonly minCapacity: number;
   readonly maxCapacity: number;
+  /** Idle time before a 0-ACU cluster pauses. @default 10 minutes */
+  readonly autoPauseAfter?: Duration;
   /** Serverless v2 readers beside the writer. */
   readonly readers: number;
   readonly backupRetentionDays: number;
@@ -28,7 +37,8 @@ export interface ProfileDatabaseProps {
 }
 
 /**
- * User profiles in Aurora PostgreSQL Serverless v2, fronted by RDS Proxy.
+ * User profiles in Aurora PostgreSQL Serverless v2, fronted by RDS Proxy
+ * (a disposable stage may leave the proxy out to let the cluster pause).
  *
  * - Handlers connect to the proxy as `app_user` with IAM tokens over TLS; the
  *   proxy uses end-to-end IAM authentication to the database, so no
@@ -50,17 +60,25 @@ export class ProfileDatabase extends Construct {
 
   /** The Aurora cluster. */
   public readonly cluster: rds.DatabaseCluster;
-  /** The RDS Proxy in front of the writer. */
-  public readonly proxy: rds.DatabaseProxy;
+  /** The RDS Proxy in front of the writer, unless the stage runs without one. */
+  public readonly proxy?: rds.DatabaseProxy;
+  /** Host name the handlers connect to: the proxy, or the writer endpoint without one. */
+  public readonly connectionHost: string;
+  /** Port the handlers connect to. */
+  public readonly connectionPort: number;
   /** Generated, rotated admin credentials. */
   public readonly adminSecret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: ProfileDatabaseProps) {
     super(scope, id);
-    if (props.minCapacity < 0.5) {
+    const withProxy = props.proxy ?? true;
+    if (withProxy && props.minCapacity < 0.5) {
       throw new Error(
         'ProfileDatabase: minCapacity must be at least 0.5 ACU (RDS Proxy cannot front a paused cluster)',
       );
+    }
+    if (props.minCapacity < 0) {
+      throw new Error('ProfileDatabase: minCapacity must not be negative');
     }
     if (props.minCapacity > props.maxCapacity) {
       throw new Error(
@@ -76,11 +94,6 @@ export class ProfileDatabase extends Construct {
     const databaseSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseSecurityGroup', {
       vpc: props.vpc,
       description: 'Aurora profile database: reachable from RDS Proxy and the rotation function only',
-      allowAllOutbound: false,
-    });
-    const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
-      vpc: props.vpc,
-      description: 'RDS Proxy: reachable from the in-VPC functions only',
       allowAllOutbound: false,
     });
 
@@ -114,6 +127,8 @@ export class ProfileDatabase extends Construct {
         }),
       ),
       serverlessV2MinCapacity: props.minCapacity,
+      serverlessV2AutoPauseDuration:
+        props.minCapacity === 0 ? (props.autoPauseAfter ?? Duration.minutes(10)) : undefined,
       serverlessV2MaxCapacity: props.maxCapacity,
       vpc: props.vpc,
       vpcSubnets: props.subnets,
@@ -166,6 +181,22 @@ export class ProfileDatabase extends Construct {
       endpoint: props.secretsManagerEndpoint,
     });
 
+    if (!withProxy) {
+      this.connectionHost = this.cluster.clusterEndpoint.hostname;
+      this.connectionPort = ProfileDatabase.CLUSTER_PORT;
+      databaseSecurityGroup.connections.allowFrom(
+        props.clientSecurityGroup,
+        ec2.Port.tcp(ProfileDatabase.CLUSTER_PORT),
+        'In-VPC functions to the Aurora cluster (no proxy in this stage)',
+      );
+      return;
+    }
+
+    const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
+      vpc: props.vpc,
+      description: 'RDS Proxy: reachable from the in-VPC functions only',
+      allowAllOutbound: false,
+    });
     const proxyRole = new iam.Role(this, 'ProxyRole', {
       assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
       description: 'Lets RDS Proxy sign in to the profile database with IAM as the application user',
@@ -186,6 +217,8 @@ export class ProfileDatabase extends Construct {
       maxConnectionsPercent: 90,
       debugLogging: false,
     });
+    this.connectionHost = this.proxy.endpoint;
+    this.connectionPort = ProfileDatabase.PROXY_PORT;
 
     // The proxy opens the cluster's port to itself (ingress on the database
     // group, egress on its own). Connections add the ingress rule and the
@@ -197,14 +230,11 @@ export class ProfileDatabase extends Construct {
     );
   }
 
-  /** The proxy's endpoint host name. */
-  get proxyEndpoint(): string {
-    return this.proxy.endpoint;
-  }
-
-  /** Connect through the proxy as the application user with an IAM token (`rds-db:connect`). */
+  /** Connect as the application user with an IAM token (`rds-db:connect`), through the proxy when there is one. */
   grantConnect(grantee: iam.IGrantable): iam.Grant {
-    return this.proxy.grantConnect(grantee, ProfileDatabase.APP_USER);
+    return this.proxy
+      ? this.proxy.grantConnect(grantee, ProfileDatabase.APP_USER)
+      : this.cluster.grantConnect(grantee, ProfileDatabase.APP_USER);
   }
 
   /** Run SQL through the RDS Data API as the admin user (schema migrations). */

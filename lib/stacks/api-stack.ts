@@ -56,8 +56,8 @@ export class ApiStack extends Stack {
       securityGroups: [network.functionSecurityGroup],
     };
     const databaseEnv = {
-      DB_HOST: profileDatabase.proxyEndpoint,
-      DB_PORT: String(ProfileDatabase.PROXY_PORT),
+      DB_HOST: profileDatabase.connectionHost,
+      DB_PORT: String(profileDatabase.connectionPort),
       DB_NAME: ProfileDatabase.DATABASE_NAME,
       DB_USER: ProfileDatabase.APP_USER,
       DB_TLS: 'true',

@@ -53,6 +53,7 @@ export class DataStack extends Stack {
       subnets: network.dataSubnets,
       clientSecurityGroup: network.functionSecurityGroup,
       secretsManagerEndpoint: network.secretsManagerEndpoint,
+      proxy: config.database.proxy,
       minCapacity: config.database.minCapacity,
       maxCapacity: config.database.maxCapacity,
       readers: config.database.readers,

@@ -171,6 +171,18 @@ describe('validateStageConfig', () => {
       /monitoring\.alarms\.cacheMemory\.threshold must be between 0\.1 and 100/,
     ],
     [
+      'a paused cluster behind RDS Proxy',
+      'dev',
+      (c) => ({ database: { ...c.database, proxy: true, minCapacity: 0 } }),
+      /database\.minCapacity must be between 0\.5 and 256/,
+    ],
+    [
+      'prod without RDS Proxy',
+      'prod',
+      (c) => ({ database: { ...c.database, proxy: false } }),
+      /database\.proxy must be true in prod/,
+    ],
+    [
       'a prod config that destroys data on removal',
       'prod',
       () => ({ dataRemoval: 'destroy' }),

@@ -483,3 +483,43 @@ describe('data stack', () => {
     });
   });
 });
+
+describe('dev without RDS Proxy (the cheaper variant)', () => {
+  const { templates } = synthStage('dev', {
+    configure: (c) => ({ ...c, database: { ...c.database, proxy: false, minCapacity: 0 } }),
+  });
+
+  it('has no proxy and lets the cluster pause at 0 ACU', () => {
+    templates.data.resourceCountIs('AWS::RDS::DBProxy', 0);
+    templates.data.hasResourceProperties('AWS::RDS::DBCluster', {
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2, SecondsUntilAutoPause: 600 },
+    });
+  });
+
+  it('points the handlers at the writer endpoint on the cluster port, with IAM auth to the cluster', () => {
+    const profiles = Object.values(templates.api.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'profiles-api',
+    )!;
+    expect(profiles.Properties.Environment.Variables.DB_PORT).toBe('5438');
+    expect(JSON.stringify(profiles.Properties.Environment.Variables.DB_HOST)).toContain(
+      'ProfileDatabaseCluster1C448F76EndpointAddress',
+    );
+    const policies = JSON.stringify(templates.api.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('DBClusterResourceId');
+  });
+
+  it('opens the cluster port to the in-VPC functions', () => {
+    templates.data.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': ['ProfileDatabaseDatabaseSecurityGroup18C8DBF1', 'GroupId'] },
+      FromPort: 5438,
+      ToPort: 5438,
+      SourceSecurityGroupId: Match.objectLike({ 'Fn::GetStackOutput': Match.anyValue() }),
+    });
+  });
+
+  it('keeps alarms on everything that exists', () => {
+    const alarms = JSON.stringify(templates.monitoring.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).not.toContain('DatabaseConnectionsBorrowLatency');
+    expect(alarms).toContain('ACUUtilization');
+  });
+});

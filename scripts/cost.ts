@@ -1,0 +1,134 @@
+/**
+ * Monthly cost model of a stage: the idle floor (no traffic) and the marginal
+ * cost per million API requests, from the stage config, the synthesized
+ * templates (to count alarms) and the prices table in scripts/cost/prices.ts.
+ *
+ *   npm run cost                       # dev
+ *   npm run cost -- --stage prod
+ *   npm run cost -- --stage dev --without-proxy   # the cheaper dev variant
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadStageConfig, type StageConfig } from '../lib/config';
+import { buildPhotoApp } from '../lib/photo-app';
+import { idleFloor, marginalCostPerMillion, total, type CostLine, type IdleInputs } from './cost/model';
+import { PRICES_AS_OF, PRICES_REGION } from './cost/prices';
+
+interface Options {
+  readonly stage: string;
+  readonly withoutProxy: boolean;
+  readonly json: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  let stage = 'dev';
+  let withoutProxy = false;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--stage') stage = argv[++i] ?? '';
+    else if (arg.startsWith('--stage=')) stage = arg.slice('--stage='.length);
+    else if (arg === '--without-proxy') withoutProxy = true;
+    else if (arg === '--json') json = true;
+    else throw new Error(`Unknown argument ${arg}; use --stage dev|prod [--without-proxy] [--json]`);
+  }
+  return { stage, withoutProxy, json };
+}
+
+/** Counts what the idle floor needs from the synthesized templates, so it follows the code. */
+export function idleInputsFromTemplates(config: StageConfig): IdleInputs {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  const stacks = buildPhotoApp(app, config);
+  const all = [stacks.network, stacks.data, stacks.api, stacks.monitoring].map((s) => Template.fromStack(s));
+  const count = (type: string) => all.reduce((n, t) => n + Object.keys(t.findResources(type)).length, 0);
+  const alarmMetrics = all.reduce((n, t) => {
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')) as Array<{
+      Properties: { Metrics?: Array<{ MetricStat?: unknown }> };
+    }>;
+    for (const alarm of alarms) {
+      const metrics = alarm.Properties.Metrics;
+      n += metrics ? metrics.filter((m) => m.MetricStat).length : 1;
+    }
+    return n;
+  }, 0);
+  const interfaceEndpoints = all.reduce(
+    (n, t) =>
+      n +
+      (
+        Object.values(t.findResources('AWS::EC2::VPCEndpoint')) as Array<{
+          Properties: { VpcEndpointType?: string };
+        }>
+      ).filter((e) => e.Properties.VpcEndpointType === 'Interface').length,
+    0,
+  );
+  return {
+    availabilityZones: 2 * interfaceEndpoints,
+    secrets: count('AWS::SecretsManager::Secret'),
+    kmsKeys: count('AWS::KMS::Key'),
+    alarmMetrics,
+    dashboards: count('AWS::CloudWatch::Dashboard'),
+  };
+}
+
+function usd(n: number): string {
+  return `$${n.toFixed(2)}`;
+}
+
+function table(title: string, lines: readonly CostLine[]): string {
+  const width = Math.max(...lines.map((l) => l.item.length), 10);
+  const basisWidth = Math.max(...lines.map((l) => l.basis.length), 5);
+  const rows = lines.map(
+    (l) => `  ${l.item.padEnd(width)}  ${l.basis.padEnd(basisWidth)}  ${usd(l.monthlyUsd).padStart(9)}`,
+  );
+  return [
+    title,
+    ...rows,
+    `  ${'Total'.padEnd(width)}  ${''.padEnd(basisWidth)}  ${usd(total(lines)).padStart(9)}`,
+  ].join('\n');
+}
+
+function main(): void {
+  const options = parseArgs(process.argv.slice(2));
+  const base = loadStageConfig(options.stage);
+  const config: StageConfig = options.withoutProxy
+    ? { ...base, database: { ...base.database, proxy: false, minCapacity: 0 } }
+    : base;
+  const inputs = idleInputsFromTemplates(config);
+  const idle = idleFloor(config, inputs);
+  const marginal = marginalCostPerMillion();
+  if (options.json) {
+    console.log(
+      JSON.stringify(
+        {
+          stage: config.stage,
+          withoutProxy: options.withoutProxy,
+          idle,
+          idleTotal: total(idle),
+          marginal,
+          marginalTotal: total(marginal),
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  const variant = options.withoutProxy ? ' without RDS Proxy (Aurora may pause at 0 ACU)' : '';
+  console.log(`Stage ${config.stage}${variant} — ${PRICES_REGION} list prices as of ${PRICES_AS_OF}\n`);
+  console.log(table('Idle floor per month (no traffic)', idle));
+  console.log('');
+  console.log(table('Marginal cost per million API requests', marginal));
+  const biggest = [...idle].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
+  console.log(
+    `\nLargest idle item: ${biggest.item}, ${((100 * biggest.monthlyUsd) / total(idle)).toFixed(0)}% of the floor.`,
+  );
+}
+
+if (require.main === module) {
+  main();
+}

@@ -1,0 +1,219 @@
+import type { StageConfig } from '../../lib/config';
+import { HOURS_PER_MONTH, PRICES, type Prices } from './prices';
+
+export type { Prices };
+
+/** One line of an estimate. */
+export interface CostLine {
+  readonly item: string;
+  readonly basis: string;
+  readonly monthlyUsd: number;
+}
+
+/** Fixed inputs of the idle floor that the stage config does not hold. */
+export interface IdleInputs {
+  /** Availability Zones of the VPC (interface endpoint ENIs). */
+  readonly availabilityZones: number;
+  /** Secrets: Aurora admin credentials and the Redis AUTH token. */
+  readonly secrets: number;
+  /** Customer-managed KMS keys (the alarm topic's). */
+  readonly kmsKeys: number;
+  /** Metrics read by all alarms (a metric-math alarm counts each of its metrics). */
+  readonly alarmMetrics: number;
+  readonly dashboards: number;
+}
+
+/**
+ * The cost of a stage with no traffic at all: what keeps running. Storage,
+ * logs and data transfer grow with use and are left to the marginal cost.
+ */
+export function idleFloor(config: StageConfig, inputs: IdleInputs, prices: Prices = PRICES): CostLine[] {
+  const db = config.database;
+  const instances = 1 + db.readers;
+  const minAcus = db.minCapacity * instances;
+  const lines: CostLine[] = [
+    {
+      item: 'Aurora Serverless v2 (minimum capacity)',
+      basis: `${instances} instance(s) x ${db.minCapacity} ACU x ${HOURS_PER_MONTH} h x $${prices.aurora.acuHour}`,
+      monthlyUsd: minAcus * HOURS_PER_MONTH * prices.aurora.acuHour,
+    },
+  ];
+  if (db.proxy) {
+    const proxyAcus = Math.max(prices.rdsProxy.minimumAcus, minAcus);
+    lines.push({
+      item: 'RDS Proxy (billed on at least 8 ACUs)',
+      basis: `${proxyAcus} ACU x ${HOURS_PER_MONTH} h x $${prices.rdsProxy.acuHour}`,
+      monthlyUsd: proxyAcus * HOURS_PER_MONTH * prices.rdsProxy.acuHour,
+    });
+  }
+  const nodeHour = prices.elasticache.nodeHour[config.cache.nodeType];
+  if (nodeHour === undefined) {
+    throw new Error(
+      `No price for cache node type ${config.cache.nodeType}; add it to scripts/cost/prices.ts`,
+    );
+  }
+  const nodes = 1 + config.cache.replicas;
+  lines.push(
+    {
+      item: 'ElastiCache Redis nodes',
+      basis: `${nodes} x ${config.cache.nodeType} x ${HOURS_PER_MONTH} h x $${nodeHour}`,
+      monthlyUsd: nodes * HOURS_PER_MONTH * nodeHour,
+    },
+    {
+      item: 'Secrets Manager interface endpoint',
+      basis: `${inputs.availabilityZones} AZ x ${HOURS_PER_MONTH} h x $${prices.vpc.interfaceEndpointAzHour}`,
+      monthlyUsd: inputs.availabilityZones * HOURS_PER_MONTH * prices.vpc.interfaceEndpointAzHour,
+    },
+    {
+      item: 'Secrets Manager secrets',
+      basis: `${inputs.secrets} x $${prices.secretsManager.secretMonth}`,
+      monthlyUsd: inputs.secrets * prices.secretsManager.secretMonth,
+    },
+    {
+      item: 'KMS keys',
+      basis: `${inputs.kmsKeys} x $${prices.kms.keyMonth}`,
+      monthlyUsd: inputs.kmsKeys * prices.kms.keyMonth,
+    },
+    {
+      item: 'CloudWatch alarms',
+      basis: `${inputs.alarmMetrics} alarm metrics x $${prices.cloudwatch.alarmMetricMonth}`,
+      monthlyUsd: inputs.alarmMetrics * prices.cloudwatch.alarmMetricMonth,
+    },
+    {
+      item: 'CloudWatch dashboard',
+      basis: `${inputs.dashboards} x $${prices.cloudwatch.dashboardMonth}`,
+      monthlyUsd: inputs.dashboards * prices.cloudwatch.dashboardMonth,
+    },
+  );
+  return lines;
+}
+
+/** A kind of API request and what one of them costs downstream. */
+export interface RequestProfile {
+  readonly route: string;
+  /** Share of all API requests, 0-1; shares add up to 1. */
+  readonly share: number;
+  /** Lambda invocations: the API handler and any it triggers (upload-complete, stream processor). */
+  readonly invocations: ReadonlyArray<{ readonly memoryMb: number; readonly durationMs: number }>;
+  readonly dynamoWriteUnits: number;
+  readonly dynamoReadUnits: number;
+  readonly s3Puts: number;
+  readonly s3Gets: number;
+}
+
+/**
+ * The request mix assumed for the marginal cost. Durations are billed
+ * durations (rounded up to 1 ms) of warm invocations; replace them with the
+ * benchmark's figures for your own workload.
+ */
+export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
+  {
+    route: 'GET /feed, GET /users/{id}/photos (page of 20)',
+    share: 0.45,
+    invocations: [{ memoryMb: 512, durationMs: 25 }],
+    dynamoWriteUnits: 0,
+    dynamoReadUnits: 5,
+    s3Puts: 0,
+    s3Gets: 0,
+  },
+  {
+    route: 'GET /photos/{id} (+ presigned download)',
+    share: 0.2,
+    invocations: [{ memoryMb: 512, durationMs: 15 }],
+    dynamoWriteUnits: 0,
+    dynamoReadUnits: 0.5,
+    s3Puts: 0,
+    s3Gets: 1,
+  },
+  {
+    route: 'GET /users/{id}, GET /me (cache hit mostly)',
+    share: 0.2,
+    invocations: [{ memoryMb: 512, durationMs: 10 }],
+    dynamoWriteUnits: 0,
+    dynamoReadUnits: 0,
+    s3Puts: 0,
+    s3Gets: 0,
+  },
+  {
+    route: 'POST /photos + upload + verify + stream',
+    share: 0.1,
+    invocations: [
+      { memoryMb: 512, durationMs: 30 },
+      { memoryMb: 256, durationMs: 60 },
+      { memoryMb: 512, durationMs: 40 },
+    ],
+    dynamoWriteUnits: 3,
+    dynamoReadUnits: 1,
+    s3Puts: 1,
+    s3Gets: 1,
+  },
+  {
+    route: 'PUT /me, DELETE /photos/{id}',
+    share: 0.05,
+    invocations: [
+      { memoryMb: 512, durationMs: 30 },
+      { memoryMb: 512, durationMs: 40 },
+    ],
+    dynamoWriteUnits: 1,
+    dynamoReadUnits: 0.5,
+    s3Puts: 0,
+    s3Gets: 0,
+  },
+];
+
+/** What one million API requests add to the bill, by service. */
+export function marginalCostPerMillion(
+  mix: readonly RequestProfile[] = DEFAULT_REQUEST_MIX,
+  prices: Prices = PRICES,
+): CostLine[] {
+  const shares = mix.reduce((sum, p) => sum + p.share, 0);
+  if (Math.abs(shares - 1) > 1e-9) {
+    throw new Error(`Request mix shares must add up to 1 (got ${shares})`);
+  }
+  const million = 1_000_000;
+  let invocations = 0;
+  let gbSeconds = 0;
+  let writeUnits = 0;
+  let readUnits = 0;
+  let puts = 0;
+  let gets = 0;
+  for (const p of mix) {
+    const requests = p.share * million;
+    invocations += requests * p.invocations.length;
+    gbSeconds +=
+      requests * p.invocations.reduce((s, i) => s + (i.memoryMb / 1024) * (i.durationMs / 1000), 0);
+    writeUnits += requests * p.dynamoWriteUnits;
+    readUnits += requests * p.dynamoReadUnits;
+    puts += requests * p.s3Puts;
+    gets += requests * p.s3Gets;
+  }
+  return [
+    { item: 'API Gateway HTTP API', basis: '1M requests', monthlyUsd: prices.apiGateway.httpApiPerMillion },
+    {
+      item: 'Lambda requests',
+      basis: `${(invocations / million).toFixed(2)}M invocations`,
+      monthlyUsd: (invocations / million) * prices.lambda.requestsPerMillion,
+    },
+    {
+      item: 'Lambda compute (arm64)',
+      basis: `${Math.round(gbSeconds)} GB-s`,
+      monthlyUsd: gbSeconds * prices.lambda.arm64GbSecond,
+    },
+    {
+      item: 'DynamoDB on-demand',
+      basis: `${(writeUnits / million).toFixed(2)}M WRU + ${(readUnits / million).toFixed(2)}M RRU`,
+      monthlyUsd:
+        (writeUnits / million) * prices.dynamodb.writeRequestUnitsPerMillion +
+        (readUnits / million) * prices.dynamodb.readRequestUnitsPerMillion,
+    },
+    {
+      item: 'S3 requests',
+      basis: `${Math.round(puts)} PUT + ${Math.round(gets)} GET`,
+      monthlyUsd: (puts / 1000) * prices.s3.putPerThousand + (gets / 1000) * prices.s3.getPerThousand,
+    },
+  ];
+}
+
+export function total(lines: readonly CostLine[]): number {
+  return lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
+}

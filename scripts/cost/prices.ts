@@ -1,0 +1,90 @@
+/**
+ * AWS list prices used by the cost model: us-east-1, on-demand, USD, without
+ * free tiers. Each entry names the page it comes from. Prices change; check
+ * the pages before relying on the figures, and update `PRICES_AS_OF` with
+ * the numbers.
+ */
+export const PRICES_AS_OF = '2025-06-01';
+export const PRICES_REGION = 'us-east-1';
+
+/** Hours in the average month (365 * 24 / 12), as AWS bills monthly estimates. */
+export const HOURS_PER_MONTH = 730;
+
+export interface Prices {
+  readonly aurora: { readonly acuHour: number };
+  readonly rdsProxy: { readonly acuHour: number; readonly minimumAcus: number };
+  readonly elasticache: { readonly nodeHour: Readonly<Record<string, number>> };
+  readonly vpc: { readonly interfaceEndpointAzHour: number };
+  readonly secretsManager: { readonly secretMonth: number };
+  readonly kms: { readonly keyMonth: number };
+  readonly cloudwatch: { readonly alarmMetricMonth: number; readonly dashboardMonth: number };
+  readonly apiGateway: { readonly httpApiPerMillion: number };
+  readonly lambda: { readonly arm64GbSecond: number; readonly requestsPerMillion: number };
+  readonly dynamodb: {
+    readonly writeRequestUnitsPerMillion: number;
+    readonly readRequestUnitsPerMillion: number;
+  };
+  readonly s3: { readonly putPerThousand: number; readonly getPerThousand: number };
+}
+
+export const PRICES: Prices = {
+  aurora: {
+    /** Aurora Serverless v2, Aurora Standard, per ACU-hour. https://aws.amazon.com/rds/aurora/pricing/ */
+    acuHour: 0.12,
+  },
+  rdsProxy: {
+    /** RDS Proxy for Aurora Serverless v2, per ACU-hour of the target. https://aws.amazon.com/rds/proxy/pricing/ */
+    acuHour: 0.015,
+    /** RDS Proxy bills at least this many ACUs for a Serverless v2 target. https://aws.amazon.com/rds/proxy/pricing/ */
+    minimumAcus: 8,
+  },
+  elasticache: {
+    /** ElastiCache for Redis OSS, on-demand node-hour by node type. https://aws.amazon.com/elasticache/pricing/ */
+    nodeHour: {
+      'cache.t4g.micro': 0.016,
+      'cache.t4g.small': 0.032,
+      'cache.t4g.medium': 0.065,
+      'cache.r7g.large': 0.218,
+    },
+  },
+  vpc: {
+    /** Interface VPC endpoint, per AZ-hour. https://aws.amazon.com/privatelink/pricing/ */
+    interfaceEndpointAzHour: 0.01,
+  },
+  secretsManager: {
+    /** Per secret per month. https://aws.amazon.com/secrets-manager/pricing/ */
+    secretMonth: 0.4,
+  },
+  kms: {
+    /** Customer-managed key per month. https://aws.amazon.com/kms/pricing/ */
+    keyMonth: 1.0,
+  },
+  cloudwatch: {
+    /** Standard-resolution alarm, per metric per month (a metric-math alarm pays for each metric). https://aws.amazon.com/cloudwatch/pricing/ */
+    alarmMetricMonth: 0.1,
+    /** Custom dashboard per month. https://aws.amazon.com/cloudwatch/pricing/ */
+    dashboardMonth: 3.0,
+  },
+  apiGateway: {
+    /** HTTP API, per million requests (first 300 million). https://aws.amazon.com/api-gateway/pricing/ */
+    httpApiPerMillion: 1.0,
+  },
+  lambda: {
+    /** arm64, per GB-second. https://aws.amazon.com/lambda/pricing/ */
+    arm64GbSecond: 0.0000133334,
+    /** Per million requests. https://aws.amazon.com/lambda/pricing/ */
+    requestsPerMillion: 0.2,
+  },
+  dynamodb: {
+    /** On-demand, per million write request units. https://aws.amazon.com/dynamodb/pricing/on-demand/ */
+    writeRequestUnitsPerMillion: 0.625,
+    /** On-demand, per million read request units. https://aws.amazon.com/dynamodb/pricing/on-demand/ */
+    readRequestUnitsPerMillion: 0.125,
+  },
+  s3: {
+    /** S3 Standard PUT, COPY, POST, LIST per 1,000 requests. https://aws.amazon.com/s3/pricing/ */
+    putPerThousand: 0.005,
+    /** S3 Standard GET and all other requests per 1,000. https://aws.amazon.com/s3/pricing/ */
+    getPerThousand: 0.0004,
+  },
+};

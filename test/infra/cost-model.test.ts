@@ -1,0 +1,122 @@
+import { STAGE_CONFIGS, type StageConfig } from '../../lib/config';
+import {
+  idleFloor,
+  marginalCostPerMillion,
+  total,
+  type Prices,
+  type RequestProfile,
+} from '../../scripts/cost/model';
+import { PRICES } from '../../scripts/cost/prices';
+
+/** Round numbers, so the arithmetic can be checked by hand. */
+const prices: Prices = {
+  ...PRICES,
+  aurora: { acuHour: 0.1 },
+  rdsProxy: { acuHour: 0.01, minimumAcus: 8 },
+  elasticache: { nodeHour: { 'cache.test.small': 0.02 } },
+  vpc: { interfaceEndpointAzHour: 0.01 },
+  secretsManager: { secretMonth: 0.5 },
+  kms: { keyMonth: 1 },
+  cloudwatch: { alarmMetricMonth: 0.1, dashboardMonth: 3 },
+  apiGateway: { httpApiPerMillion: 1 },
+  lambda: { arm64GbSecond: 0.00001, requestsPerMillion: 0.2 },
+  dynamodb: { writeRequestUnitsPerMillion: 1, readRequestUnitsPerMillion: 0.5 },
+  s3: { putPerThousand: 0.005, getPerThousand: 0.0004 },
+};
+
+const small: StageConfig = {
+  ...STAGE_CONFIGS.dev,
+  database: { ...STAGE_CONFIGS.dev.database, proxy: true, minCapacity: 1, readers: 1 },
+  cache: { ...STAGE_CONFIGS.dev.cache, nodeType: 'cache.test.small', replicas: 1 },
+};
+const inputs = { availabilityZones: 2, secrets: 2, kmsKeys: 1, alarmMetrics: 10, dashboards: 1 };
+
+describe('idle floor', () => {
+  const lines = idleFloor(small, inputs, prices);
+  const line = (item: RegExp) => lines.find((l) => item.test(l.item))!.monthlyUsd;
+
+  it('bills the minimum ACUs of every instance', () => {
+    // 2 instances x 1 ACU x 730 h x $0.1
+    expect(line(/^Aurora/)).toBeCloseTo(146, 6);
+  });
+
+  it('bills RDS Proxy on at least 8 ACUs', () => {
+    // max(8, 2) x 730 h x $0.01
+    expect(line(/^RDS Proxy/)).toBeCloseTo(58.4, 6);
+  });
+
+  it("bills RDS Proxy on the instances' ACUs once they exceed 8", () => {
+    const big = { ...small, database: { ...small.database, minCapacity: 5, readers: 1 } };
+    const proxy = idleFloor(big, inputs, prices).find((l) => /^RDS Proxy/.test(l.item))!;
+    expect(proxy.monthlyUsd).toBeCloseTo(10 * 730 * 0.01, 6);
+  });
+
+  it('bills every cache node, endpoints per AZ, secrets, keys, alarm metrics and the dashboard', () => {
+    expect(line(/^ElastiCache/)).toBeCloseTo(2 * 730 * 0.02, 6);
+    expect(line(/interface endpoint/)).toBeCloseTo(2 * 730 * 0.01, 6);
+    expect(line(/secrets$/)).toBeCloseTo(1, 6);
+    expect(line(/^KMS/)).toBeCloseTo(1, 6);
+    expect(line(/alarms$/)).toBeCloseTo(1, 6);
+    expect(line(/dashboard$/)).toBeCloseTo(3, 6);
+    expect(total(lines)).toBeCloseTo(146 + 58.4 + 29.2 + 14.6 + 1 + 1 + 1 + 3, 6);
+  });
+
+  it('drops the proxy, and the paused cluster costs nothing, without a proxy', () => {
+    const noProxy = { ...small, database: { ...small.database, proxy: false, minCapacity: 0 } };
+    const lines2 = idleFloor(noProxy, inputs, prices);
+    expect(lines2.some((l) => /^RDS Proxy/.test(l.item))).toBe(false);
+    expect(lines2.find((l) => /^Aurora/.test(l.item))!.monthlyUsd).toBe(0);
+  });
+
+  it('refuses a node type it has no price for', () => {
+    const unknown = { ...small, cache: { ...small.cache, nodeType: 'cache.x9.huge' } };
+    expect(() => idleFloor(unknown, inputs, prices)).toThrow(/No price for cache node type cache.x9.huge/);
+  });
+});
+
+describe('marginal cost per million requests', () => {
+  const mix: RequestProfile[] = [
+    {
+      route: 'reads',
+      share: 0.5,
+      invocations: [{ memoryMb: 1024, durationMs: 100 }],
+      dynamoWriteUnits: 0,
+      dynamoReadUnits: 2,
+      s3Puts: 0,
+      s3Gets: 1,
+    },
+    {
+      route: 'uploads',
+      share: 0.5,
+      invocations: [
+        { memoryMb: 512, durationMs: 200 },
+        { memoryMb: 512, durationMs: 200 },
+      ],
+      dynamoWriteUnits: 2,
+      dynamoReadUnits: 0,
+      s3Puts: 1,
+      s3Gets: 0,
+    },
+  ];
+  const lines = marginalCostPerMillion(mix, prices);
+  const line = (item: RegExp) => lines.find((l) => item.test(l.item))!.monthlyUsd;
+
+  it('adds API Gateway, Lambda requests and GB-seconds', () => {
+    expect(line(/^API Gateway/)).toBe(1);
+    // 0.5M + 1M invocations
+    expect(line(/^Lambda requests/)).toBeCloseTo(1.5 * 0.2, 6);
+    // 0.5M x 1 GB x 0.1 s + 0.5M x 2 x 0.5 GB x 0.2 s = 50,000 + 100,000 GB-s
+    expect(line(/^Lambda compute/)).toBeCloseTo(150_000 * 0.00001, 6);
+  });
+
+  it('adds DynamoDB request units and S3 requests', () => {
+    // 1M WRU x $1 + 1M RRU x $0.5
+    expect(line(/^DynamoDB/)).toBeCloseTo(1.5, 6);
+    // 500k PUT x $0.005/1000 + 500k GET x $0.0004/1000
+    expect(line(/^S3/)).toBeCloseTo(2.5 + 0.2, 6);
+  });
+
+  it('refuses a mix whose shares do not add up to 1', () => {
+    expect(() => marginalCostPerMillion([{ ...mix[0], share: 0.7 }], prices)).toThrow(/add up to 1/);
+  });
+});
