@@ -9,3 +9,14 @@ describe.each(['dev', 'prod'] as const)('%s templates', (stage) => {
     expect(templates[name].toJSON()).toMatchSnapshot();
   });
 });
+
+it.each(['dev', 'prod'] as const)('names the %s stacks PhotoApp-<Stage>-<Part>', (stage) => {
+  const { stacks } = synthStage(stage, { nag: false });
+  const label = stage === 'dev' ? 'Dev' : 'Prod';
+  expect([stacks.network, stacks.data, stacks.api, stacks.monitoring].map((s) => s.stackName)).toEqual([
+    `PhotoApp-${label}-Network`,
+    `PhotoApp-${label}-Data`,
+    `PhotoApp-${label}-Api`,
+    `PhotoApp-${label}-Monitoring`,
+  ]);
+});
