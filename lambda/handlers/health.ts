@@ -1,7 +1,10 @@
-// Wiring target; the application issue gives it its behaviour.
-export const handler = (): Promise<unknown> =>
-  Promise.resolve({
-    statusCode: 501,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: { code: 'NotImplemented', message: 'Not implemented yet' } }),
-  });
+/** GET /health: liveness of the API itself (no auth, no dependencies). */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { json } from '../shared/http';
+import { instrument } from '../shared/powertools';
+
+export const handler = instrument(
+  'health',
+  (_event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
+    Promise.resolve(json(200, { status: 'ok' })),
+);

@@ -1,7 +1,48 @@
-// Wiring target; the application issue gives it its behaviour.
-export const handler = (): Promise<unknown> =>
-  Promise.resolve({
-    statusCode: 501,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: { code: 'NotImplemented', message: 'Not implemented yet' } }),
-  });
+/** Profile routes: GET /me, PUT /me, GET /users/{userId}. */
+import { createDatabasePool, PostgresProfileStore } from '../adapters/profile-database';
+import { RedisProfileCache } from '../adapters/profile-cache';
+import { fetchSecretString } from '../adapters/secrets';
+import { parseUserId } from '../domain/identifiers';
+import { ProfileService } from '../domain/profile-service';
+import { parseProfileInput } from '../domain/profiles';
+import { awsConfig, cacheConfig, databaseConfig } from '../shared/env';
+import type { HttpEvent, HttpResult } from '../shared/http';
+import { callerId, json, notFoundRoute, parseJsonBody, respond } from '../shared/http';
+import { instrument } from '../shared/powertools';
+
+const aws = awsConfig();
+const database = databaseConfig();
+const cache = cacheConfig();
+const authSecretArn = cache.authSecretArn;
+
+const pool = createDatabasePool({ ...database, region: aws.region });
+const store = new PostgresProfileStore(pool);
+const profileCache = new RedisProfileCache({
+  host: cache.host,
+  port: cache.port,
+  tls: cache.tls,
+  ttlSeconds: cache.ttlSeconds,
+  ...(authSecretArn ? { authToken: () => fetchSecretString(authSecretArn) } : {}),
+});
+const profiles = new ProfileService(store, profileCache);
+
+async function route(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerId(event);
+  switch (event.routeKey) {
+    case 'GET /me':
+      return json(200, await profiles.getOwnProfile(caller));
+    case 'PUT /me':
+      return json(200, await profiles.putOwnProfile(caller, parseProfileInput(parseJsonBody(event))));
+    case 'GET /users/{userId}':
+      return json(200, await profiles.getPublicProfile(parseUserId(event.pathParameters?.userId)));
+    default:
+      return notFoundRoute();
+  }
+}
+
+export const handler = instrument('profiles-api', (event: HttpEvent) => respond(() => route(event)));
+
+/** Closes the module's connections (local dev server and tests; Lambda never needs it). */
+export async function dispose(): Promise<void> {
+  await Promise.all([profileCache.close(), pool.end()]);
+}

@@ -1,7 +1,46 @@
-// Wiring target; the application issue gives it its behaviour.
-export const handler = (): Promise<unknown> =>
-  Promise.resolve({
-    statusCode: 501,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: { code: 'NotImplemented', message: 'Not implemented yet' } }),
-  });
+/**
+ * CloudFormation custom resource (CDK Provider framework onEvent): applies the versioned migrations
+ * in lambda/migrations through the RDS Data API on Create and Update. Delete does nothing: the
+ * schema lives and dies with the database.
+ */
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { DataApiSqlRunner } from '../adapters/data-api-sql-runner';
+import { applyMigrations } from '../domain/schema-migrations';
+import { migrations } from '../migrations';
+import { awsConfig, migrationsConfig } from '../shared/env';
+import { instrument, logger, tracer } from '../shared/powertools';
+
+const PHYSICAL_RESOURCE_ID = 'schema-migrations';
+
+const config = migrationsConfig();
+const client = tracer.captureAWSv3Client(new RDSDataClient({ region: awsConfig().region, maxAttempts: 5 }));
+const runner = new DataApiSqlRunner(client, {
+  resourceArn: config.clusterArn,
+  secretArn: config.secretArn,
+  database: config.database,
+});
+
+export interface ProviderResponse {
+  readonly PhysicalResourceId: string;
+  readonly Data?: Record<string, string>;
+}
+
+export const handler = instrument(
+  'schema-migrations',
+  async (event: CloudFormationCustomResourceEvent): Promise<ProviderResponse> => {
+    if (event.RequestType === 'Delete') {
+      logger.info('Delete: leaving the schema in place');
+      return { PhysicalResourceId: event.PhysicalResourceId };
+    }
+    const report = await applyMigrations(runner, migrations);
+    logger.info('Migrations applied', {
+      applied: report.applied,
+      alreadyApplied: report.alreadyApplied.length,
+    });
+    return {
+      PhysicalResourceId: PHYSICAL_RESOURCE_ID,
+      Data: { LatestMigration: report.latest ?? '', AppliedCount: String(report.applied.length) },
+    };
+  },
+);

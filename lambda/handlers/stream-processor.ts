@@ -1,7 +1,96 @@
-// Wiring target; the application issue gives it its behaviour.
-export const handler = (): Promise<unknown> =>
-  Promise.resolve({
-    statusCode: 501,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: { code: 'NotImplemented', message: 'Not implemented yet' } }),
-  });
+/**
+ * DynamoDB Streams (NEW_AND_OLD_IMAGES) of the photo table: keeps each user's photoCount, drops the
+ * cached profile, and deletes the S3 object of removed photos (owner deletes and TTL-expired
+ * uploads). Records are processed in order and reported individually (ReportBatchItemFailures);
+ * every action is idempotent, so Lambda's retries and replays leave the same state.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { S3PhotoObjectStore, createS3Client } from '../adapters/photo-bucket';
+import { RedisProfileCache } from '../adapters/profile-cache';
+import { PostgresProfileStore, createDatabasePool } from '../adapters/profile-database';
+import { itemFromStreamImage, photoFromItem } from '../adapters/photo-table';
+import { fetchSecretString } from '../adapters/secrets';
+import { PhotoChangeProcessor } from '../domain/photo-service';
+import type { PhotoChange } from '../domain/photos';
+import { awsConfig, bucketConfig, cacheConfig, databaseConfig } from '../shared/env';
+import { countMetric, instrument, logger, tracer } from '../shared/powertools';
+
+const aws = awsConfig();
+const { bucketName } = bucketConfig();
+const database = databaseConfig();
+const cache = cacheConfig();
+const authSecretArn = cache.authSecretArn;
+
+const s3 = tracer.captureAWSv3Client(
+  createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle }),
+);
+const pool = createDatabasePool({ ...database, region: aws.region });
+const profileCache = new RedisProfileCache({
+  host: cache.host,
+  port: cache.port,
+  tls: cache.tls,
+  ttlSeconds: cache.ttlSeconds,
+  ...(authSecretArn ? { authToken: () => fetchSecretString(authSecretArn) } : {}),
+});
+const changes = new PhotoChangeProcessor(
+  new PostgresProfileStore(pool),
+  new S3PhotoObjectStore(s3, bucketName),
+  profileCache,
+);
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
+
+/** Turns a stream record into a domain change; a malformed record throws and is reported. */
+export function toPhotoChange(record: DynamoDBRecord): PhotoChange {
+  const image = record.dynamodb;
+  if (record.eventName === 'REMOVE') {
+    if (!image?.OldImage) throw new Error('REMOVE record without an old image');
+    const identity = record.userIdentity as { type?: string; principalId?: string } | undefined;
+    return {
+      kind: 'REMOVE',
+      before: photoFromItem(itemFromStreamImage(image.OldImage)),
+      expiredByTtl: identity?.type === 'Service' && identity.principalId === TTL_PRINCIPAL,
+    };
+  }
+  if ((record.eventName === 'INSERT' || record.eventName === 'MODIFY') && image?.NewImage) {
+    const after = photoFromItem(itemFromStreamImage(image.NewImage));
+    const before = image.OldImage ? photoFromItem(itemFromStreamImage(image.OldImage)) : undefined;
+    return { kind: record.eventName, after, ...(before ? { before } : {}) };
+  }
+  throw new Error(`Unsupported stream record ${record.eventName ?? 'without event name'}`);
+}
+
+async function processRecord(record: DynamoDBRecord): Promise<void> {
+  const change = toPhotoChange(record);
+  const actions = await changes.apply(change);
+  if (change.kind === 'REMOVE' && change.expiredByTtl) countMetric('ExpiredUploadCleanedUp');
+  if (actions.length > 0) {
+    logger.info('Photo change applied', {
+      sequenceNumber: record.dynamodb?.SequenceNumber,
+      actions: actions.map((action) => action.type),
+    });
+  }
+}
+
+export const handler = instrument(
+  'stream-processor',
+  async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+    // In order: a photo's READY and REMOVE records must not race each other. A fully failed batch
+    // is reported record by record too (same retry effect as throwing, one response shape).
+    const response = await processPartialResponse(event, processRecord, processor, {
+      context,
+      processInParallel: false,
+      throwOnFullBatchFailure: false,
+    });
+    if (response.batchItemFailures.length > 0)
+      countMetric('StreamRecordFailed', response.batchItemFailures.length);
+    return response;
+  },
+);
+
+/** Closes the module's connections (local dev server and tests; Lambda never needs it). */
+export async function dispose(): Promise<void> {
+  await Promise.all([profileCache.close(), pool.end()]);
+}

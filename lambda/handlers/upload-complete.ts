@@ -1,7 +1,44 @@
-// Wiring target; the application issue gives it its behaviour.
-export const handler = (): Promise<unknown> =>
-  Promise.resolve({
-    statusCode: 501,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: { code: 'NotImplemented', message: 'Not implemented yet' } }),
-  });
+/**
+ * EventBridge "Object Created" from the photo bucket: verifies the object against its pending photo
+ * and marks it READY, or deletes it (and marks the photo REJECTED). Idempotent; errors are thrown
+ * so that EventBridge retries the delivery.
+ */
+import type { S3ObjectCreatedNotificationEvent } from 'aws-lambda';
+import { S3PhotoObjectStore, createS3Client } from '../adapters/photo-bucket';
+import { DynamoPhotoRepository, createDocumentClient } from '../adapters/photo-table';
+import { UploadReconciler } from '../domain/photo-service';
+import { awsConfig, photoStoreConfig } from '../shared/env';
+import { countMetric, instrument, logger, tracer } from '../shared/powertools';
+
+const config = photoStoreConfig();
+const aws = awsConfig();
+const documents = createDocumentClient(aws.region, (client) => tracer.captureAWSv3Client(client));
+const s3 = tracer.captureAWSv3Client(
+  createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle }),
+);
+const uploads = new UploadReconciler(
+  new DynamoPhotoRepository(documents, config.tableName),
+  new S3PhotoObjectStore(s3, config.bucketName),
+);
+
+export interface UploadCompleteResult {
+  readonly objectKey: string;
+  readonly action: string;
+}
+
+export const handler = instrument(
+  'upload-complete',
+  async (event: S3ObjectCreatedNotificationEvent): Promise<UploadCompleteResult | undefined> => {
+    const detail = event.detail;
+    if (event['detail-type'] !== 'Object Created' || detail?.bucket?.name !== config.bucketName) {
+      logger.warn('Ignoring event for another bucket or type', { detailType: event['detail-type'] });
+      return undefined;
+    }
+    const objectKey = detail.object.key;
+    const versionId = detail.object['version-id'] || undefined;
+    const outcome = await uploads.completeUpload(objectKey, versionId);
+    logger.info('Upload processed', { objectKey, ...outcome });
+    countMetric(`Upload${outcome.action}`);
+    return { objectKey, action: outcome.action };
+  },
+);

@@ -100,17 +100,31 @@ export class PhotoBucket extends Construct {
 
   /** Sign upload URLs: `s3:PutObject` on photo keys, nothing else. */
   grantPresignUploads(role: iam.IRole): void {
-    role.addManagedPolicy(this.photoPolicy('PutPhotos', 's3:PutObject', 'sign upload URLs for photo keys'));
+    role.addManagedPolicy(this.photoPolicy('PutPhotos', ['s3:PutObject'], 'sign upload URLs for photo keys'));
   }
 
   /** Sign download URLs and inspect uploaded objects: `s3:GetObject` (also covers HEAD) on photo keys. */
   grantReadPhotos(role: iam.IRole): void {
-    role.addManagedPolicy(this.photoPolicy('GetPhotos', 's3:GetObject', 'read photo objects'));
+    role.addManagedPolicy(this.photoPolicy('GetPhotos', ['s3:GetObject'], 'read photo objects'));
   }
 
-  /** Delete photo objects (rejected uploads, deleted and expired photos). */
+  /** Delete photo objects (deleted and expired photos): a delete marker; lifecycle expires the bytes. */
   grantDeletePhotos(role: iam.IRole): void {
-    role.addManagedPolicy(this.photoPolicy('DeletePhotos', 's3:DeleteObject', 'delete photo objects'));
+    role.addManagedPolicy(this.photoPolicy('DeletePhotos', ['s3:DeleteObject'], 'delete photo objects'));
+  }
+
+  /**
+   * Verify an upload: read the exact object version that arrived and, if it
+   * does not match its pending photo, delete that version for good.
+   */
+  grantVerifyUploads(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.photoPolicy(
+        'VerifyUploads',
+        ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+        'inspect uploaded photo objects and delete rejected versions',
+      ),
+    );
   }
 
   /**
@@ -118,7 +132,7 @@ export class PhotoBucket extends Construct {
    * in other stacks attach it, so the policy (and its review) lives with the
    * resource it governs and no stack needs the other's internals.
    */
-  private photoPolicy(id: string, action: string, intent: string): iam.IManagedPolicy {
+  private photoPolicy(id: string, actions: string[], intent: string): iam.IManagedPolicy {
     const existing = this.node.tryFindChild(id) as iam.ManagedPolicy | undefined;
     if (existing) {
       return existing;
@@ -127,7 +141,7 @@ export class PhotoBucket extends Construct {
       description: `Lets a function ${intent} in the photo bucket`,
       statements: [
         new iam.PolicyStatement({
-          actions: [action],
+          actions,
           resources: [this.bucket.arnForObjects(`${PhotoBucket.PHOTO_PREFIX}*`)],
         }),
       ],
@@ -135,7 +149,7 @@ export class PhotoBucket extends Construct {
     const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${PhotoBucket.PHOTO_PREFIX}*]`,
-      reason: `Object keys are generated per upload (${PhotoBucket.PHOTO_PREFIX}<userId>/<photoId>), so the grant covers the photo prefix; one action only, and nothing outside that prefix.`,
+      reason: `Object keys are generated per upload (${PhotoBucket.PHOTO_PREFIX}<userId>/<photoId>), so the grant covers the photo prefix and nothing outside it; the actions are only those of this one intent.`,
     });
     return policy;
   }

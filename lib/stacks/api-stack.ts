@@ -136,8 +136,7 @@ export class ApiStack extends Stack {
       },
     });
     photoTable.grantVerifyUploads(this.uploadCompleteFunction.function);
-    photoBucket.grantReadPhotos(this.uploadCompleteFunction.role);
-    photoBucket.grantDeletePhotos(this.uploadCompleteFunction.role);
+    photoBucket.grantVerifyUploads(this.uploadCompleteFunction.role);
     this.uploadEvents = new UploadEvents(this, 'UploadEvents', {
       bucket: photoBucket.bucket,
       keyPrefix: PhotoBucket.PHOTO_PREFIX,

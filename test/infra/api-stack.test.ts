@@ -170,12 +170,11 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       expect(JSON.stringify(connect.Resource)).toMatch(/\/app_user"/);
     });
 
-    it('upload-complete reads and updates items, reads and deletes photo objects', () => {
+    it('upload-complete reads and updates items, inspects uploads and deletes rejected versions', () => {
       const { actions, managed } = grants('upload-complete');
       expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']);
-      expect(managed.join()).toMatch(/PhotoBucketGetPhotos/);
-      expect(managed.join()).toMatch(/PhotoBucketDeletePhotos/);
-      expect(managed).toHaveLength(2);
+      expect(managed).toHaveLength(1);
+      expect(managed[0]).toMatch(/PhotoBucketVerifyUploads/);
     });
 
     it('stream-processor reads the stream, updates counts, invalidates the cache and deletes objects', () => {

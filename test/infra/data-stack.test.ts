@@ -161,11 +161,26 @@ describe('data stack', () => {
       });
     });
 
-    it('offers one managed policy per intent, each one action on photo keys', () => {
-      const policies = Object.values(data(stage).findResources('AWS::IAM::ManagedPolicy'));
-      const actions = policies.map((p) => p.Properties.PolicyDocument.Statement[0].Action).sort();
-      expect(actions).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
-      for (const policy of policies) {
+    it('offers one managed policy per intent, limited to photo keys', () => {
+      const policies = data(stage).findResources('AWS::IAM::ManagedPolicy');
+      const actionsById = Object.fromEntries(
+        Object.entries(policies).map(([id, p]) => [
+          id.replace(/[0-9A-F]{8}$/, ''),
+          p.Properties.PolicyDocument.Statement[0].Action,
+        ]),
+      );
+      expect(actionsById).toEqual({
+        PhotoBucketPutPhotos: 's3:PutObject',
+        PhotoBucketGetPhotos: 's3:GetObject',
+        PhotoBucketDeletePhotos: 's3:DeleteObject',
+        PhotoBucketVerifyUploads: [
+          's3:DeleteObject',
+          's3:DeleteObjectVersion',
+          's3:GetObject',
+          's3:GetObjectVersion',
+        ],
+      });
+      for (const policy of Object.values(policies)) {
         expect(policy.Properties.PolicyDocument.Statement).toEqual([
           expect.objectContaining({
             Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] }, '/photos/*']] },

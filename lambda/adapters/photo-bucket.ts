@@ -1,0 +1,116 @@
+/**
+ * S3 access for photo bytes: presigned upload and download URLs, and object checks and deletes.
+ * A presigned URL is a bearer credential: never log one.
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { guardDependency } from './aws-errors';
+import type { PhotoObjectStore, PresignedUpload } from '../domain/photo-service';
+
+const DEPENDENCY = 'Photo storage';
+
+export function createS3Client(options: {
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+  /** Only for tests; in Lambda the default provider chain supplies the role's credentials. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}): S3Client {
+  return new S3Client({
+    region: options.region,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    forcePathStyle: options.forcePathStyle,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 5000 },
+    // Otherwise the SDK adds a checksum of the (empty) presigning body, which a client's real
+    // upload could never match.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+export class S3PhotoObjectStore implements PhotoObjectStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucketName: string,
+  ) {}
+
+  /**
+   * The signature covers Content-Type and Content-Length, so S3 refuses an upload of any other
+   * type or size (the presigner leaves Content-Type unsigned unless asked).
+   */
+  async presignUpload(input: {
+    readonly objectKey: string;
+    readonly contentType: string;
+    readonly sizeBytes: number;
+    readonly expiresInSeconds: number;
+  }): Promise<PresignedUpload> {
+    const url = await getSignedUrl(
+      this.s3,
+      new PutObjectCommand({
+        Bucket: this.bucketName,
+        Key: input.objectKey,
+        ContentType: input.contentType,
+        ContentLength: input.sizeBytes,
+      }),
+      { expiresIn: input.expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) },
+    );
+    return {
+      url,
+      method: 'PUT',
+      headers: { 'Content-Type': input.contentType, 'Content-Length': String(input.sizeBytes) },
+    };
+  }
+
+  presignDownload(objectKey: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucketName, Key: objectKey }), {
+      expiresIn: expiresInSeconds,
+    });
+  }
+
+  async head(
+    objectKey: string,
+    versionId?: string,
+  ): Promise<{ sizeBytes: number; contentType?: string } | undefined> {
+    try {
+      const result = await guardDependency(DEPENDENCY, () =>
+        this.s3.send(
+          new HeadObjectCommand({
+            Bucket: this.bucketName,
+            Key: objectKey,
+            ...(versionId ? { VersionId: versionId } : {}),
+          }),
+        ),
+      );
+      return {
+        sizeBytes: result.ContentLength ?? 0,
+        ...(result.ContentType ? { contentType: result.ContentType } : {}),
+      };
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes the given version, or else adds a delete marker; the bucket's lifecycle rule expires
+   * noncurrent versions. Deleting something already gone succeeds, so replays are harmless.
+   */
+  async delete(objectKey: string, versionId?: string): Promise<void> {
+    await guardDependency(DEPENDENCY, () =>
+      this.s3.send(
+        new DeleteObjectCommand({
+          Bucket: this.bucketName,
+          Key: objectKey,
+          ...(versionId ? { VersionId: versionId } : {}),
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Redis (ElastiCache) cache-aside for public profiles under `profile:<userId>`.
+ *
+ * The cache is optional: every failure (unreachable, timeout, bad payload) is a miss or a no-op,
+ * and commands fail fast (no offline queue, short timeouts) so the database answers instead.
+ * TTLs carry jitter so that entries written together do not expire together.
+ */
+import Redis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import type { ProfileCache } from '../domain/profile-service';
+import type { Profile } from '../domain/profiles';
+import { isProfile } from '../domain/profiles';
+import { countMetric, logger } from '../shared/powertools';
+
+export interface CacheConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+  readonly ttlSeconds: number;
+  /** Resolves the AUTH token; absent when the server has no AUTH (local engines). */
+  readonly authToken?: () => Promise<string>;
+  readonly connectTimeoutMs?: number;
+  readonly commandTimeoutMs?: number;
+  /** After a failed connection attempt, skip the cache for this long instead of waiting again. */
+  readonly retryAfterMs?: number;
+}
+
+export const profileCacheKey = (userId: string): string => `profile:${userId}`;
+
+export class RedisProfileCache implements ProfileCache {
+  private client: Promise<Redis> | undefined;
+  private skipUntil = 0;
+
+  constructor(
+    private readonly connection: CacheConnection,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async get(userId: string): Promise<Profile | undefined> {
+    const raw = await this.run('get', (redis) => redis.get(profileCacheKey(userId)));
+    if (raw === undefined || raw === null) {
+      countMetric('ProfileCacheMiss');
+      return undefined;
+    }
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (isProfile(parsed) && parsed.userId === userId) {
+        countMetric('ProfileCacheHit');
+        return parsed;
+      }
+    } catch {
+      // Fall through: an unreadable entry is a miss and is overwritten on the next set.
+    }
+    countMetric('ProfileCacheMiss');
+    return undefined;
+  }
+
+  async set(profile: Profile): Promise<void> {
+    const ttl =
+      this.connection.ttlSeconds + Math.floor(this.random() * Math.max(1, this.connection.ttlSeconds * 0.1));
+    await this.run('set', (redis) =>
+      redis.set(profileCacheKey(profile.userId), JSON.stringify(profile), 'EX', ttl),
+    );
+  }
+
+  async invalidate(userId: string): Promise<void> {
+    await this.run('invalidate', (redis) => redis.del(profileCacheKey(userId)));
+  }
+
+  async close(): Promise<void> {
+    const pending = this.client;
+    this.client = undefined;
+    if (pending) await pending.then((redis) => redis.disconnect()).catch(() => undefined);
+  }
+
+  private async run<T>(operation: string, command: (redis: Redis) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await command(await this.connect());
+    } catch (error) {
+      countMetric('ProfileCacheError');
+      logger.warn('Profile cache unavailable; continuing without it', {
+        operation,
+        error: (error as Error).message,
+      });
+      return undefined;
+    }
+  }
+
+  private connect(): Promise<Redis> {
+    if (!this.client) {
+      if (Date.now() < this.skipUntil) return Promise.reject(new Error('Redis recently unreachable'));
+      this.client = this.open().catch((error: unknown) => {
+        this.client = undefined;
+        this.skipUntil = Date.now() + (this.connection.retryAfterMs ?? 2000);
+        throw error;
+      });
+    }
+    return this.client;
+  }
+
+  private async open(): Promise<Redis> {
+    const password = this.connection.authToken ? await this.connection.authToken() : undefined;
+    let wasReady = false;
+    // disconnectTimeout is a real ioredis option (default 2 s) missing from its typings: it bounds
+    // a grace timer that otherwise outlives an already closed socket.
+    const options: RedisOptions & { disconnectTimeout: number } = {
+      host: this.connection.host,
+      port: this.connection.port,
+      ...(password ? { password } : {}),
+      ...(this.connection.tls ? { tls: { servername: this.connection.host } } : {}),
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: this.connection.connectTimeoutMs ?? 500,
+      commandTimeout: this.connection.commandTimeoutMs ?? 300,
+      // A first connection that fails is given up (the next request retries after a pause); a
+      // connection that worked reconnects in the background while requests fail fast meanwhile.
+      retryStrategy: (attempt) => (wasReady ? Math.min(attempt * 200, 2000) : null),
+      disconnectTimeout: 200,
+    };
+    const redis = new Redis(options);
+    redis.once('ready', () => {
+      wasReady = true;
+    });
+    redis.on('error', (error: Error) => logger.debug('Redis connection error', { error: error.message }));
+    try {
+      await redis.connect();
+    } catch (error) {
+      redis.disconnect();
+      throw error;
+    }
+    return redis;
+  }
+}

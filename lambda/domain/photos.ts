@@ -1,0 +1,183 @@
+/**
+ * Photo model and the pure rules of its life cycle:
+ * PENDING (upload URL issued, TTL set) -> READY (object verified) | REJECTED (object did not match)
+ * and, for any state, deletion by the owner or by TTL expiry.
+ */
+import { isPhotoId, isUserId } from './identifiers';
+import { expectObject, optionalText, rejectUnknownFields, requireInteger, requireText } from './validation';
+import { ValidationError } from '../shared/errors';
+
+export const PHOTO_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export type PhotoContentType = (typeof PHOTO_CONTENT_TYPES)[number];
+export const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
+export const MAX_CAPTION_CHARACTERS = 300;
+/** How long a REJECTED item is kept (so its owner can see why) before TTL removes it. */
+export const REJECTED_RETENTION_SECONDS = 7 * 24 * 3600;
+
+export type PhotoStatus = 'PENDING' | 'READY' | 'REJECTED';
+
+export interface Photo {
+  readonly photoId: string;
+  readonly ownerId: string;
+  readonly status: PhotoStatus;
+  readonly contentType: PhotoContentType;
+  readonly sizeBytes: number;
+  readonly caption?: string;
+  readonly objectKey: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Epoch seconds; set while PENDING or REJECTED so the item expires. */
+  readonly expiresAt?: number;
+  readonly rejectionReason?: string;
+}
+
+/** What clients see: storage details (object key, TTL) stay private. */
+export interface PhotoView {
+  readonly photoId: string;
+  readonly ownerId: string;
+  readonly status: PhotoStatus;
+  readonly contentType: PhotoContentType;
+  readonly sizeBytes: number;
+  readonly caption?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly rejectionReason?: string;
+}
+
+export interface CreatePhotoRequest {
+  readonly contentType: PhotoContentType;
+  readonly sizeBytes: number;
+  readonly caption?: string;
+}
+
+export function isPhotoContentType(value: unknown): value is PhotoContentType {
+  return typeof value === 'string' && (PHOTO_CONTENT_TYPES as readonly string[]).includes(value);
+}
+
+export function parseCreatePhotoRequest(body: unknown): CreatePhotoRequest {
+  const value = expectObject(body);
+  rejectUnknownFields(value, ['contentType', 'sizeBytes', 'caption']);
+  const contentType = requireText(value, 'contentType', { min: 1, max: 100 });
+  if (!isPhotoContentType(contentType)) {
+    throw new ValidationError('contentType', `must be one of ${PHOTO_CONTENT_TYPES.join(', ')}`);
+  }
+  const sizeBytes = requireInteger(value, 'sizeBytes', { min: 1, max: MAX_PHOTO_BYTES });
+  const caption = optionalText(value, 'caption', { min: 0, max: MAX_CAPTION_CHARACTERS });
+  return { contentType, sizeBytes, ...(caption ? { caption } : {}) };
+}
+
+export const PHOTO_KEY_PREFIX = 'photos/';
+
+export function objectKeyFor(ownerId: string, photoId: string): string {
+  return `${PHOTO_KEY_PREFIX}${ownerId}/${photoId}`;
+}
+
+export function parseObjectKey(key: string): { ownerId: string; photoId: string } | undefined {
+  const parts = key.split('/');
+  if (parts.length !== 3 || parts[0] !== 'photos') return undefined;
+  const [, ownerId, photoId] = parts;
+  return isUserId(ownerId) && isPhotoId(photoId) ? { ownerId, photoId } : undefined;
+}
+
+export function newPendingPhoto(input: {
+  readonly photoId: string;
+  readonly ownerId: string;
+  readonly request: CreatePhotoRequest;
+  readonly now: Date;
+  readonly pendingTtlSeconds: number;
+}): Photo {
+  const timestamp = input.now.toISOString();
+  return {
+    photoId: input.photoId,
+    ownerId: input.ownerId,
+    status: 'PENDING',
+    contentType: input.request.contentType,
+    sizeBytes: input.request.sizeBytes,
+    ...(input.request.caption ? { caption: input.request.caption } : {}),
+    objectKey: objectKeyFor(input.ownerId, input.photoId),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    expiresAt: Math.floor(input.now.getTime() / 1000) + input.pendingTtlSeconds,
+  };
+}
+
+export function toPhotoView(photo: Photo): PhotoView {
+  return {
+    photoId: photo.photoId,
+    ownerId: photo.ownerId,
+    status: photo.status,
+    contentType: photo.contentType,
+    sizeBytes: photo.sizeBytes,
+    ...(photo.caption ? { caption: photo.caption } : {}),
+    createdAt: photo.createdAt,
+    updatedAt: photo.updatedAt,
+    ...(photo.rejectionReason ? { rejectionReason: photo.rejectionReason } : {}),
+  };
+}
+
+/** A PENDING or REJECTED photo is visible only to its owner; to anyone else it does not exist. */
+export function isVisibleTo(photo: Photo, callerId: string): boolean {
+  return photo.status === 'READY' || photo.ownerId === callerId;
+}
+
+export interface StoredObject {
+  readonly sizeBytes: number;
+  readonly contentType?: string;
+}
+
+export type UploadOutcome =
+  | { readonly action: 'MARK_READY' }
+  | { readonly action: 'REJECT'; readonly reason: string }
+  | { readonly action: 'DELETE_ORPHAN'; readonly reason: string }
+  | { readonly action: 'NONE'; readonly reason: string };
+
+/**
+ * Decides what an uploaded object means for its photo. Pure, so that replays of the same event
+ * reach the same decision: READY stays READY, and a rejected or orphaned object is deleted again.
+ */
+export function decideUploadOutcome(
+  photo: Photo | undefined,
+  key: { readonly ownerId: string },
+  object: StoredObject,
+): UploadOutcome {
+  if (!photo) return { action: 'DELETE_ORPHAN', reason: 'no pending photo for this object' };
+  if (photo.ownerId !== key.ownerId) return { action: 'DELETE_ORPHAN', reason: 'object key owner mismatch' };
+  if (photo.status === 'READY') return { action: 'NONE', reason: 'already READY' };
+  if (photo.status === 'REJECTED') return { action: 'DELETE_ORPHAN', reason: 'photo was rejected' };
+  if (object.sizeBytes !== photo.sizeBytes) {
+    return { action: 'REJECT', reason: `size ${object.sizeBytes} does not match ${photo.sizeBytes}` };
+  }
+  if (object.contentType !== photo.contentType) {
+    return { action: 'REJECT', reason: 'content type does not match' };
+  }
+  return { action: 'MARK_READY' };
+}
+
+export type PhotoChange =
+  | { readonly kind: 'INSERT' | 'MODIFY'; readonly before?: Photo; readonly after: Photo }
+  | { readonly kind: 'REMOVE'; readonly before: Photo; readonly expiredByTtl: boolean };
+
+export type DerivedAction =
+  | { readonly type: 'COUNT_PHOTO'; readonly ownerId: string; readonly photoId: string }
+  | { readonly type: 'UNCOUNT_PHOTO'; readonly ownerId: string; readonly photoId: string }
+  | { readonly type: 'DELETE_OBJECT'; readonly objectKey: string };
+
+/**
+ * What a change of a photo item implies for derived data. A photo counts once it is READY; a
+ * removed item's object is deleted whatever its state (owner delete, or an abandoned upload that
+ * TTL expired), and a READY one is uncounted. Count actions are idempotent downstream.
+ */
+export function derivedActions(change: PhotoChange): DerivedAction[] {
+  if (change.kind === 'REMOVE') {
+    const { before } = change;
+    const actions: DerivedAction[] = [{ type: 'DELETE_OBJECT', objectKey: before.objectKey }];
+    if (before.status === 'READY') {
+      actions.unshift({ type: 'UNCOUNT_PHOTO', ownerId: before.ownerId, photoId: before.photoId });
+    }
+    return actions;
+  }
+  if (change.after.status === 'READY' && change.before?.status !== 'READY') {
+    return [{ type: 'COUNT_PHOTO', ownerId: change.after.ownerId, photoId: change.after.photoId }];
+  }
+  return [];
+}

@@ -1,0 +1,146 @@
+/** Pure rules: upload decisions, derived actions of stream changes, object keys, configuration. */
+import type { Photo } from '../../lambda/domain/photos';
+import {
+  decideUploadOutcome,
+  derivedActions,
+  objectKeyFor,
+  parseObjectKey,
+} from '../../lambda/domain/photos';
+import { ConfigurationError, cacheConfig, databaseConfig, photosApiConfig } from '../../lambda/shared/env';
+
+const photo = (overrides: Partial<Photo> = {}): Photo => ({
+  photoId: '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
+  ownerId: 'owner',
+  status: 'PENDING',
+  contentType: 'image/png',
+  sizeBytes: 10,
+  objectKey: 'photos/owner/6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
+  createdAt: '2026-11-23T00:00:00.000Z',
+  updatedAt: '2026-11-23T00:00:00.000Z',
+  ...overrides,
+});
+
+describe('decideUploadOutcome', () => {
+  const key = { ownerId: 'owner' };
+  it.each([
+    ['matching PENDING upload', photo(), { sizeBytes: 10, contentType: 'image/png' }, 'MARK_READY'],
+    ['size mismatch', photo(), { sizeBytes: 11, contentType: 'image/png' }, 'REJECT'],
+    ['type mismatch', photo(), { sizeBytes: 10, contentType: 'image/jpeg' }, 'REJECT'],
+    ['missing type', photo(), { sizeBytes: 10 }, 'REJECT'],
+    ['no photo', undefined, { sizeBytes: 10, contentType: 'image/png' }, 'DELETE_ORPHAN'],
+    [
+      'another owner',
+      photo({ ownerId: 'someone-else' }),
+      { sizeBytes: 10, contentType: 'image/png' },
+      'DELETE_ORPHAN',
+    ],
+    [
+      'already READY (replay)',
+      photo({ status: 'READY' }),
+      { sizeBytes: 10, contentType: 'image/png' },
+      'NONE',
+    ],
+    [
+      'REJECTED photo uploaded again',
+      photo({ status: 'REJECTED' }),
+      { sizeBytes: 10, contentType: 'image/png' },
+      'DELETE_ORPHAN',
+    ],
+  ] as const)('%s -> %s', (_name, current, object, action) => {
+    expect(decideUploadOutcome(current, key, object).action).toBe(action);
+  });
+});
+
+describe('derivedActions', () => {
+  const pending = photo();
+  const ready = photo({ status: 'READY' });
+  it('counts a photo when it becomes READY, and only then', () => {
+    expect(derivedActions({ kind: 'MODIFY', before: pending, after: ready })).toEqual([
+      { type: 'COUNT_PHOTO', ownerId: 'owner', photoId: ready.photoId },
+    ]);
+    expect(derivedActions({ kind: 'INSERT', after: pending })).toEqual([]);
+    expect(derivedActions({ kind: 'MODIFY', before: ready, after: ready })).toEqual([]);
+    expect(derivedActions({ kind: 'MODIFY', before: pending, after: photo({ status: 'REJECTED' }) })).toEqual(
+      [],
+    );
+  });
+
+  it('uncounts a removed READY photo and deletes the object of any removed photo', () => {
+    expect(derivedActions({ kind: 'REMOVE', before: ready, expiredByTtl: false })).toEqual([
+      { type: 'UNCOUNT_PHOTO', ownerId: 'owner', photoId: ready.photoId },
+      { type: 'DELETE_OBJECT', objectKey: ready.objectKey },
+    ]);
+    expect(derivedActions({ kind: 'REMOVE', before: pending, expiredByTtl: true })).toEqual([
+      { type: 'DELETE_OBJECT', objectKey: pending.objectKey },
+    ]);
+  });
+});
+
+describe('object keys', () => {
+  it('round-trips and refuses anything else', () => {
+    const key = objectKeyFor('user_1', '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f');
+    expect(key).toBe('photos/user_1/6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f');
+    expect(parseObjectKey(key)).toEqual({
+      ownerId: 'user_1',
+      photoId: '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
+    });
+    for (const bad of [
+      'photos/user_1',
+      'other/user_1/6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
+      'photos/a/b/c',
+      'photos/u#1/x',
+    ]) {
+      expect(parseObjectKey(bad)).toBeUndefined();
+    }
+  });
+});
+
+describe('environment parsing', () => {
+  const photosEnv = {
+    TABLE_NAME: 't',
+    BUCKET_NAME: 'b',
+    UPLOAD_URL_EXPIRY_SECONDS: '300',
+    PENDING_UPLOAD_TTL_SECONDS: '3600',
+    DOWNLOAD_URL_EXPIRY_SECONDS: '60',
+  };
+
+  it('parses the contract variables', () => {
+    expect(photosApiConfig(photosEnv)).toEqual({
+      tableName: 't',
+      bucketName: 'b',
+      uploadUrlExpirySeconds: 300,
+      pendingUploadTtlSeconds: 3600,
+      downloadUrlExpirySeconds: 60,
+    });
+    expect(databaseConfig({ DB_HOST: 'proxy', DB_NAME: 'photos', DB_USER: 'app_user' })).toEqual({
+      host: 'proxy',
+      port: 5432,
+      database: 'photos',
+      user: 'app_user',
+      tls: true,
+    });
+    expect(cacheConfig({ REDIS_HOST: 'redis', REDIS_AUTH_SECRET_ARN: 'arn:secret' })).toEqual({
+      host: 'redis',
+      port: 6379,
+      tls: true,
+      authSecretArn: 'arn:secret',
+      ttlSeconds: 300,
+    });
+  });
+
+  it('fails clearly on missing or malformed values', () => {
+    expect(() => photosApiConfig({ ...photosEnv, TABLE_NAME: '' })).toThrow(
+      new ConfigurationError('Environment variable TABLE_NAME is required'),
+    );
+    expect(() => photosApiConfig({ ...photosEnv, UPLOAD_URL_EXPIRY_SECONDS: '5m' })).toThrow(
+      /must be an integer/,
+    );
+    expect(() => photosApiConfig({ ...photosEnv, PENDING_UPLOAD_TTL_SECONDS: '1' })).toThrow(/between/);
+    expect(() => photosApiConfig({ ...photosEnv, PENDING_UPLOAD_TTL_SECONDS: '120' })).toThrow(
+      /at least UPLOAD_URL_EXPIRY_SECONDS/,
+    );
+    expect(() => databaseConfig({ DB_HOST: 'h', DB_NAME: 'n', DB_USER: 'u', DB_TLS: 'yes' })).toThrow(
+      /"true" or "false"/,
+    );
+  });
+});

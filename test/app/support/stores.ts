@@ -1,0 +1,116 @@
+/** Direct access to the engines behind the handlers, to arrange state and to assert on it. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import Redis from 'ioredis';
+import { Pool } from 'pg';
+import { PG_ADMIN_PASSWORD, PG_ADMIN_USER } from '../../../scripts/local/engines';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: is the app globalSetup configured?`);
+  return value;
+};
+
+export const tableName = (): string => env('TABLE_NAME');
+export const bucketName = (): string => env('BUCKET_NAME');
+
+export class Stores {
+  readonly documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: env('AWS_REGION') }));
+  readonly s3 = new S3Client({
+    region: env('AWS_REGION'),
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  readonly db = new Pool({
+    host: '127.0.0.1',
+    port: Number(env('DB_PORT')),
+    user: PG_ADMIN_USER,
+    password: PG_ADMIN_PASSWORD,
+    database: env('DB_NAME'),
+    max: 2,
+  });
+  private redisClient: Redis | undefined;
+
+  constructor() {
+    this.db.on('error', () => undefined);
+  }
+
+  redis(): Redis {
+    if (!this.redisClient) {
+      this.redisClient = new Redis({
+        host: '127.0.0.1',
+        port: Number(env('REDIS_PORT')),
+        maxRetriesPerRequest: 1,
+        retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+      });
+      this.redisClient.on('error', () => undefined);
+    }
+    return this.redisClient;
+  }
+
+  async items(): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new ScanCommand({ TableName: tableName(), ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.sort((a, b) => String(a.pk).localeCompare(String(b.pk)));
+  }
+
+  async photoItem(photoId: string): Promise<Record<string, unknown> | undefined> {
+    return (await this.items()).find((item) => item.pk === `PHOTO#${photoId}`);
+  }
+
+  async objectKeys(): Promise<string[]> {
+    const page = await this.s3.send(new ListObjectsV2Command({ Bucket: bucketName() }));
+    return (page.Contents ?? []).map((object) => object.Key ?? '').sort();
+  }
+
+  async objectExists(key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: bucketName(), Key: key }));
+      return true;
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+        return false;
+      throw error;
+    }
+  }
+
+  async profileRow(userId: string): Promise<Record<string, unknown> | undefined> {
+    const { rows } = await this.db.query('SELECT * FROM profiles WHERE user_id = $1', [userId]);
+    return rows[0] as Record<string, unknown> | undefined;
+  }
+
+  async photoCount(userId: string): Promise<number | undefined> {
+    const row = await this.profileRow(userId);
+    return row === undefined ? undefined : Number(row.photo_count);
+  }
+
+  /** Everything every store holds, for "nothing changed" assertions. */
+  async snapshot(): Promise<Record<string, unknown>> {
+    const [items, objects, profiles, ledger, cacheKeys] = await Promise.all([
+      this.items(),
+      this.objectKeys(),
+      this.db.query('SELECT * FROM profiles ORDER BY user_id').then((result) => result.rows),
+      this.db.query('SELECT * FROM counted_photos ORDER BY photo_id').then((result) => result.rows),
+      this.redis()
+        .keys('*')
+        .then((keys) => keys.sort()),
+    ]);
+    return { items, objects, profiles, ledger, cacheKeys };
+  }
+
+  async close(): Promise<void> {
+    this.documents.destroy();
+    this.s3.destroy();
+    await this.db.end();
+    this.redisClient?.disconnect();
+  }
+}

@@ -1,0 +1,106 @@
+/** The S3 "Object Created" handler: verification, rejection, orphans, and idempotent replays. */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { handler as uploadComplete } from '../../lambda/handlers/upload-complete';
+import { lambdaContext } from './support/http';
+import {
+  createUpload,
+  imageBytes,
+  newUserId,
+  notifyUpload,
+  objectCreatedEvent,
+  putBytes,
+} from './support/photos';
+import { Stores, bucketName } from './support/stores';
+
+const stores = new Stores();
+afterAll(() => stores.close());
+
+async function putDirectly(key: string, bytes: Buffer, contentType: string): Promise<void> {
+  await stores.s3.send(
+    new PutObjectCommand({ Bucket: bucketName(), Key: key, Body: bytes, ContentType: contentType }),
+  );
+}
+
+describe('upload-complete', () => {
+  it('marks a matching upload READY, clears its TTL, and changes nothing more on replay', async () => {
+    const owner = newUserId();
+    const upload = await createUpload(owner, { contentType: 'image/jpeg', sizeBytes: 3000 });
+    expect(await putBytes(upload, imageBytes(3000))).toBe(200);
+    await expect(notifyUpload(upload.objectKey, 3000)).resolves.toEqual({
+      objectKey: upload.objectKey,
+      action: 'MARK_READY',
+    });
+    const ready = await stores.photoItem(upload.photoId);
+    expect(ready).toMatchObject({
+      status: 'READY',
+      gsi1pk: `OWNER#${owner}`,
+      gsi2pk: 'FEED',
+      gsi1sk: `${ready?.createdAt as string}#${upload.photoId}`,
+    });
+    expect(ready?.expiresAt).toBeUndefined();
+
+    const before = await stores.snapshot();
+    await expect(notifyUpload(upload.objectKey, 3000)).resolves.toMatchObject({ action: 'NONE' });
+    expect(await stores.snapshot()).toEqual(before);
+  });
+
+  it('rejects an object whose size does not match: object deleted, photo REJECTED with a TTL', async () => {
+    const owner = newUserId();
+    const upload = await createUpload(owner, { contentType: 'image/jpeg', sizeBytes: 3000 });
+    await putDirectly(upload.objectKey, imageBytes(2999), 'image/jpeg');
+    await expect(notifyUpload(upload.objectKey, 2999)).resolves.toMatchObject({ action: 'REJECT' });
+    const item = await stores.photoItem(upload.photoId);
+    expect(item).toMatchObject({ status: 'REJECTED', rejectionReason: expect.stringContaining('size') });
+    expect(item?.expiresAt).toEqual(expect.any(Number));
+    expect(item?.gsi1pk).toBeUndefined();
+    expect(await stores.objectExists(upload.objectKey)).toBe(false);
+
+    const before = await stores.snapshot();
+    await notifyUpload(upload.objectKey, 2999);
+    expect(await stores.snapshot()).toEqual(before);
+  });
+
+  it('rejects an object whose content type does not match', async () => {
+    const owner = newUserId();
+    const upload = await createUpload(owner, { contentType: 'image/jpeg', sizeBytes: 100 });
+    await putDirectly(upload.objectKey, imageBytes(100), 'text/html');
+    await expect(notifyUpload(upload.objectKey, 100)).resolves.toMatchObject({ action: 'REJECT' });
+    expect(await stores.photoItem(upload.photoId)).toMatchObject({ status: 'REJECTED' });
+    expect(await stores.objectExists(upload.objectKey)).toBe(false);
+  });
+
+  it('deletes an object that has no pending photo, or sits under another user', async () => {
+    const owner = newUserId();
+    const orphanKey = `photos/${owner}/0b0e0f0a-1111-4222-8333-444455556666`;
+    await putDirectly(orphanKey, imageBytes(10), 'image/png');
+    await expect(notifyUpload(orphanKey, 10)).resolves.toMatchObject({ action: 'DELETE_ORPHAN' });
+    expect(await stores.objectExists(orphanKey)).toBe(false);
+
+    const upload = await createUpload(owner, { contentType: 'image/png', sizeBytes: 10 });
+    const wrongOwnerKey = `photos/${newUserId()}/${upload.photoId}`;
+    await putDirectly(wrongOwnerKey, imageBytes(10), 'image/png');
+    await expect(notifyUpload(wrongOwnerKey, 10)).resolves.toMatchObject({ action: 'DELETE_ORPHAN' });
+    expect(await stores.objectExists(wrongOwnerKey)).toBe(false);
+    expect(await stores.photoItem(upload.photoId)).toMatchObject({ status: 'PENDING' });
+
+    const strayKey = 'photos/not-a-photo-key';
+    await putDirectly(strayKey, imageBytes(10), 'image/png');
+    await expect(notifyUpload(strayKey, 10)).resolves.toMatchObject({ action: 'DELETE_ORPHAN' });
+    expect(await stores.objectExists(strayKey)).toBe(false);
+  });
+
+  it('leaves objects outside the photos/ prefix alone', async () => {
+    const otherKey = `exports/${newUserId()}.zip`;
+    await putDirectly(otherKey, imageBytes(10), 'application/zip');
+    await expect(notifyUpload(otherKey, 10)).resolves.toMatchObject({ action: 'IGNORED' });
+    expect(await stores.objectExists(otherKey)).toBe(true);
+  });
+
+  it('ignores events of another bucket', async () => {
+    const before = await stores.snapshot();
+    await expect(
+      uploadComplete(objectCreatedEvent(`photos/${newUserId()}/x`, 1, 'some-other-bucket'), lambdaContext),
+    ).resolves.toBeUndefined();
+    expect(await stores.snapshot()).toEqual(before);
+  });
+});
