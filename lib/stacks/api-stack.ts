@@ -61,6 +61,10 @@ export class ApiStack extends Stack {
       DB_NAME: ProfileDatabase.DATABASE_NAME,
       DB_USER: ProfileDatabase.APP_USER,
       DB_TLS: 'true',
+      // Aurora's own certificates chain to the RDS CA, which Node.js does not
+      // trust by default; the Lambda runtime ships that bundle. RDS Proxy
+      // presents a publicly trusted certificate and needs nothing extra.
+      ...(profileDatabase.proxy ? {} : { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' }),
     };
     const cacheEnv = {
       REDIS_HOST: profileCache.primaryEndpoint,

@@ -516,6 +516,7 @@ describe('dev without RDS Proxy (the cheaper variant)', () => {
       (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'profiles-api',
     )!;
     expect(profiles.Properties.Environment.Variables.DB_PORT).toBe('5438');
+    expect(profiles.Properties.Environment.Variables.NODE_EXTRA_CA_CERTS).toBe('/var/runtime/ca-cert.pem');
     expect(JSON.stringify(profiles.Properties.Environment.Variables.DB_HOST)).toContain(
       'ProfileDatabaseCluster1C448F76EndpointAddress',
     );
