@@ -20,7 +20,6 @@
  * of another user's listing, and cursors of one listing are refused by the other.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -30,10 +29,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { guardDependency } from './aws-errors';
+import { photoFromItem, photoPk } from './photo-item';
 import type { PhotoPage, PhotoRepository } from '../domain/photo-service';
-import type { Photo, PhotoStatus } from '../domain/photos';
-import { isPhotoContentType } from '../domain/photos';
-import { isPhotoId, isUserId } from '../domain/identifiers';
+import type { Photo } from '../domain/photos';
+import { isPhotoId } from '../domain/identifiers';
 import { ValidationError } from '../shared/errors';
 
 export const PHOTO_SK = 'PHOTO';
@@ -42,77 +41,21 @@ export const FEED_INDEX = 'feed';
 const FEED_PK = 'FEED';
 const DEPENDENCY = 'Photo metadata store';
 
-const photoPk = (photoId: string): string => `PHOTO#${photoId}`;
 const ownerPk = (ownerId: string): string => `OWNER#${ownerId}`;
 const listingSk = (photo: { createdAt: string; photoId: string }): string =>
   `${photo.createdAt}#${photo.photoId}`;
 
 const LISTING_SK = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#([0-9a-f-]{36})$/;
-const STATUSES: readonly PhotoStatus[] = ['PENDING', 'READY', 'REJECTED'];
 
 type Scope = 'owner' | 'feed';
 
-/** `instrument` wraps the base client (e.g. X-Ray capture) before the document layer is added. */
-export function createDocumentClient(
-  region: string,
-  instrument: (client: DynamoDBClient) => DynamoDBClient = (client) => client,
-): DynamoDBDocumentClient {
-  const client = instrument(
-    new DynamoDBClient({
-      region,
-      maxAttempts: 3,
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
-    }),
-  );
+export function createDocumentClient(region: string): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    region,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+  });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
-
-/** Converts a stored item (table or stream image) back into a Photo, refusing anything malformed. */
-export function photoFromItem(item: Record<string, unknown>): Photo {
-  const { photoId, ownerId, status, contentType, sizeBytes, objectKey, createdAt, updatedAt } = item;
-  if (
-    !isPhotoId(photoId) ||
-    !isUserId(ownerId) ||
-    !STATUSES.includes(status as PhotoStatus) ||
-    !isPhotoContentType(contentType) ||
-    typeof sizeBytes !== 'number' ||
-    typeof objectKey !== 'string' ||
-    typeof createdAt !== 'string' ||
-    typeof updatedAt !== 'string' ||
-    item.pk !== photoPk(photoId)
-  ) {
-    throw new Error(`Malformed photo item ${JSON.stringify(item.pk ?? null)}`);
-  }
-  return {
-    photoId,
-    ownerId,
-    status: status as PhotoStatus,
-    contentType,
-    sizeBytes,
-    objectKey,
-    createdAt,
-    updatedAt,
-    ...(typeof item.caption === 'string' ? { caption: item.caption } : {}),
-    ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
-    ...(typeof item.rejectionReason === 'string' ? { rejectionReason: item.rejectionReason } : {}),
-  };
-}
-
-/** Unmarshalls a DynamoDB Streams image (the subset of types this table uses, plus nesting). */
-export function itemFromStreamImage(image: Record<string, StreamAttributeValue>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, fromStreamValue(value)]));
-}
-
-function fromStreamValue(value: StreamAttributeValue): unknown {
-  if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return Number(value.N);
-  if (value.BOOL !== undefined) return value.BOOL;
-  if (value.NULL !== undefined) return null;
-  if (value.L !== undefined) return value.L.map(fromStreamValue);
-  if (value.M !== undefined) return itemFromStreamImage(value.M);
-  if (value.SS !== undefined) return new Set(value.SS);
-  if (value.NS !== undefined) return new Set(value.NS.map(Number));
-  throw new Error('Unsupported attribute type in stream image');
 }
 
 function encodeCursor(scope: Scope, sortValue: string): string {

@@ -11,15 +11,13 @@ import { queryInteger } from '../domain/validation';
 import { awsConfig, photosApiConfig } from '../shared/env';
 import type { HttpEvent, HttpResult } from '../shared/http';
 import { callerId, json, noContent, notFoundRoute, parseJsonBody, respond } from '../shared/http';
-import { countMetric, instrument, tracer } from '../shared/powertools';
+import { countMetric, instrument } from '../shared/powertools';
 import { ValidationError } from '../shared/errors';
 
 const config = photosApiConfig();
 const aws = awsConfig();
-const documents = createDocumentClient(aws.region, (client) => tracer.captureAWSv3Client(client));
-const s3 = tracer.captureAWSv3Client(
-  createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle }),
-);
+const documents = createDocumentClient(aws.region);
+const s3 = createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle });
 const repository = new DynamoPhotoRepository(documents, config.tableName);
 const photos = new PhotoService(repository, new S3PhotoObjectStore(s3, config.bucketName), config);
 

@@ -9,12 +9,12 @@ import { DataApiSqlRunner } from '../adapters/data-api-sql-runner';
 import { applyMigrations } from '../domain/schema-migrations';
 import { migrations } from '../migrations';
 import { awsConfig, migrationsConfig } from '../shared/env';
-import { instrument, logger, tracer } from '../shared/powertools';
+import { instrument, logger } from '../shared/powertools';
 
 const PHYSICAL_RESOURCE_ID = 'schema-migrations';
 
 const config = migrationsConfig();
-const client = tracer.captureAWSv3Client(new RDSDataClient({ region: awsConfig().region, maxAttempts: 5 }));
+const client = new RDSDataClient({ region: awsConfig().region, maxAttempts: 5 });
 const runner = new DataApiSqlRunner(client, {
   resourceArn: config.clusterArn,
   secretArn: config.secretArn,

@@ -9,12 +9,12 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { S3PhotoObjectStore, createS3Client } from '../adapters/photo-bucket';
 import { RedisProfileCache } from '../adapters/profile-cache';
 import { PostgresProfileStore, createDatabasePool } from '../adapters/profile-database';
-import { itemFromStreamImage, photoFromItem } from '../adapters/photo-table';
+import { itemFromStreamImage, photoFromItem } from '../adapters/photo-item';
 import { fetchSecretString } from '../adapters/secrets';
 import { PhotoChangeProcessor } from '../domain/photo-service';
 import type { PhotoChange } from '../domain/photos';
 import { awsConfig, bucketConfig, cacheConfig, databaseConfig } from '../shared/env';
-import { countMetric, instrument, logger, tracer } from '../shared/powertools';
+import { countMetric, instrument, logger } from '../shared/powertools';
 
 const aws = awsConfig();
 const { bucketName } = bucketConfig();
@@ -22,9 +22,7 @@ const database = databaseConfig();
 const cache = cacheConfig();
 const authSecretArn = cache.authSecretArn;
 
-const s3 = tracer.captureAWSv3Client(
-  createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle }),
-);
+const s3 = createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle });
 const pool = createDatabasePool({ ...database, region: aws.region });
 const profileCache = new RedisProfileCache({
   host: cache.host,

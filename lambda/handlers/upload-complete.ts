@@ -8,14 +8,12 @@ import { S3PhotoObjectStore, createS3Client } from '../adapters/photo-bucket';
 import { DynamoPhotoRepository, createDocumentClient } from '../adapters/photo-table';
 import { UploadReconciler } from '../domain/photo-service';
 import { awsConfig, photoStoreConfig } from '../shared/env';
-import { countMetric, instrument, logger, tracer } from '../shared/powertools';
+import { countMetric, instrument, logger } from '../shared/powertools';
 
 const config = photoStoreConfig();
 const aws = awsConfig();
-const documents = createDocumentClient(aws.region, (client) => tracer.captureAWSv3Client(client));
-const s3 = tracer.captureAWSv3Client(
-  createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle }),
-);
+const documents = createDocumentClient(aws.region);
+const s3 = createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle });
 const uploads = new UploadReconciler(
   new DynamoPhotoRepository(documents, config.tableName),
   new S3PhotoObjectStore(s3, config.bucketName),

@@ -1,18 +1,22 @@
 /**
- * One logger, one metrics buffer and one tracer for every entry point. Log only identifiers and
- * outcomes: never tokens, secrets, request bodies or presigned URLs (their query string is a
- * bearer credential).
+ * One logger and one metrics buffer for every entry point. Log only identifiers and outcomes: never
+ * tokens, secrets, request bodies or presigned URLs (their query string is a bearer credential).
+ *
+ * Tracing is Lambda's active tracing (set on every function by the infrastructure): each
+ * invocation is a segment with its initialization and invocation time, and the logger stamps every
+ * line with the X-Ray trace id. The X-Ray SDK (which the Powertools Tracer wraps) is not bundled:
+ * it was about 117 KB of every minified bundle (aws-xray-sdk-core, semver, cls-hooked), more than
+ * a whole handler may weigh (bench/results.json). Per-dependency spans, if wanted, come from the
+ * AWS Distro for OpenTelemetry Lambda layer, which lives outside the bundle.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 
 const serviceName = 'photo-sharing';
 
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({ namespace: 'PhotoSharing', serviceName });
-export const tracer = new Tracer({ serviceName });
 
 export { MetricUnit };
 
@@ -22,8 +26,8 @@ export function countMetric(name: string, value = 1): void {
 }
 
 /**
- * Wraps an entry point: Lambda context in every log line, cold start metric and annotation,
- * a subsegment per invocation, and metrics flushed even when the handler throws.
+ * Wraps an entry point: Lambda context in every log line, a cold start metric, and metrics
+ * flushed even when the handler throws.
  */
 export function instrument<E, R>(
   entryPoint: string,
@@ -33,23 +37,9 @@ export function instrument<E, R>(
     logger.addContext(context);
     logger.appendKeys({ entryPoint });
     metrics.captureColdStartMetric();
-    const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
-    const segment = parent?.addNewSubsegment(`## ${entryPoint}`);
-    if (segment) {
-      tracer.setSegment(segment);
-      tracer.annotateColdStart();
-      tracer.addServiceNameAnnotation();
-    }
     try {
       return await handler(event, context);
-    } catch (error) {
-      if (segment) tracer.addErrorAsMetadata(error as Error);
-      throw error;
     } finally {
-      if (segment && parent) {
-        segment.close();
-        tracer.setSegment(parent);
-      }
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };

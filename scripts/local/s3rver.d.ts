@@ -12,8 +12,21 @@ declare module 's3rver' {
     configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
   }
 
+  /** The S3 event notification (records format) that s3rver emits after each object write or delete. */
+  export interface S3rverEvent {
+    Records: {
+      eventName: string;
+      eventTime: string;
+      s3: {
+        bucket: { name: string };
+        object: { key: string; size?: number; eTag?: string; sequencer: string };
+      };
+    }[];
+  }
+
   export default class S3rver {
     constructor(options: S3rverOptions);
+    on(event: 'event', listener: (event: S3rverEvent) => void): this;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

@@ -15,11 +15,11 @@ import {
 } from '../../scripts/local/engines';
 import { httpEvent, invoke, lambdaContext } from './support/http';
 import { createReadyPhoto, newUserId } from './support/photos';
-import { Stores, tableName } from './support/stores';
-import { StreamReader, streamEvent } from './support/streams';
+import { Stores, dynamoDbEndpoint, tableName } from './support/stores';
+import { StreamReader, streamEvent } from '../../scripts/local/dynamodb-stream';
 
 const stores = new Stores();
-const stream = new StreamReader(tableName());
+const stream = new StreamReader(tableName(), dynamoDbEndpoint());
 const redisPort = Number(process.env.REDIS_PORT);
 const pgPort = Number(process.env.DB_PORT);
 const pgDataDir = process.env.TEST_PG_DATA_DIR as string;

@@ -10,11 +10,11 @@ import { dispose as disposeProfiles, handler as profilesApi } from '../../lambda
 import { dispose as disposeStream, handler as streamProcessor } from '../../lambda/handlers/stream-processor';
 import { httpEvent, invoke, lambdaContext } from './support/http';
 import { createReadyPhoto, createUpload, imageBytes, newUserId, putBytes } from './support/photos';
-import { Stores, tableName } from './support/stores';
-import { StreamReader, streamEvent } from './support/streams';
+import { Stores, dynamoDbEndpoint, tableName } from './support/stores';
+import { StreamReader, streamEvent } from '../../scripts/local/dynamodb-stream';
 
 const stores = new Stores();
-const stream = new StreamReader(tableName());
+const stream = new StreamReader(tableName(), dynamoDbEndpoint());
 
 beforeAll(() => stream.start());
 afterAll(() => Promise.all([stores.close(), disposeProfiles(), disposeStream()]));

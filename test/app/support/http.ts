@@ -4,21 +4,9 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { localLambdaContext } from '../../../scripts/local/lambda-context';
 
-export const lambdaContext = {
-  functionName: 'test',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
-  memoryLimitInMB: '256',
-  awsRequestId: 'test-request',
-  logGroupName: '/aws/lambda/test',
-  logStreamName: 'test',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} as Context;
+export const lambdaContext = localLambdaContext('test', { requestId: 'test-request' });
 
 export interface EventOptions {
   /** The verified `sub`; null for a request without identity. */

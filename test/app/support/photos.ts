@@ -5,6 +5,7 @@ import { handler as photosApi } from '../../../lambda/handlers/photos-api';
 import { handler as uploadComplete } from '../../../lambda/handlers/upload-complete';
 import { httpEvent, invoke, lambdaContext } from './http';
 import { bucketName } from './stores';
+import { objectCreatedEvent as createdObjectEvent } from '../../../scripts/local/s3-events';
 
 export const newUserId = (): string => randomUUID();
 
@@ -54,25 +55,7 @@ export function objectCreatedEvent(
   size: number,
   bucket = bucketName(),
 ): S3ObjectCreatedNotificationEvent {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Object Created',
-    source: 'aws.s3',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: [`arn:aws:s3:::${bucket}`],
-    detail: {
-      version: '0',
-      bucket: { name: bucket },
-      object: { key: objectKey, size, etag: 'etag', 'version-id': '', sequencer: '0' },
-      'request-id': 'request',
-      requester: '123456789012',
-      'source-ip-address': '127.0.0.1',
-      reason: 'PutObject',
-    },
-  };
+  return createdObjectEvent({ bucket, key: objectKey, size });
 }
 
 export function notifyUpload(objectKey: string, size: number): Promise<unknown> {

@@ -14,6 +14,7 @@ const env = (name: string): string => {
 
 export const tableName = (): string => env('TABLE_NAME');
 export const bucketName = (): string => env('BUCKET_NAME');
+export const dynamoDbEndpoint = (): string => env('AWS_ENDPOINT_URL_DYNAMODB');
 
 export class Stores {
   readonly documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: env('AWS_REGION') }));

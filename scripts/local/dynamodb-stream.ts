@@ -1,34 +1,21 @@
 /**
  * Reads the table's stream from DynamoDB Local, as Lambda's event source mapping would, and turns
  * the records into the DynamoDBStreamEvent the stream processor receives. DynamoDB Local accepts
- * unsigned-looking requests, so a few lines of JSON-over-HTTP replace a Streams SDK client.
+ * unsigned-looking requests, so a few lines of JSON-over-HTTP replace a Streams SDK client. Used by
+ * the app tests and the local dev server.
  */
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-
-async function call<T>(target: string, body: unknown): Promise<T> {
-  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB as string;
-  const region = process.env.AWS_REGION as string;
-  const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': target,
-      authorization: `AWS4-HMAC-SHA256 Credential=${process.env.AWS_ACCESS_KEY_ID}/${date}/${region}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${target} failed: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './engines';
 
 /** Tracks one position per shard, so each read returns only the records written since the last. */
 export class StreamReader {
   private readonly iterators = new Map<string, string | undefined>();
   private streamArn: string | undefined;
 
-  constructor(private readonly tableName: string) {}
+  constructor(
+    private readonly tableName: string,
+    private readonly endpoint: string,
+  ) {}
 
   /** Skips everything already in the stream. */
   async start(): Promise<void> {
@@ -37,11 +24,11 @@ export class StreamReader {
 
   async read(): Promise<DynamoDBRecord[]> {
     this.streamArn ??= (
-      await call<{ Table: { LatestStreamArn: string } }>('DynamoDB_20120810.DescribeTable', {
+      await this.call<{ Table: { LatestStreamArn: string } }>('DynamoDB_20120810.DescribeTable', {
         TableName: this.tableName,
       })
     ).Table.LatestStreamArn;
-    const { StreamDescription } = await call<{ StreamDescription: { Shards: { ShardId: string }[] } }>(
+    const { StreamDescription } = await this.call<{ StreamDescription: { Shards: { ShardId: string }[] } }>(
       'DynamoDBStreams_20120810.DescribeStream',
       { StreamArn: this.streamArn },
     );
@@ -50,7 +37,7 @@ export class StreamReader {
       let iterator = this.iterators.get(ShardId);
       if (!this.iterators.has(ShardId)) {
         iterator = (
-          await call<{ ShardIterator: string }>('DynamoDBStreams_20120810.GetShardIterator', {
+          await this.call<{ ShardIterator: string }>('DynamoDBStreams_20120810.GetShardIterator', {
             StreamArn: this.streamArn,
             ShardId,
             ShardIteratorType: 'TRIM_HORIZON',
@@ -58,7 +45,7 @@ export class StreamReader {
         ).ShardIterator;
       }
       while (iterator) {
-        const page = await call<{ Records: DynamoDBRecord[]; NextShardIterator?: string }>(
+        const page = await this.call<{ Records: DynamoDBRecord[]; NextShardIterator?: string }>(
           'DynamoDBStreams_20120810.GetRecords',
           { ShardIterator: iterator },
         );
@@ -73,6 +60,23 @@ export class StreamReader {
         numeric: true,
       }),
     );
+  }
+
+  private async call<T>(target: string, body: unknown): Promise<T> {
+    const date = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const response = await fetch(this.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': target,
+        // DynamoDB Local keeps one database per access key and region: use the handlers' ones.
+        authorization: `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/${date}/${LOCAL_REGION}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${target} failed: ${response.status} ${text}`);
+    return JSON.parse(text) as T;
   }
 }
 

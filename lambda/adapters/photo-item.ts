@@ -1,0 +1,61 @@
+/**
+ * The photo item of the table as a Photo: the key layout's photo key, and the conversion of stored
+ * items and of DynamoDB Streams images. Apart from photo-table.ts so that the stream processor,
+ * which only reads stream images, does not load the DynamoDB client at init.
+ */
+import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
+import type { Photo, PhotoStatus } from '../domain/photos';
+import { isPhotoContentType } from '../domain/photos';
+import { isPhotoId, isUserId } from '../domain/identifiers';
+
+export const photoPk = (photoId: string): string => `PHOTO#${photoId}`;
+
+const STATUSES: readonly PhotoStatus[] = ['PENDING', 'READY', 'REJECTED'];
+
+/** Converts a stored item (table or stream image) back into a Photo, refusing anything malformed. */
+export function photoFromItem(item: Record<string, unknown>): Photo {
+  const { photoId, ownerId, status, contentType, sizeBytes, objectKey, createdAt, updatedAt } = item;
+  if (
+    !isPhotoId(photoId) ||
+    !isUserId(ownerId) ||
+    !STATUSES.includes(status as PhotoStatus) ||
+    !isPhotoContentType(contentType) ||
+    typeof sizeBytes !== 'number' ||
+    typeof objectKey !== 'string' ||
+    typeof createdAt !== 'string' ||
+    typeof updatedAt !== 'string' ||
+    item.pk !== photoPk(photoId)
+  ) {
+    throw new Error(`Malformed photo item ${JSON.stringify(item.pk ?? null)}`);
+  }
+  return {
+    photoId,
+    ownerId,
+    status: status as PhotoStatus,
+    contentType,
+    sizeBytes,
+    objectKey,
+    createdAt,
+    updatedAt,
+    ...(typeof item.caption === 'string' ? { caption: item.caption } : {}),
+    ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
+    ...(typeof item.rejectionReason === 'string' ? { rejectionReason: item.rejectionReason } : {}),
+  };
+}
+
+/** Unmarshalls a DynamoDB Streams image (the subset of types this table uses, plus nesting). */
+export function itemFromStreamImage(image: Record<string, StreamAttributeValue>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, fromStreamValue(value)]));
+}
+
+function fromStreamValue(value: StreamAttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return Number(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.L !== undefined) return value.L.map(fromStreamValue);
+  if (value.M !== undefined) return itemFromStreamImage(value.M);
+  if (value.SS !== undefined) return new Set(value.SS);
+  if (value.NS !== undefined) return new Set(value.NS.map(Number));
+  throw new Error('Unsupported attribute type in stream image');
+}

@@ -1,0 +1,161 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { APP_BUNDLING } from '../../lib/constructs/app-function';
+import { summarize, type Figure } from './stats';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Jest and cdk write a lot; spawnSync's default 1 MiB would kill them. */
+const OUTPUT_LIMIT = 64 * 1024 * 1024;
+
+/** Wall time of `cdk synth` of one stage, bundling included, each run in a fresh process and output folder. */
+export function benchSynth(stage: 'dev' | 'prod', runs: number): Figure {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `photo-synth-${stage}-`));
+    const started = process.hrtime.bigint();
+    const result = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'cdk'),
+      ['synth', '--quiet', '--output', out, '-c', `stage=${stage}`],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        maxBuffer: OUTPUT_LIMIT,
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+      },
+    );
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    fs.rmSync(out, { recursive: true, force: true });
+    if (result.status !== 0) {
+      throw new Error(`cdk synth (${stage}) failed:\n${result.stderr}`);
+    }
+    samples.push(elapsed);
+  }
+  return summarize(`cdk synth ${stage} (bundling, cold process)`, 's', samples);
+}
+
+/** Wall time of a test command. */
+export function benchCommand(name: string, command: string, args: string[], runs: number): Figure {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(command, args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: OUTPUT_LIMIT,
+      env: { ...process.env, CI: 'true' },
+    });
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    if (result.status !== 0) {
+      throw new Error(`${name} failed:\n${result.stdout}\n${result.stderr}`);
+    }
+    samples.push(elapsed);
+  }
+  return summarize(name, 's', samples);
+}
+
+export interface BundleFigure {
+  readonly handler: string;
+  readonly bytes: number;
+  /** Carries `pg` or the Redis client, which earns it the larger budget. */
+  readonly carriesDriver: boolean;
+  readonly file: string;
+}
+
+/**
+ * Bundles every handler exactly as AppFunction does (APP_BUNDLING, CommonJS) and reads the size of
+ * index.js from esbuild's metafile; the source map is a separate file, as deployed.
+ */
+export async function benchBundles(outDir: string): Promise<BundleFigure[]> {
+  const handlersDir = path.join(ROOT, 'lambda', 'handlers');
+  const handlers = fs
+    .readdirSync(handlersDir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
+  const figures: BundleFigure[] = [];
+  for (const handler of handlers) {
+    const outfile = path.join(outDir, handler, 'index.js');
+    const result = await build({
+      entryPoints: [path.join(handlersDir, `${handler}.ts`)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: APP_BUNDLING.target,
+      minify: APP_BUNDLING.minify,
+      sourcemap: APP_BUNDLING.sourceMap,
+      sourcesContent: APP_BUNDLING.sourcesContent,
+      external: [...APP_BUNDLING.externalModules],
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('/index.js'));
+    if (!output) {
+      throw new Error(`esbuild wrote no bundle for ${handler}`);
+    }
+    const inputs = Object.keys(result.metafile.inputs);
+    figures.push({
+      handler,
+      bytes: output[1].bytes,
+      carriesDriver: inputs.some((i) => /node_modules\/(pg|ioredis)\//.test(i)),
+      file: outfile,
+    });
+  }
+  return figures;
+}
+
+/**
+ * Module init time: a fresh Node process (with the NODE_OPTIONS that AppFunction deploys, so the
+ * source map is loaded as in Lambda) loads the bundle and runs its module-scope setup (environment
+ * parsing, client construction), without network; the time from before `require` to after it.
+ */
+export function benchInit(bundle: BundleFigure, runs: number): Figure {
+  const env = {
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    TABLE_NAME: 'bench-table',
+    BUCKET_NAME: 'bench-bucket',
+    UPLOAD_URL_EXPIRY_SECONDS: '300',
+    DOWNLOAD_URL_EXPIRY_SECONDS: '300',
+    PENDING_UPLOAD_TTL_SECONDS: '3600',
+    DB_HOST: '127.0.0.1',
+    DB_PORT: '9',
+    DB_NAME: 'photos',
+    DB_USER: 'app_user',
+    DB_TLS: 'false',
+    REDIS_HOST: '127.0.0.1',
+    REDIS_PORT: '9',
+    REDIS_TLS: 'false',
+    CACHE_TTL_SECONDS: '300',
+    DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:bench',
+    DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
+    POWERTOOLS_SERVICE_NAME: bundle.handler,
+    POWERTOOLS_METRICS_NAMESPACE: 'PhotoApp',
+  };
+  const probe = [
+    'const t0 = process.hrtime.bigint();',
+    `require(${JSON.stringify(bundle.file)});`,
+    'const t1 = process.hrtime.bigint();',
+    'process.stdout.write(String(Number(t1 - t0) / 1e6));',
+    'process.exit(0);',
+  ].join('\n');
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const result = spawnSync(process.execPath, ['--enable-source-maps', '-e', probe], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env,
+    });
+    if (result.status !== 0) {
+      throw new Error(`init of ${bundle.handler} failed:\n${result.stderr}`);
+    }
+    samples.push(Number(result.stdout));
+  }
+  return summarize(`init ${bundle.handler}`, 'ms', samples);
+}

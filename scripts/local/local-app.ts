@@ -1,0 +1,69 @@
+/**
+ * What the handlers need around the engines, shared by the app tests and the local dev server:
+ * the table, the bucket and the database schema (the real migrations through the pg SqlRunner),
+ * and the environment variables the handler modules read at import time, as in Lambda.
+ */
+import { Pool } from 'pg';
+import { PgSqlRunner } from '../../lambda/adapters/pg-sql-runner';
+import { applyMigrations } from '../../lambda/domain/schema-migrations';
+import { migrations } from '../../lambda/migrations';
+import {
+  APP_DB_USER,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  PG_ADMIN_PASSWORD,
+  PG_ADMIN_USER,
+  createPhotoTable,
+} from './engines';
+import type { LocalEngines } from './engines';
+
+export interface LocalAppNames {
+  readonly tableName: string;
+  readonly bucketName: string;
+  readonly databaseName: string;
+}
+
+/** Creates the table (the bucket comes with s3rver) and applies the migrations; both idempotent. */
+export async function prepareStores(engines: LocalEngines, names: LocalAppNames): Promise<void> {
+  await createPhotoTable(engines.dynamoDb.endpoint, names.tableName);
+  const pool = new Pool({
+    host: '127.0.0.1',
+    port: engines.postgres.port,
+    user: PG_ADMIN_USER,
+    password: PG_ADMIN_PASSWORD,
+    database: names.databaseName,
+  });
+  try {
+    await applyMigrations(new PgSqlRunner(pool), migrations);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The handlers' environment (see lambda/shared/env.ts) pointing at the local engines. */
+export function handlerEnvironment(engines: LocalEngines, names: LocalAppNames): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoDb.endpoint,
+    AWS_ENDPOINT_URL_S3: engines.s3.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    TABLE_NAME: names.tableName,
+    BUCKET_NAME: names.bucketName,
+    UPLOAD_URL_EXPIRY_SECONDS: '300',
+    PENDING_UPLOAD_TTL_SECONDS: '3600',
+    DOWNLOAD_URL_EXPIRY_SECONDS: '120',
+    DB_HOST: '127.0.0.1',
+    DB_PORT: String(engines.postgres.port),
+    DB_NAME: names.databaseName,
+    DB_USER: APP_DB_USER,
+    DB_TLS: 'false',
+    REDIS_HOST: '127.0.0.1',
+    REDIS_PORT: String(engines.redis.port),
+    REDIS_TLS: 'false',
+    CACHE_TTL_SECONDS: '300',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+}

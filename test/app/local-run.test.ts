@@ -1,0 +1,147 @@
+/**
+ * `npm run dev` end to end: starts the dev server as `npm run dev` does (its own engines, on a free
+ * port), walks the smoke client's flow against it, and checks the local authorizer and a clean stop.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../scripts/local/engines';
+import { runSmoke } from '../../scripts/smoke';
+
+const root = join(__dirname, '..', '..');
+let server: ChildProcess;
+let output = '';
+let url = '';
+
+function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`dev server not ready within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const check = (): void => {
+      const match = pattern.exec(output);
+      if (match) {
+        cleanup();
+        resolve(match);
+      }
+    };
+    const exited = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`dev server exited with ${String(code)}:\n${output}`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      server.stdout?.off('data', check);
+      server.off('exit', exited);
+    };
+    server.stdout?.on('data', check);
+    server.once('exit', exited);
+    check();
+  });
+}
+
+function stopServer(): Promise<number | null> {
+  if (server.exitCode !== null || server.signalCode !== null) return Promise.resolve(server.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.kill('SIGKILL'), 30_000);
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    server.kill('SIGTERM');
+  });
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  server = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/local/dev-server.ts', '--port', String(port)],
+    {
+      cwd: root,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  for (const stream of [server.stdout, server.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+  }
+  url = (await waitForOutput(/ready on (http:\/\/localhost:\d+)/, 60_000))[1];
+}, 90_000);
+
+afterAll(async () => {
+  if (server) await stopServer();
+}, 40_000);
+
+describe('npm run dev', () => {
+  it('serves the whole photo flow that the smoke client walks', async () => {
+    const lines: string[] = [];
+    const steps = await runSmoke({ url, waitMs: 15_000, log: (line) => lines.push(line) });
+    expect(steps.map((step) => step.name)).toEqual([
+      'GET /health',
+      'POST /local/token (local issuer)',
+      'GET /me without a token',
+      'PUT /me',
+      'POST /photos',
+      'PUT JPEG to the upload URL',
+      'wait until READY',
+      'GET /photos/{photoId}',
+      'download through downloadUrl',
+      'GET /users/{userId}/photos',
+      'GET /feed',
+      'GET /me photoCount 1',
+      'DELETE /photos/{photoId}',
+      'GET /photos/{photoId} is gone',
+    ]);
+    expect(lines.at(-1)).toMatch(/^All 14 steps passed/);
+    // One log line per request, and the events AWS would deliver.
+    expect(output).toMatch(/POST \/photos 201 \d+ ms/);
+    expect(output).toMatch(/S3 Object Created photos\/\S+ -> upload-complete MARK_READY/);
+    expect(output).toMatch(/stream \d+ record\(s\) -> stream-processor ok/);
+  });
+
+  it('answers 401 as the JWT authorizer does without a valid bearer token', async () => {
+    const me = await fetch(`${url}/me`);
+    expect(me.status).toBe(401);
+    expect(await me.json()).toEqual({ message: 'Unauthorized' });
+
+    const forged = await fetch(`${url}/feed`, { headers: { authorization: 'Bearer not.a.jwt' } });
+    expect(forged.status).toBe(401);
+
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it('puts the verified sub into the claims and answers unknown routes as API Gateway does', async () => {
+    const issued = await fetch(`${url}/local/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub: 'local-run-user' }),
+    });
+    const { token } = (await issued.json()) as { token: string };
+    const put = await fetch(`${url}/me`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ displayName: 'Local' }),
+    });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toMatchObject({ userId: 'local-run-user', displayName: 'Local' });
+
+    const unknown = await fetch(`${url}/nowhere`, { headers: { authorization: `Bearer ${token}` } });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ message: 'Not Found' });
+  });
+
+  it('stops cleanly on SIGTERM and removes its temporary data', async () => {
+    const dataDirs = [...output.matchAll(/(?:S3|PostgreSQL) (\/\S+?)[,)]/g)].map((match) => match[1]);
+    expect(dataDirs).toHaveLength(2);
+    expect(dataDirs.every((dir) => existsSync(dir))).toBe(true);
+    await expect(stopServer()).resolves.toBe(0);
+    expect(output).toMatch(/Stopped\./);
+    expect(dataDirs.filter((dir) => existsSync(dir))).toEqual([]);
+  }, 40_000);
+});
