@@ -6,7 +6,8 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { S3PhotoObjectStore, createS3Client } from '../adapters/photo-bucket';
+import type * as PhotoBucketAdapter from '../adapters/photo-bucket';
+import type { S3PhotoObjectStore } from '../adapters/photo-bucket';
 import { RedisProfileCache } from '../adapters/profile-cache';
 import { PostgresProfileStore, createDatabasePool } from '../adapters/profile-database';
 import { itemFromStreamImage, photoFromItem } from '../adapters/photo-item';
@@ -22,7 +23,18 @@ const database = databaseConfig();
 const cache = cacheConfig();
 const authSecretArn = cache.authSecretArn;
 
-const s3 = createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle });
+// Only removals touch S3, so the S3 client (the heaviest module here, about 75 ms to load) is
+// loaded on the first deletion instead of at every cold start (bench/results.json).
+let objectStore: S3PhotoObjectStore | undefined;
+function photoObjects(): S3PhotoObjectStore {
+  if (!objectStore) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
+    const bucket = require('../adapters/photo-bucket') as typeof PhotoBucketAdapter;
+    const s3 = bucket.createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle });
+    objectStore = new bucket.S3PhotoObjectStore(s3, bucketName);
+  }
+  return objectStore;
+}
 const pool = createDatabasePool({ ...database, region: aws.region });
 const profileCache = new RedisProfileCache({
   host: cache.host,
@@ -33,7 +45,7 @@ const profileCache = new RedisProfileCache({
 });
 const changes = new PhotoChangeProcessor(
   new PostgresProfileStore(pool),
-  new S3PhotoObjectStore(s3, bucketName),
+  { delete: (objectKey, versionId) => photoObjects().delete(objectKey, versionId) },
   profileCache,
 );
 const processor = new BatchProcessor(EventType.DynamoDBStreams);

@@ -61,7 +61,7 @@ export const ALARM_CATALOG: Readonly<Record<AlarmKind, AlarmDefinition>> = {
     statistic: 'Sum',
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     runbook:
-      'The function threw or timed out. Open its log group and search for level ERROR; X-Ray traces show which dependency failed.',
+      'The function threw or timed out. Open its log group and search for level ERROR; each line carries the X-Ray trace id of its invocation.',
   },
   lambdaThrottles: {
     resource: 'function',
@@ -77,7 +77,7 @@ export const ALARM_CATALOG: Readonly<Record<AlarmKind, AlarmDefinition>> = {
     statistic: 'p90',
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     runbook:
-      'The function runs close to its timeout (threshold is a percent of the timeout). Look at slow dependencies in X-Ray: Aurora through the proxy, Redis, S3 or DynamoDB.',
+      'The function runs close to its timeout (threshold is a percent of the timeout). Check its dependencies on this dashboard: proxy borrow latency, Aurora CPU, Redis, DynamoDB latency.',
   },
   streamIteratorAge: {
     resource: 'streamFunction',
