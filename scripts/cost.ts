@@ -7,11 +7,10 @@
  *   npm run cost -- --stage prod
  *   npm run cost -- --stage dev --without-proxy   # the cheaper dev variant
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadStageConfig, type StageConfig } from '../lib/config';
+import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from './cdk-context';
 import { buildPhotoApp } from '../lib/photo-app';
 import { idleFloor, marginalCostPerMillion, total, type CostLine, type IdleInputs } from './cost/model';
 import { PRICES_AS_OF, PRICES_REGION } from './cost/prices';
@@ -39,10 +38,7 @@ function parseArgs(argv: string[]): Options {
 
 /** Counts what the idle floor needs from the synthesized templates, so it follows the code. */
 export function idleInputsFromTemplates(config: StageConfig): IdleInputs {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
   const stacks = buildPhotoApp(app, config);
   const all = [stacks.network, stacks.data, stacks.api, stacks.monitoring].map((s) => Template.fromStack(s));
   const count = (type: string) => all.reduce((n, t) => n + Object.keys(t.findResources(type)).length, 0);

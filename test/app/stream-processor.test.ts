@@ -41,6 +41,17 @@ async function countingState(user: string): Promise<unknown> {
 const recordsOf = (records: DynamoDBRecord[], photoId: string): DynamoDBRecord[] =>
   records.filter((record) => record.dynamodb?.Keys?.pk?.S === `PHOTO#${photoId}`);
 
+/** A user whose one READY photo was deleted, and that photo's stream records (INSERT, MODIFY, REMOVE). */
+async function deletedPhotoHistory() {
+  const user = await userWithProfile();
+  const photo = await createReadyPhoto(user);
+  await invoke(
+    photosApi,
+    httpEvent('DELETE /photos/{photoId}', { caller: user, pathParameters: { photoId: photo.photoId } }),
+  );
+  return { user, photo, records: recordsOf(await stream.read(), photo.photoId) };
+}
+
 describe('stream processor', () => {
   it('counts READY photos once even when the batch is replayed', async () => {
     const user = await userWithProfile();
@@ -58,13 +69,7 @@ describe('stream processor', () => {
   });
 
   it('uncounts and deletes the object of a deleted photo, idempotently', async () => {
-    const user = await userWithProfile();
-    const photo = await createReadyPhoto(user);
-    await invoke(
-      photosApi,
-      httpEvent('DELETE /photos/{photoId}', { caller: user, pathParameters: { photoId: photo.photoId } }),
-    );
-    const records = recordsOf(await stream.read(), photo.photoId);
+    const { user, photo, records } = await deletedPhotoHistory();
     expect(records.map((record) => record.eventName)).toEqual(['INSERT', 'MODIFY', 'REMOVE']);
     expect(await processBatch(records)).toEqual([]);
     expect(await stores.photoCount(user)).toBe(0);
@@ -127,13 +132,7 @@ describe('stream processor', () => {
   });
 
   it('never counts a photo whose REMOVE was processed before its READY record', async () => {
-    const user = await userWithProfile();
-    const photo = await createReadyPhoto(user);
-    await invoke(
-      photosApi,
-      httpEvent('DELETE /photos/{photoId}', { caller: user, pathParameters: { photoId: photo.photoId } }),
-    );
-    const records = recordsOf(await stream.read(), photo.photoId);
+    const { user, records } = await deletedPhotoHistory();
     expect(await processBatch([...records].reverse())).toEqual([]);
     expect(await stores.photoCount(user)).toBe(0);
   });

@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { AppFunction } from '../../lib/constructs/app-function';
 import { STAGE_CONFIGS } from '../../lib/config';
 import { buildPhotoApp } from '../../lib/photo-app';
+import { SKIP_BUNDLING } from '../../scripts/cdk-context';
 import { CDK_JSON_CONTEXT, synthStage } from './helpers/app';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -210,7 +211,7 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
 
 describe('alarm coverage', () => {
   it('fails when a new function has no alarms', () => {
-    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
     const stacks = buildPhotoApp(app, STAGE_CONFIGS.dev);
     new AppFunction(stacks.api, 'ForgottenFunction', {
       entry: 'lambda/handlers/health.ts',

@@ -1,5 +1,7 @@
 import {
   ConfigError,
+  type AlarmKind,
+  type AlarmSetting,
   loadStageConfig,
   STAGE_CONFIGS,
   stageLabel,
@@ -12,6 +14,11 @@ import { synthStage } from './helpers/app';
 function withChange(stage: 'dev' | 'prod', change: (c: StageConfig) => object): StageConfig {
   const base = structuredClone<StageConfig>(STAGE_CONFIGS[stage]);
   return { ...base, ...change(base) };
+}
+
+/** A change that replaces one alarm setting. */
+function withAlarm(kind: AlarmKind, setting: AlarmSetting): (c: StageConfig) => object {
+  return (c) => ({ monitoring: { ...c.monitoring, alarms: { ...c.monitoring.alarms, [kind]: setting } } });
 }
 
 describe('loadStageConfig', () => {
@@ -131,42 +138,33 @@ describe('validateStageConfig', () => {
     [
       'an alarm window longer than a day',
       'prod',
-      (c) => ({
-        monitoring: {
-          ...c.monitoring,
-          alarms: {
-            ...c.monitoring.alarms,
-            auroraCpu: { threshold: 80, periodMinutes: 60, evaluationPeriods: 30, datapointsToAlarm: 3 },
-          },
-        },
+      withAlarm('auroraCpu', {
+        threshold: 80,
+        periodMinutes: 60,
+        evaluationPeriods: 30,
+        datapointsToAlarm: 3,
       }),
       /monitoring\.alarms\.auroraCpu\.evaluationPeriods times periodMinutes must not exceed one day/,
     ],
     [
       'more datapoints to alarm than periods evaluated',
       'dev',
-      (c) => ({
-        monitoring: {
-          ...c.monitoring,
-          alarms: {
-            ...c.monitoring.alarms,
-            lambdaErrors: { threshold: 1, periodMinutes: 5, evaluationPeriods: 2, datapointsToAlarm: 3 },
-          },
-        },
+      withAlarm('lambdaErrors', {
+        threshold: 1,
+        periodMinutes: 5,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 3,
       }),
       /monitoring\.alarms\.lambdaErrors\.datapointsToAlarm must be between 1 and evaluationPeriods \(got 3 of 2\)/,
     ],
     [
       'a percentage threshold above 100',
       'dev',
-      (c) => ({
-        monitoring: {
-          ...c.monitoring,
-          alarms: {
-            ...c.monitoring.alarms,
-            cacheMemory: { threshold: 120, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
-          },
-        },
+      withAlarm('cacheMemory', {
+        threshold: 120,
+        periodMinutes: 5,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
       }),
       /monitoring\.alarms\.cacheMemory\.threshold must be between 0\.1 and 100/,
     ],

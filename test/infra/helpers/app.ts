@@ -1,17 +1,11 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addComplianceChecks } from '../../../lib/compliance';
 import { STAGE_CONFIGS, validateStageConfig, type StageConfig, type StageName } from '../../../lib/config';
 import { buildPhotoApp, type PhotoAppStacks } from '../../../lib/photo-app';
+import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from '../../../scripts/cdk-context';
 
-const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8')) as {
-  context: Record<string, unknown>;
-};
-
-/** The feature flags and settings of cdk.json: `new App()` in Jest does not read it. */
-export const CDK_JSON_CONTEXT = cdkJson.context;
+export { CDK_JSON_CONTEXT };
 
 export interface SynthOptions {
   /** Run esbuild for every function (slow); off by default, since templates do not need the bundles. */
@@ -38,7 +32,7 @@ export function synthStage(stage: StageName, options: SynthOptions = {}): Synthe
   const app = new App({
     context: {
       ...CDK_JSON_CONTEXT,
-      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...(options.bundle ? {} : SKIP_BUNDLING),
     },
   });
   const base = STAGE_CONFIGS[stage];
