@@ -4,6 +4,10 @@
  * The cache is optional: every failure (unreachable, timeout, bad payload) is a miss or a no-op,
  * and commands fail fast (no offline queue, short timeouts) so the database answers instead.
  * TTLs carry jitter so that entries written together do not expire together.
+ *
+ * In AWS each connection signs in with a fresh IAM token (./cache-iam-auth.ts). A token only opens
+ * connections for 15 minutes, so a lost connection is not re-dialled with the old one: the client
+ * is dropped and the next command opens a new connection with new credentials.
  */
 import Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
@@ -12,23 +16,32 @@ import type { Profile } from '../domain/profiles';
 import { isProfile } from '../domain/profiles';
 import { countMetric, logger } from '../shared/powertools';
 
+/** Key of a cached public profile; the cache user's ACL (infrastructure) allows only these keys. */
+export const profileCacheKey = (userId: string): string => `profile:${userId}`;
+
+/** What a connection signs in with (Redis ACL user and password). */
+export interface CacheCredentials {
+  readonly username?: string;
+  readonly password: string;
+}
+
 export interface CacheConnection {
   readonly host: string;
   readonly port: number;
   readonly tls: boolean;
   readonly ttlSeconds: number;
-  /** Resolves the AUTH token; absent when the server has no AUTH (local engines). */
-  readonly authToken?: () => Promise<string>;
+  /** Resolves the credentials of each new connection; absent when the server needs none. */
+  readonly credentials?: () => Promise<CacheCredentials>;
   readonly connectTimeoutMs?: number;
   readonly commandTimeoutMs?: number;
   /** After a failed connection attempt, skip the cache for this long instead of waiting again. */
   readonly retryAfterMs?: number;
 }
 
-export const profileCacheKey = (userId: string): string => `profile:${userId}`;
-
 export class RedisProfileCache implements ProfileCache {
   private client: Promise<Redis> | undefined;
+  /** The connection `client` resolved to, so that only its own end drops it. */
+  private current: Redis | undefined;
   private skipUntil = 0;
 
   constructor(
@@ -70,6 +83,7 @@ export class RedisProfileCache implements ProfileCache {
   async close(): Promise<void> {
     const pending = this.client;
     this.client = undefined;
+    this.current = undefined;
     if (pending) await pending.then((redis) => redis.disconnect()).catch(() => undefined);
   }
 
@@ -99,29 +113,28 @@ export class RedisProfileCache implements ProfileCache {
   }
 
   private async open(): Promise<Redis> {
-    const password = this.connection.authToken ? await this.connection.authToken() : undefined;
-    let wasReady = false;
+    const credentials = this.connection.credentials ? await this.connection.credentials() : undefined;
     // disconnectTimeout is a real ioredis option (default 2 s) missing from its typings: it bounds
     // a grace timer that otherwise outlives an already closed socket.
     const options: RedisOptions & { disconnectTimeout: number } = {
       host: this.connection.host,
       port: this.connection.port,
-      ...(password ? { password } : {}),
+      ...(credentials?.username ? { username: credentials.username } : {}),
+      ...(credentials ? { password: credentials.password } : {}),
       ...(this.connection.tls ? { tls: { servername: this.connection.host } } : {}),
       lazyConnect: true,
       enableOfflineQueue: false,
+      // The ACL user may run GET, SET and DEL only; INFO (the ready check) is not among them.
+      enableReadyCheck: false,
       maxRetriesPerRequest: 0,
       connectTimeout: this.connection.connectTimeoutMs ?? 500,
       commandTimeout: this.connection.commandTimeoutMs ?? 300,
-      // A first connection that fails is given up (the next request retries after a pause); a
-      // connection that worked reconnects in the background while requests fail fast meanwhile.
-      retryStrategy: (attempt) => (wasReady ? Math.min(attempt * 200, 2000) : null),
+      // Never re-dial with these credentials (a token expires): a lost connection is dropped and
+      // the next command opens a new one (see connect()).
+      retryStrategy: () => null,
       disconnectTimeout: 200,
     };
     const redis = new Redis(options);
-    redis.once('ready', () => {
-      wasReady = true;
-    });
     redis.on('error', (error: Error) => logger.debug('Redis connection error', { error: error.message }));
     try {
       await redis.connect();
@@ -129,6 +142,13 @@ export class RedisProfileCache implements ProfileCache {
       redis.disconnect();
       throw error;
     }
+    redis.once('end', () => {
+      if (this.current === redis) {
+        this.current = undefined;
+        this.client = undefined;
+      }
+    });
+    this.current = redis;
     return redis;
   }
 }

@@ -1,7 +1,7 @@
 /** Profile routes: GET /me, PUT /me, GET /users/{userId}. */
 import { createDatabasePool, PostgresProfileStore } from '../adapters/profile-database';
+import { cacheIamCredentials } from '../adapters/cache-iam-auth';
 import { RedisProfileCache } from '../adapters/profile-cache';
-import { fetchSecretString } from '../adapters/secrets';
 import { parseUserId } from '../domain/identifiers';
 import { ProfileService } from '../domain/profile-service';
 import { parseProfileInput } from '../domain/profiles';
@@ -13,7 +13,6 @@ import { instrument } from '../shared/powertools';
 const aws = awsConfig();
 const database = databaseConfig();
 const cache = cacheConfig();
-const authSecretArn = cache.authSecretArn;
 
 const pool = createDatabasePool({ ...database, region: aws.region });
 const store = new PostgresProfileStore(pool);
@@ -22,7 +21,7 @@ const profileCache = new RedisProfileCache({
   port: cache.port,
   tls: cache.tls,
   ttlSeconds: cache.ttlSeconds,
-  ...(authSecretArn ? { authToken: () => fetchSecretString(authSecretArn) } : {}),
+  ...(cache.iamAuth ? { credentials: cacheIamCredentials({ ...cache.iamAuth, region: aws.region }) } : {}),
 });
 const profiles = new ProfileService(store, profileCache);
 

@@ -8,10 +8,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type * as PhotoBucketAdapter from '../adapters/photo-bucket';
 import type { S3PhotoObjectStore } from '../adapters/photo-bucket';
+import { cacheIamCredentials } from '../adapters/cache-iam-auth';
 import { RedisProfileCache } from '../adapters/profile-cache';
 import { PostgresProfileStore, createDatabasePool } from '../adapters/profile-database';
 import { itemFromStreamImage, photoFromItem } from '../adapters/photo-item';
-import { fetchSecretString } from '../adapters/secrets';
 import { PhotoChangeProcessor } from '../domain/photo-service';
 import type { PhotoChange } from '../domain/photos';
 import { awsConfig, bucketConfig, cacheConfig, databaseConfig } from '../shared/env';
@@ -21,7 +21,6 @@ const aws = awsConfig();
 const { bucketName } = bucketConfig();
 const database = databaseConfig();
 const cache = cacheConfig();
-const authSecretArn = cache.authSecretArn;
 
 // Only removals touch S3, so the S3 client (the heaviest module here, about 75 ms to load) is
 // loaded on the first deletion instead of at every cold start (bench/results.json).
@@ -41,7 +40,7 @@ const profileCache = new RedisProfileCache({
   port: cache.port,
   tls: cache.tls,
   ttlSeconds: cache.ttlSeconds,
-  ...(authSecretArn ? { authToken: () => fetchSecretString(authSecretArn) } : {}),
+  ...(cache.iamAuth ? { credentials: cacheIamCredentials({ ...cache.iamAuth, region: aws.region }) } : {}),
 });
 const changes = new PhotoChangeProcessor(
   new PostgresProfileStore(pool),

@@ -68,8 +68,8 @@ export interface CacheConfig {
   readonly host: string;
   readonly port: number;
   readonly tls: boolean;
-  /** Secret whose SecretString is the Redis AUTH token; absent locally (no AUTH). */
-  readonly authSecretArn?: string;
+  /** IAM authentication (ElastiCache); absent locally, where the server needs no credentials. */
+  readonly iamAuth?: { readonly cacheId: string; readonly userId: string };
   readonly ttlSeconds: number;
 }
 
@@ -120,12 +120,13 @@ export function databaseConfig(env: Env = process.env): DatabaseConfig {
 }
 
 export function cacheConfig(env: Env = process.env): CacheConfig {
-  const authSecretArn = optional(env, 'REDIS_AUTH_SECRET_ARN');
+  const userId = optional(env, 'REDIS_IAM_USER');
   return {
     host: required(env, 'REDIS_HOST'),
     port: integer(env, 'REDIS_PORT', 1, 65535, 6379),
     tls: flag(env, 'REDIS_TLS', true),
-    ...(authSecretArn === undefined ? {} : { authSecretArn }),
+    // The token is signed for the replication group, so the user comes with its id.
+    ...(userId === undefined ? {} : { iamAuth: { cacheId: required(env, 'REDIS_CACHE_ID'), userId } }),
     ttlSeconds: integer(env, 'CACHE_TTL_SECONDS', 1, 7 * 24 * 3600, 300),
   };
 }

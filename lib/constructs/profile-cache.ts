@@ -1,12 +1,23 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
+/**
+ * Redis ACL rules of the functions' cache user: the keys the profile cache adapter writes
+ * (`profile:<userId>`) and the three commands it sends. The adapter's tests run against a local
+ * user with exactly these rules, so a new key or command in the adapter fails there first.
+ */
+export const PROFILE_CACHE_ACL_RULES = '~profile:* -@all +get +set +del';
+
 export interface ProfileCacheProps {
+  /**
+   * Lowercase prefix of the ElastiCache user and user group ids, which are unique per account and
+   * region (for example `photoapp-dev`).
+   */
+  readonly namePrefix: string;
   readonly vpc: ec2.IVpc;
   /** Isolated subnets of the cache nodes. */
   readonly subnets: ec2.SubnetSelection;
@@ -29,16 +40,23 @@ export interface ProfileCacheProps {
 /**
  * Redis (ElastiCache replication group, cluster mode disabled) for cache-aside
  * profile reads. There is no L2 construct, so this wraps the L1 with the
- * production settings: TLS required in transit, encryption at rest, an AUTH
- * token generated into Secrets Manager, a non-default port, and Multi-AZ with
+ * production settings: TLS required in transit, encryption at rest, IAM
+ * authentication (no password exists), a non-default port, and Multi-AZ with
  * automatic failover, a replica and snapshots where the config asks for them.
  * The cache only ever holds copies: losing it costs latency, not data.
+ *
+ * Access control is a user group (Redis ACLs): the `default` user, which
+ * every group must hold, is switched off, so an unauthenticated connection
+ * can run nothing; the functions' user signs in with short-lived IAM tokens
+ * and may run GET, SET and DEL on `profile:*` keys only.
  */
 export class ProfileCache extends Construct {
   /** The replication group. */
   public readonly replicationGroup: elasticache.CfnReplicationGroup;
-  /** The AUTH token; handlers read it at cold start. */
-  public readonly authToken: secretsmanager.ISecret;
+  /** The IAM-enabled user the functions sign in as (user id and user name are equal). */
+  public readonly appUser: elasticache.CfnUser;
+  /** Its id, which the functions sign their tokens for. */
+  public readonly appUserId: string;
   /** Security group of the cache nodes. */
   public readonly securityGroup: ec2.ISecurityGroup;
   /** The port clients connect to. */
@@ -54,13 +72,35 @@ export class ProfileCache extends Construct {
     }
     this.port = props.port;
 
-    this.authToken = new secretsmanager.Secret(this, 'AuthToken', {
-      description: 'AUTH token of the profile cache (Redis)',
-      // ElastiCache accepts 16-128 printable characters without @, " and /.
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy:
-        props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    if (!/^[a-z][a-z0-9-]{0,25}$/.test(props.namePrefix)) {
+      throw new Error(
+        `ProfileCache: namePrefix must be lowercase letters, digits and hyphens (got ${props.namePrefix})`,
+      );
+    }
+
+    const defaultUser = new elasticache.CfnUser(this, 'DefaultUser', {
+      engine: 'redis',
+      userId: `${props.namePrefix}-default`,
+      userName: 'default',
+      // Switched off: connections that do not sign in as the app user can run nothing.
+      accessString: 'off -@all',
+      noPasswordRequired: true,
     });
+    this.appUserId = `${props.namePrefix}-app`;
+    this.appUser = new elasticache.CfnUser(this, 'AppUser', {
+      engine: 'redis',
+      userId: this.appUserId,
+      userName: this.appUserId,
+      accessString: `on ${PROFILE_CACHE_ACL_RULES}`,
+      authenticationMode: { Type: 'iam' },
+    });
+    const userGroup = new elasticache.CfnUserGroup(this, 'UserGroup', {
+      engine: 'redis',
+      userGroupId: `${props.namePrefix}-profile-cache`,
+      userIds: [defaultUser.userId, this.appUser.userId],
+    });
+    userGroup.addResourceDependency(defaultUser);
+    userGroup.addResourceDependency(this.appUser);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -98,7 +138,7 @@ export class ProfileCache extends Construct {
       transitEncryptionEnabled: true,
       transitEncryptionMode: 'required',
       atRestEncryptionEnabled: true,
-      authToken: this.authToken.secretValue.unsafeUnwrap(),
+      userGroupIds: [userGroup.ref],
       autoMinorVersionUpgrade: true,
       snapshotRetentionLimit: props.snapshotRetentionDays,
       snapshotWindow: props.snapshotRetentionDays > 0 ? '03:00-04:00' : undefined,
@@ -112,10 +152,10 @@ export class ProfileCache extends Construct {
         },
       ],
     });
-    Validations.of(this.authToken).acknowledge({
-      id: 'AwsSolutions-SMG4',
+    Validations.of(this.replicationGroup).acknowledge({
+      id: 'AwsSolutions-AEC6',
       reason:
-        'ElastiCache AUTH tokens have no Secrets Manager rotation template; rotating one needs a coordinated ModifyReplicationGroup (ROTATE then SET) with clients re-reading the secret, which is a runbook step, not an automatic rotation.',
+        'The rule only looks for an AUTH token. Clients authenticate instead through the user group with IAM authentication: short-lived SigV4 tokens, an ACL limited to GET/SET/DEL on profile keys, and the default user switched off.',
     });
     if (!props.multiAz) {
       Validations.of(this.replicationGroup).acknowledge({
@@ -134,8 +174,23 @@ export class ProfileCache extends Construct {
     return this.replicationGroup.attrPrimaryEndPointAddress;
   }
 
-  /** Read the AUTH token, which is all a client needs besides network access. */
+  /** Id of the replication group, which IAM tokens are signed for. */
+  get replicationGroupId(): string {
+    return this.replicationGroup.ref;
+  }
+
+  /** Sign in as the app user with IAM: `elasticache:Connect` on this group and that user only. */
   grantConnect(grantee: iam.IGrantable): iam.Grant {
-    return this.authToken.grantRead(grantee);
+    const replicationGroupArn = Stack.of(this).formatArn({
+      service: 'elasticache',
+      resource: 'replicationgroup',
+      resourceName: this.replicationGroup.ref,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['elasticache:Connect'],
+      resourceArns: [replicationGroupArn, this.appUser.attrArn],
+    });
   }
 }

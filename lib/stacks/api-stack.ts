@@ -70,7 +70,8 @@ export class ApiStack extends Stack {
       REDIS_HOST: profileCache.primaryEndpoint,
       REDIS_PORT: String(profileCache.port),
       REDIS_TLS: 'true',
-      REDIS_AUTH_SECRET_ARN: profileCache.authToken.secretArn,
+      REDIS_CACHE_ID: profileCache.replicationGroupId,
+      REDIS_IAM_USER: profileCache.appUserId,
     };
 
     this.healthFunction = new AppFunction(this, 'HealthFunction', {

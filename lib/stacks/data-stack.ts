@@ -71,6 +71,7 @@ export class DataStack extends Stack {
     });
 
     this.profileCache = new ProfileCache(this, 'ProfileCache', {
+      namePrefix: `photoapp-${config.stage}`,
       vpc: network.vpc,
       subnets: network.dataSubnets,
       clientSecurityGroup: network.functionSecurityGroup,

@@ -119,16 +119,31 @@ describe('environment parsing', () => {
       user: 'app_user',
       tls: true,
     });
-    expect(cacheConfig({ REDIS_HOST: 'redis', REDIS_AUTH_SECRET_ARN: 'arn:secret' })).toEqual({
+    expect(
+      cacheConfig({
+        REDIS_HOST: 'redis',
+        REDIS_IAM_USER: 'photoapp-dev-app',
+        REDIS_CACHE_ID: 'photoapp-dev-cache',
+      }),
+    ).toEqual({
       host: 'redis',
       port: 6379,
       tls: true,
-      authSecretArn: 'arn:secret',
+      iamAuth: { cacheId: 'photoapp-dev-cache', userId: 'photoapp-dev-app' },
+      ttlSeconds: 300,
+    });
+    expect(cacheConfig({ REDIS_HOST: '127.0.0.1', REDIS_TLS: 'false' })).toEqual({
+      host: '127.0.0.1',
+      port: 6379,
+      tls: false,
       ttlSeconds: 300,
     });
   });
 
   it('fails clearly on missing or malformed values', () => {
+    expect(() => cacheConfig({ REDIS_HOST: 'redis', REDIS_IAM_USER: 'photoapp-dev-app' })).toThrow(
+      new ConfigurationError('Environment variable REDIS_CACHE_ID is required'),
+    );
     expect(() => photosApiConfig({ ...photosEnv, TABLE_NAME: '' })).toThrow(
       new ConfigurationError('Environment variable TABLE_NAME is required'),
     );

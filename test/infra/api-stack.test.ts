@@ -157,18 +157,32 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       expect(resources).not.toContain('*');
     });
 
-    it('profiles-api connects to the proxy as app_user and reads the cache token', () => {
+    it('profiles-api connects to the proxy as app_user and to the cache as its IAM user', () => {
       const { actions, managed } = grants('profiles-api');
-      expect(actions).toEqual([
-        'rds-db:connect',
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
-      ]);
+      expect(actions).toEqual(['elasticache:Connect', 'rds-db:connect']);
       expect(managed).toEqual([]);
       const fn = functionsByService(api(stage))['profiles-api'];
       const connect = policyStatements(api(stage), fn).find((s) => s.Action === 'rds-db:connect')!;
       expect(JSON.stringify(connect.Resource)).toMatch(/\/app_user"/);
     });
+
+    it.each(['profiles-api', 'stream-processor'])(
+      '%s may connect to this replication group as the app user only',
+      (service) => {
+        const fn = functionsByService(api(stage))[service];
+        const connect = policyStatements(api(stage), fn).find((s) => s.Action === 'elasticache:Connect')!;
+        const resources = JSON.stringify(connect.Resource);
+        expect(Array.isArray(connect.Resource) && connect.Resource).toHaveLength(2);
+        expect(resources).toContain(':replicationgroup:');
+        expect(resources).toContain('ProfileCacheReplicationGroup');
+        expect(resources).toContain('ProfileCacheAppUser');
+        expect(resources).not.toContain('*');
+        const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(env.REDIS_IAM_USER).toBe(`photoapp-${stage}-app`);
+        expect(JSON.stringify(env.REDIS_CACHE_ID)).toContain('ProfileCacheReplicationGroup');
+        expect(env.REDIS_TLS).toBe('true');
+      },
+    );
 
     it('upload-complete reads and updates items, inspects uploads and deletes rejected versions', () => {
       const { actions, managed } = grants('upload-complete');
@@ -184,9 +198,8 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
         'dynamodb:GetRecords',
         'dynamodb:GetShardIterator',
         'dynamodb:ListStreams',
+        'elasticache:Connect',
         'rds-db:connect',
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:SendMessage',

@@ -120,6 +120,7 @@ describe('construct props validation', () => {
       vpc,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       clientSecurityGroup,
+      namePrefix: 'photoapp-test',
       nodeType: 'cache.t4g.micro',
       replicas: 0,
       multiAz: false,
@@ -138,6 +139,12 @@ describe('construct props validation', () => {
     it('ProfileCache refuses the default port', () => {
       expect(() => new ProfileCache(stack, 'Cache2', { ...cacheProps, port: 6379 })).toThrow(
         /non-default port/,
+      );
+    });
+
+    it('ProfileCache refuses user ids ElastiCache would reject', () => {
+      expect(() => new ProfileCache(stack, 'Cache3', { ...cacheProps, namePrefix: 'PhotoApp_Dev' })).toThrow(
+        /namePrefix must be lowercase/,
       );
     });
   });

@@ -34,11 +34,10 @@ describe('data stack', () => {
       ]);
     });
 
-    it('keeps the secret ids', () => {
+    it('keeps the secret ids (the database admin secret is the only secret)', () => {
       const ids = Object.keys(data(stage).findResources('AWS::SecretsManager::Secret')).sort();
       expect(ids).toEqual([
         `PhotoApp${stage === 'dev' ? 'Dev' : 'Prod'}DataProfileDatabaseClusterSecret${stage === 'dev' ? '094EDB58' : 'A9DCA760'}3fdaad7efa858a3daf9490cf0a702aeb`,
-        'ProfileCacheAuthToken571DA049',
       ]);
     });
   });
@@ -413,19 +412,52 @@ describe('data stack', () => {
   describe.each(['dev', 'prod'] as const)('profile cache (%s)', (stage) => {
     const cache = () => only(data(stage), 'AWS::ElastiCache::ReplicationGroup').resource.Properties;
 
-    it('encrypts in transit (required) and at rest, with an AUTH token from Secrets Manager', () => {
+    it('encrypts in transit (required) and at rest, and admits only its user group', () => {
       expect(cache()).toMatchObject({
         Engine: 'redis',
+        EngineVersion: '7.1',
         TransitEncryptionEnabled: true,
         TransitEncryptionMode: 'required',
         AtRestEncryptionEnabled: true,
-        AuthToken: {
-          'Fn::Join': [
-            '',
-            ['{{resolve:secretsmanager:', { Ref: 'ProfileCacheAuthToken571DA049' }, ':SecretString:::}}'],
-          ],
-        },
+        UserGroupIds: [{ Ref: 'ProfileCacheUserGroup5A66C4A8' }],
       });
+      expect(cache().AuthToken).toBeUndefined();
+    });
+
+    it('signs the functions in with IAM, limited to GET/SET/DEL on profile keys; default user off', () => {
+      const users = Object.values(data(stage).findResources('AWS::ElastiCache::User')).map(
+        (r) => r.Properties,
+      );
+      const tags = {
+        Tags: [
+          { Key: 'project', Value: 'photo-sharing-reference' },
+          { Key: 'stage', Value: stage },
+        ],
+      };
+      expect(users).toHaveLength(2);
+      expect(users).toContainEqual({
+        ...tags,
+        Engine: 'redis',
+        UserId: `photoapp-${stage}-app`,
+        UserName: `photoapp-${stage}-app`,
+        AccessString: 'on ~profile:* -@all +get +set +del',
+        AuthenticationMode: { Type: 'iam' },
+      });
+      expect(users).toContainEqual({
+        ...tags,
+        Engine: 'redis',
+        UserId: `photoapp-${stage}-default`,
+        UserName: 'default',
+        AccessString: 'off -@all',
+        NoPasswordRequired: true,
+      });
+      const group = only(data(stage), 'AWS::ElastiCache::UserGroup').resource;
+      expect(group.Properties).toMatchObject({
+        Engine: 'redis',
+        UserGroupId: `photoapp-${stage}-profile-cache`,
+        UserIds: [`photoapp-${stage}-default`, `photoapp-${stage}-app`],
+      });
+      expect(group.DependsOn).toEqual(['ProfileCacheAppUserE508AB94', 'ProfileCacheDefaultUser38319FFD']);
     });
 
     it('listens on a non-default port, reachable from the in-VPC functions only', () => {
