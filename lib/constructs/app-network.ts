@@ -16,8 +16,8 @@ export interface AppNetworkProps {
  * The VPC: isolated subnets only (no internet gateway, no NAT gateway), so
  * nothing inside can reach the internet or be reached from it. AWS services
  * are reached through VPC endpoints: gateway endpoints for S3 and DynamoDB
- * (free) and an interface endpoint for Secrets Manager (needed by the secret
- * rotation function and by handlers that read the Redis AUTH token).
+ * (free) and an interface endpoint for Secrets Manager (needed by the
+ * rotation function of the database admin secret).
  *
  * The security group of the in-VPC functions lives here so that both the data
  * and the API stacks can refer to it without a dependency cycle.
