@@ -132,6 +132,8 @@ export function benchInit(bundle: BundleFigure, runs: number): Figure {
     REDIS_HOST: '127.0.0.1',
     REDIS_PORT: '9',
     REDIS_TLS: 'false',
+    REDIS_CACHE_ID: 'photoapp-bench-cache',
+    REDIS_IAM_USER: 'photoapp-bench-app',
     CACHE_TTL_SECONDS: '300',
     DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:bench',
     DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
