@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { benchBundles, benchCommand, benchInit, benchSynth, ROOT, type BundleFigure } from './bench/build';
+import { benchBundles, benchCommand, benchInits, benchSynth, ROOT, type BundleFigure } from './bench/build';
 import { benchHandlers, type HandlerBench } from './bench/handlers';
 import { round, type Figure } from './bench/stats';
 
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   const bundleDir = path.join(ROOT, 'bench', 'tmp', 'bundles');
   fs.rmSync(bundleDir, { recursive: true, force: true });
   const bundles = await benchBundles(bundleDir);
-  const init = bundles.map((b) => benchInit(b, options.quick ? 3 : 15));
+  const init = benchInits(bundles, options.quick ? 3 : 21);
 
   progress('Handlers on the local engines');
   const handlers = await benchHandlers(
