@@ -14,7 +14,9 @@ import type { RedisOptions } from 'ioredis';
 import type { ProfileCache } from '../domain/profile-service';
 import type { Profile } from '../domain/profiles';
 import { isProfile } from '../domain/profiles';
+import type { CacheConfig } from '../shared/env';
 import { countMetric, logger } from '../shared/powertools';
+import { cacheIamCredentials } from './cache-iam-auth';
 
 /** Key of a cached public profile; the cache user's ACL (infrastructure) allows only these keys. */
 export const profileCacheKey = (userId: string): string => `profile:${userId}`;
@@ -38,10 +40,22 @@ export interface CacheConnection {
   readonly retryAfterMs?: number;
 }
 
+/**
+ * The cache as the handlers configure it from their environment: with IAM sign-in in AWS, without
+ * credentials against the local engines.
+ */
+export function createProfileCache(config: CacheConfig, region: string): RedisProfileCache {
+  return new RedisProfileCache({
+    host: config.host,
+    port: config.port,
+    tls: config.tls,
+    ttlSeconds: config.ttlSeconds,
+    ...(config.iamAuth ? { credentials: cacheIamCredentials({ ...config.iamAuth, region }) } : {}),
+  });
+}
+
 export class RedisProfileCache implements ProfileCache {
   private client: Promise<Redis> | undefined;
-  /** The connection `client` resolved to, so that only its own end drops it. */
-  private current: Redis | undefined;
   private skipUntil = 0;
 
   constructor(
@@ -83,7 +97,6 @@ export class RedisProfileCache implements ProfileCache {
   async close(): Promise<void> {
     const pending = this.client;
     this.client = undefined;
-    this.current = undefined;
     if (pending) await pending.then((redis) => redis.disconnect()).catch(() => undefined);
   }
 
@@ -103,11 +116,21 @@ export class RedisProfileCache implements ProfileCache {
   private connect(): Promise<Redis> {
     if (!this.client) {
       if (Date.now() < this.skipUntil) return Promise.reject(new Error('Redis recently unreachable'));
-      this.client = this.open().catch((error: unknown) => {
-        this.client = undefined;
-        this.skipUntil = Date.now() + (this.connection.retryAfterMs ?? 2000);
-        throw error;
-      });
+      const opening: Promise<Redis> = this.open().then(
+        (redis) => {
+          // A lost connection is forgotten, so that the next command opens a new one.
+          redis.once('end', () => {
+            if (this.client === opening) this.client = undefined;
+          });
+          return redis;
+        },
+        (error: unknown) => {
+          this.client = undefined;
+          this.skipUntil = Date.now() + (this.connection.retryAfterMs ?? 2000);
+          throw error;
+        },
+      );
+      this.client = opening;
     }
     return this.client;
   }
@@ -142,13 +165,6 @@ export class RedisProfileCache implements ProfileCache {
       redis.disconnect();
       throw error;
     }
-    redis.once('end', () => {
-      if (this.current === redis) {
-        this.current = undefined;
-        this.client = undefined;
-      }
-    });
-    this.current = redis;
     return redis;
   }
 }

@@ -1,7 +1,6 @@
 /** Profile routes: GET /me, PUT /me, GET /users/{userId}. */
 import { createDatabasePool, PostgresProfileStore } from '../adapters/profile-database';
-import { cacheIamCredentials } from '../adapters/cache-iam-auth';
-import { RedisProfileCache } from '../adapters/profile-cache';
+import { createProfileCache } from '../adapters/profile-cache';
 import { parseUserId } from '../domain/identifiers';
 import { ProfileService } from '../domain/profile-service';
 import { parseProfileInput } from '../domain/profiles';
@@ -16,13 +15,7 @@ const cache = cacheConfig();
 
 const pool = createDatabasePool({ ...database, region: aws.region });
 const store = new PostgresProfileStore(pool);
-const profileCache = new RedisProfileCache({
-  host: cache.host,
-  port: cache.port,
-  tls: cache.tls,
-  ttlSeconds: cache.ttlSeconds,
-  ...(cache.iamAuth ? { credentials: cacheIamCredentials({ ...cache.iamAuth, region: aws.region }) } : {}),
-});
+const profileCache = createProfileCache(cache, aws.region);
 const profiles = new ProfileService(store, profileCache);
 
 async function route(event: HttpEvent): Promise<HttpResult> {

@@ -8,8 +8,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type * as PhotoBucketAdapter from '../adapters/photo-bucket';
 import type { S3PhotoObjectStore } from '../adapters/photo-bucket';
-import { cacheIamCredentials } from '../adapters/cache-iam-auth';
-import { RedisProfileCache } from '../adapters/profile-cache';
+import { createProfileCache } from '../adapters/profile-cache';
 import { PostgresProfileStore, createDatabasePool } from '../adapters/profile-database';
 import { itemFromStreamImage, photoFromItem } from '../adapters/photo-item';
 import { PhotoChangeProcessor } from '../domain/photo-service';
@@ -35,13 +34,7 @@ function photoObjects(): S3PhotoObjectStore {
   return objectStore;
 }
 const pool = createDatabasePool({ ...database, region: aws.region });
-const profileCache = new RedisProfileCache({
-  host: cache.host,
-  port: cache.port,
-  tls: cache.tls,
-  ttlSeconds: cache.ttlSeconds,
-  ...(cache.iamAuth ? { credentials: cacheIamCredentials({ ...cache.iamAuth, region: aws.region }) } : {}),
-});
+const profileCache = createProfileCache(cache, aws.region);
 const changes = new PhotoChangeProcessor(
   new PostgresProfileStore(pool),
   { delete: (objectKey, versionId) => photoObjects().delete(objectKey, versionId) },
