@@ -7,5 +7,10 @@ import { buildPhotoApp } from '../lib/photo-app';
 const app = new App();
 // `-c stage=dev|prod`; dev when absent.
 const config = loadStageConfig(app.node.tryGetContext('stage'));
-buildPhotoApp(app, config);
+// `-c region=...`, else the region the CLI resolved from the profile: synth
+// fails early, naming the service, where the region is known to lack one.
+const region: unknown = app.node.tryGetContext('region') ?? process.env.CDK_DEFAULT_REGION;
+buildPhotoApp(app, config, {
+  targetRegion: typeof region === 'string' && region !== '' ? region : undefined,
+});
 addComplianceChecks(app);

@@ -1,9 +1,51 @@
 import { Tags, type App } from 'aws-cdk-lib';
-import { stageLabel, type StageConfig } from './config';
+import { ConfigError, stageLabel, type StageConfig } from './config';
+import { ProfileDatabase } from './constructs/profile-database';
+import { KNOWN_GOOD_REGIONS, missingServices, type RegionNeeds } from './regions';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
+
+/**
+ * Types whose `Tags` property CDK renders but the CloudFormation resource
+ * schemas of some regions do not carry (cfn-lint reports E3002 for them):
+ * tags there would fail a deploy where the schema is older.
+ */
+export const UNTAGGED_RESOURCE_TYPES = [
+  'AWS::RDS::DBProxyTargetGroup',
+  'AWS::CloudWatch::Dashboard',
+] as const;
+
+export interface PhotoAppOptions {
+  /**
+   * The region the stacks are meant for, if known (the CLI passes the
+   * profile's region). Only checked against what the app needs; the stacks
+   * stay environment-agnostic either way. @default - not checked
+   */
+  readonly targetRegion?: string;
+}
+
+/** What the stage needs from its region. */
+export function regionNeeds(config: StageConfig): RegionNeeds {
+  return {
+    // The schema migrations run through the Data API at deploy time.
+    dataApi: true,
+    rdsProxy: config.database.proxy,
+    auroraPostgresVersion: ProfileDatabase.ENGINE_VERSION.auroraPostgresFullVersion,
+  };
+}
+
+/** Fails synth, naming what is missing, for a region documented to lack something the stage needs. */
+export function checkTargetRegion(region: string, config: StageConfig): void {
+  const missing = missingServices(region, regionNeeds(config));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Region ${region} does not offer ${missing.join(', ')}, which the ${config.stage} stage needs. ` +
+        `Regions where the app is known to deploy: ${KNOWN_GOOD_REGIONS.join(', ')}.`,
+    );
+  }
+}
 
 export interface PhotoAppStacks {
   readonly network: NetworkStack;
@@ -17,7 +59,10 @@ export interface PhotoAppStacks {
  * Stacks are environment-agnostic (no account or region), so synth needs no
  * credentials and performs no lookups.
  */
-export function buildPhotoApp(app: App, config: StageConfig): PhotoAppStacks {
+export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOptions = {}): PhotoAppStacks {
+  if (options.targetRegion !== undefined) {
+    checkTargetRegion(options.targetRegion, config);
+  }
   const prefix = `PhotoApp-${stageLabel(config.stage)}`;
   const description = (what: string) => `Photo-sharing reference architecture (${config.stage}): ${what}`;
 
@@ -56,8 +101,9 @@ export function buildPhotoApp(app: App, config: StageConfig): PhotoAppStacks {
   });
 
   for (const stack of [network, data, api, monitoring]) {
-    Tags.of(stack).add('project', 'photo-sharing-reference');
-    Tags.of(stack).add('stage', config.stage);
+    for (const [key, value] of Object.entries({ project: 'photo-sharing-reference', stage: config.stage })) {
+      Tags.of(stack).add(key, value, { excludeResourceTypes: [...UNTAGGED_RESOURCE_TYPES] });
+    }
   }
   return { network, data, api, monitoring };
 }

@@ -2,6 +2,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { SharedValue } from './shared-value';
 
 export interface AppNetworkProps {
   /** Retention of the VPC flow logs. */
@@ -42,8 +43,10 @@ export class AppNetwork extends Construct {
    * opens to it.
    */
   public readonly functionSecurityGroup: ec2.ISecurityGroup;
-  /** The Secrets Manager interface endpoint. */
+  /** The Secrets Manager interface endpoint (private DNS on: the standard host name resolves to it). */
   public readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
+  /** The data subnets' ids joined with commas, for parameters that take one string. */
+  public readonly dataSubnetIds: SharedValue;
 
   constructor(scope: Construct, id: string, props: AppNetworkProps) {
     super(scope, id);
@@ -71,6 +74,10 @@ export class AppNetwork extends Construct {
     this.vpc = vpc;
     this.applicationSubnets = { subnetGroupName: AppNetwork.APPLICATION_SUBNETS };
     this.dataSubnets = { subnetGroupName: AppNetwork.DATA_SUBNETS };
+    this.dataSubnetIds = new SharedValue(this, 'DataSubnetIds', {
+      value: vpc.selectSubnets(this.dataSubnets).subnetIds.join(','),
+      description: 'Ids of the data subnets, comma-separated',
+    });
 
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: props.flowLogRetentionDays,

@@ -36,8 +36,8 @@ export interface OperationsMonitoringProps {
   readonly deadLetterQueues: readonly MonitoredQueue[];
   readonly table: dynamodb.ITableV2;
   readonly cluster: rds.IDatabaseCluster;
-  /** The proxy, if the stage has one. */
-  readonly proxy?: rds.IDatabaseProxy;
+  /** Name of the RDS Proxy, if the stage has one. */
+  readonly proxyName?: string;
   /** Replication group id of the cache and its number of nodes (primary + replicas). */
   readonly cache: { readonly replicationGroupId: string; readonly nodes: number };
 }
@@ -128,12 +128,12 @@ export class OperationsMonitoring extends Construct {
       auroraAcuUtilization: props.cluster.metric('ACUUtilization'),
       auroraConnections: props.cluster.metricDatabaseConnections(),
     });
-    if (props.proxy) {
+    if (props.proxyName) {
       this.watch(
         'ProfileProxy',
         'proxy',
         'RDS Proxy',
-        { proxyBorrowLatency: this.proxyMetric(props.proxy, 'DatabaseConnectionsBorrowLatency') },
+        { proxyBorrowLatency: this.proxyMetric(props.proxyName, 'DatabaseConnectionsBorrowLatency') },
         // The metric is in microseconds; the config speaks milliseconds.
         { proxyBorrowLatency: (ms) => ms * 1000 },
       );
@@ -222,11 +222,11 @@ export class OperationsMonitoring extends Construct {
     });
   }
 
-  private proxyMetric(proxy: rds.IDatabaseProxy, metricName: string): cloudwatch.Metric {
+  private proxyMetric(proxyName: string, metricName: string): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/RDS',
       metricName,
-      dimensionsMap: { ProxyName: proxy.dbProxyName },
+      dimensionsMap: { ProxyName: proxyName },
     });
   }
 
@@ -324,7 +324,7 @@ export class OperationsMonitoring extends Construct {
       ]),
     );
     dashboard.addWidgets(section('Aurora and RDS Proxy'));
-    const proxy = props.proxy;
+    const proxyName = props.proxyName;
     dashboard.addWidgets(
       graph(
         'CPU (%) and ACU utilization (%)',
@@ -333,12 +333,12 @@ export class OperationsMonitoring extends Construct {
       ),
       graph('Serverless capacity (ACU)', [props.cluster.metric('ServerlessDatabaseCapacity')], 6),
       graph('Database connections', [props.cluster.metricDatabaseConnections()], 6),
-      proxy
+      proxyName
         ? graph(
             'Proxy borrow latency (µs) and client connections',
             [
-              this.proxyMetric(proxy, 'DatabaseConnectionsBorrowLatency'),
-              this.proxyMetric(proxy, 'ClientConnections'),
+              this.proxyMetric(proxyName, 'DatabaseConnectionsBorrowLatency'),
+              this.proxyMetric(proxyName, 'ClientConnections'),
             ],
             6,
           )

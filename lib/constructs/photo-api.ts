@@ -19,8 +19,11 @@ export interface PhotoApiRoute {
 }
 
 export interface PhotoApiProps {
-  /** The user pool whose tokens are accepted. */
-  readonly userPool: cognito.IUserPool;
+  /**
+   * Issuer URL of the user pool whose tokens are accepted, as one whole
+   * value (`https://cognito-idp.<region>.amazonaws.com/<pool id>`).
+   */
+  readonly jwtIssuer: string;
   /** App clients whose tokens are accepted (the JWT audience). */
   readonly userPoolClients: cognito.IUserPoolClient[];
   readonly routes: readonly PhotoApiRoute[];
@@ -58,8 +61,10 @@ export class PhotoApi extends Construct {
       throw new Error('PhotoApi: only GET /health may be public');
     }
 
-    const authorizer = new authorizers.HttpUserPoolAuthorizer('CognitoAuthorizer', props.userPool, {
-      userPoolClients: props.userPoolClients,
+    // The JWT authorizer with the pool's issuer, which is what the user-pool
+    // authorizer renders too; given whole, the issuer needs no Fn::Join here.
+    const authorizer = new authorizers.HttpJwtAuthorizer('CognitoAuthorizer', props.jwtIssuer, {
+      jwtAudience: props.userPoolClients.map((client) => client.userPoolClientId),
     });
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {

@@ -2,6 +2,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { intentPolicy } from './intent-policy';
 import type { PhotoTableBilling } from '../config';
 
 export interface PhotoTableProps {
@@ -93,32 +94,40 @@ export class PhotoTable extends Construct {
   }
 
   /** Get, query (table and indexes) and write photo items; no scans, no table-level actions. */
-  grantReadWritePhotos(grantee: iam.IGrantable): iam.Grant {
-    return this.grantItems(grantee, [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
-    ]);
+  grantReadWritePhotos(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.itemPolicy('ReadWritePhotos', 'read, query and write photo items', [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:ConditionCheckItem',
+      ]),
+    );
   }
 
   /** Read and update photo items (the upload verifier); it never creates or deletes them. */
-  grantVerifyUploads(grantee: iam.IGrantable): iam.Grant {
-    return this.grantItems(grantee, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  grantVerifyUploads(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.itemPolicy('VerifyUploads', 'read and update photo items after an upload', [
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+      ]),
+    );
   }
 
-  private grantItems(grantee: iam.IGrantable, actions: string[]): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      // Indexes are named one by one: no wildcard in the grant.
-      resourceArns: [
-        this.table.tableArn,
-        `${this.table.tableArn}/index/${PhotoTable.BY_OWNER_INDEX}`,
-        `${this.table.tableArn}/index/${PhotoTable.FEED_INDEX}`,
-      ],
-    });
+  private itemPolicy(id: string, intent: string, actions: string[]): iam.IManagedPolicy {
+    return intentPolicy(this, id, `Lets a function ${intent} in the photo table`, [
+      new iam.PolicyStatement({
+        actions,
+        // Indexes are named one by one: no wildcard in the grant.
+        resources: [
+          this.table.tableArn,
+          `${this.table.tableArn}/index/${PhotoTable.BY_OWNER_INDEX}`,
+          `${this.table.tableArn}/index/${PhotoTable.FEED_INDEX}`,
+        ],
+      }),
+    ]);
   }
 }

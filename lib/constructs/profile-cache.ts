@@ -4,6 +4,7 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { intentPolicy } from './intent-policy';
 
 /**
  * Redis ACL rules of the functions' cache user: the keys the profile cache adapter writes
@@ -180,17 +181,25 @@ export class ProfileCache extends Construct {
   }
 
   /** Sign in as the app user with IAM: `elasticache:Connect` on this group and that user only. */
-  grantConnect(grantee: iam.IGrantable): iam.Grant {
+  grantConnect(role: iam.IRole): void {
     const replicationGroupArn = Stack.of(this).formatArn({
       service: 'elasticache',
       resource: 'replicationgroup',
       resourceName: this.replicationGroup.ref,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['elasticache:Connect'],
-      resourceArns: [replicationGroupArn, this.appUser.attrArn],
-    });
+    role.addManagedPolicy(
+      intentPolicy(
+        this,
+        'ConnectAsAppUser',
+        'Lets a function open IAM-authenticated connections to the profile cache as its app user',
+        [
+          new iam.PolicyStatement({
+            actions: ['elasticache:Connect'],
+            resources: [replicationGroupArn, this.appUser.attrArn],
+          }),
+        ],
+      ),
+    );
   }
 }

@@ -1,10 +1,13 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as sam from 'aws-cdk-lib/aws-sam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { intentPolicy } from './intent-policy';
+import type { SharedValue } from './shared-value';
 
 export interface ProfileDatabaseProps {
   readonly vpc: ec2.IVpc;
@@ -12,8 +15,11 @@ export interface ProfileDatabaseProps {
   readonly subnets: ec2.SubnetSelection;
   /** Security group of the functions allowed to connect through the proxy. */
   readonly clientSecurityGroup: ec2.ISecurityGroup;
-  /** Secrets Manager endpoint that the rotation function calls. */
-  readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
+  /**
+   * The ids of `subnets`, comma-separated, as one value: the rotation
+   * application takes them as a single string parameter.
+   */
+  readonly subnetIds: SharedValue;
   /**
    * Put RDS Proxy in front of the writer. Without it, handlers connect to the
    * cluster directly (still IAM auth over TLS) and the cluster may auto-pause
@@ -57,6 +63,8 @@ export class ProfileDatabase extends Construct {
   /** The cluster listens on a non-default port; the proxy listens on 5432. */
   static readonly CLUSTER_PORT = 5438;
   static readonly PROXY_PORT = 5432;
+  /** Engine version of the cluster; the region checks and the preflight read it from here. */
+  static readonly ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_17_9;
 
   /** The Aurora cluster. */
   public readonly cluster: rds.DatabaseCluster;
@@ -68,6 +76,13 @@ export class ProfileDatabase extends Construct {
   public readonly connectionPort: number;
   /** Generated, rotated admin credentials. */
   public readonly adminSecret: secretsmanager.ISecret;
+  /**
+   * The admin secret's rotation schedule. Secrets Manager rotates as soon as
+   * the schedule is created (`RotateImmediatelyOnUpdate` defaults to true), so
+   * anything that signs in with the secret at deploy time orders itself
+   * before it.
+   */
+  public readonly rotationSchedule: secretsmanager.RotationSchedule;
 
   constructor(scope: Construct, id: string, props: ProfileDatabaseProps) {
     super(scope, id);
@@ -98,7 +113,7 @@ export class ProfileDatabase extends Construct {
     });
 
     const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
-      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_9 }),
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: ProfileDatabase.ENGINE_VERSION }),
       description: 'Profile database: TLS required, slow statements logged',
       parameters: {
         'rds.force_ssl': '1',
@@ -107,7 +122,7 @@ export class ProfileDatabase extends Construct {
     });
 
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
-      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_9 }),
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: ProfileDatabase.ENGINE_VERSION }),
       parameterGroup,
       credentials: rds.Credentials.fromGeneratedSecret('photos_admin', {
         excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
@@ -175,11 +190,26 @@ export class ProfileDatabase extends Construct {
       props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     );
 
-    this.cluster.addRotationSingleUser({
+    const rotation = this.cluster.addRotationSingleUser({
       automaticallyAfter: Duration.days(props.secretRotationDays),
       vpcSubnets: props.subnets,
-      endpoint: props.secretsManagerEndpoint,
+      // No `endpoint`: the rotation function then calls the standard regional
+      // host name, which the Secrets Manager interface endpoint answers because
+      // its private DNS is on. That is the setup AWS documents for rotation
+      // functions without internet access ("Network access for rotation
+      // functions"); the endpoint-specific host name CDK builds from an
+      // endpoint id is not needed and would tie this stack to the endpoint's id.
     });
+    // The rotation application takes the subnets as one comma-separated string;
+    // built here from per-subnet references, it would nest each cross-stack
+    // reference inside Fn::Join. The network stack publishes the joined value.
+    (rotation.node.defaultChild as sam.CfnApplication).addPropertyOverride(
+      'Parameters.vpcSubnetIds',
+      props.subnetIds.valueFor(this),
+    );
+    this.rotationSchedule = (this.cluster.secret as secretsmanager.SecretTargetAttachment).node.findChild(
+      'RotationSchedule',
+    ) as secretsmanager.RotationSchedule;
 
     if (!withProxy) {
       this.connectionHost = this.cluster.clusterEndpoint.hostname;
@@ -230,11 +260,36 @@ export class ProfileDatabase extends Construct {
     );
   }
 
-  /** Connect as the application user with an IAM token (`rds-db:connect`), through the proxy when there is one. */
-  grantConnect(grantee: iam.IGrantable): iam.Grant {
-    return this.proxy
-      ? this.proxy.grantConnect(grantee, ProfileDatabase.APP_USER)
-      : this.cluster.grantConnect(grantee, ProfileDatabase.APP_USER);
+  /**
+   * Connect as the application user with an IAM token (`rds-db:connect`),
+   * through the proxy when there is one. The `dbuser` ARN names the proxy's
+   * (or cluster's) resource id, which exists only inside this stack.
+   */
+  grantConnect(role: iam.IRole): void {
+    const resourceId = this.proxy
+      ? // A proxy ARN ends in `db-proxy:<resource id>`; `rds-db:connect` names that id.
+        Fn.select(6, Fn.split(':', this.proxy.dbProxyArn))
+      : this.cluster.clusterResourceIdentifier;
+    role.addManagedPolicy(
+      intentPolicy(
+        this,
+        'ConnectAsAppUser',
+        `Lets a function sign in to the profile database as ${ProfileDatabase.APP_USER} with IAM`,
+        [
+          new iam.PolicyStatement({
+            actions: ['rds-db:connect'],
+            resources: [
+              Stack.of(this).formatArn({
+                service: 'rds-db',
+                resource: 'dbuser',
+                resourceName: `${resourceId}/${ProfileDatabase.APP_USER}`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ],
+          }),
+        ],
+      ),
+    );
   }
 
   /** Run SQL through the RDS Data API as the admin user (schema migrations). */

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { CustomResource, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { AppFunction, PROJECT_ROOT } from './app-function';
@@ -95,8 +97,20 @@ export class SchemaMigrations extends Construct {
       resourceType: 'Custom::SchemaMigrations',
       properties: { MigrationsHash: this.migrationsHash },
     });
-    // The Data API needs a running writer instance, not just the cluster resource.
-    this.resource.node.addDependency(props.database.cluster);
+    // The Data API needs a running writer instance, not just the cluster
+    // resource, and the secret attached to the cluster.
+    // Each a single resource: the constructs' subtrees hold the rotation too.
+    const { cluster, adminSecret } = props.database;
+    this.resource.node.addDependency(
+      cluster.node.defaultChild as rds.CfnDBCluster,
+      cluster.node.findChild('Writer'),
+      adminSecret.node.defaultChild as secretsmanager.CfnSecretTargetAttachment,
+    );
+    // Secrets Manager starts the first rotation when the schedule is created;
+    // mid-rotation the current secret does not open the database. Creating the
+    // schedule only after the migrations ran keeps the first deploy's
+    // migrations clear of it (later deploys rely on the runner's retries).
+    props.database.rotationSchedule.node.addDependency(this.resource);
   }
 }
 

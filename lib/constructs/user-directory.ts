@@ -2,6 +2,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { SharedValue } from './shared-value';
 
 export interface UserDirectoryProps {
   /** Refuse to delete the user pool while set (prod). */
@@ -20,6 +21,8 @@ export class UserDirectory extends Construct {
   public readonly userPool: cognito.IUserPool;
   /** The app client the API trusts (audience of the tokens). */
   public readonly appClient: cognito.IUserPoolClient;
+  /** Issuer URL of the pool's tokens (`https://cognito-idp.<region>.amazonaws.com/<pool id>`), for JWT authorizers in other stacks. */
+  public readonly issuer: SharedValue;
 
   constructor(scope: Construct, id: string, props: UserDirectoryProps) {
     super(scope, id);
@@ -58,6 +61,10 @@ export class UserDirectory extends Construct {
       refreshTokenValidity: Duration.days(30),
     });
     this.userPool = userPool;
+    this.issuer = new SharedValue(this, 'Issuer', {
+      value: `https://${userPool.userPoolProviderUrl}`,
+      description: 'Issuer URL of the user pool tokens',
+    });
 
     Validations.of(userPool).acknowledge({
       id: 'AwsSolutions-COG2',

@@ -100,7 +100,7 @@ export class ApiStack extends Stack {
         PENDING_UPLOAD_TTL_SECONDS: String(config.photos.pendingUploadTtlMinutes * 60),
       },
     });
-    photoTable.grantReadWritePhotos(this.photosFunction.function);
+    photoTable.grantReadWritePhotos(this.photosFunction.role);
     photoBucket.grantPresignUploads(this.photosFunction.role);
     photoBucket.grantReadPhotos(this.photosFunction.role);
 
@@ -120,8 +120,8 @@ export class ApiStack extends Stack {
         CACHE_TTL_SECONDS: String(config.cache.profileTtlSeconds),
       },
     });
-    profileDatabase.grantConnect(this.profilesFunction.function);
-    profileCache.grantConnect(this.profilesFunction.function);
+    profileDatabase.grantConnect(this.profilesFunction.role);
+    profileCache.grantConnect(this.profilesFunction.role);
 
     const uploadFailures = new DeadLetterQueue(this, 'UploadFailures', {
       purpose:
@@ -140,7 +140,7 @@ export class ApiStack extends Stack {
         BUCKET_NAME: photoBucket.bucket.bucketName,
       },
     });
-    photoTable.grantVerifyUploads(this.uploadCompleteFunction.function);
+    photoTable.grantVerifyUploads(this.uploadCompleteFunction.role);
     photoBucket.grantVerifyUploads(this.uploadCompleteFunction.role);
     this.uploadEvents = new UploadEvents(this, 'UploadEvents', {
       bucket: photoBucket.bucket,
@@ -168,8 +168,8 @@ export class ApiStack extends Stack {
         BUCKET_NAME: photoBucket.bucket.bucketName,
       },
     });
-    profileDatabase.grantConnect(this.streamProcessorFunction.function);
-    profileCache.grantConnect(this.streamProcessorFunction.function);
+    profileDatabase.grantConnect(this.streamProcessorFunction.role);
+    profileCache.grantConnect(this.streamProcessorFunction.role);
     photoBucket.grantDeletePhotos(this.streamProcessorFunction.role);
     this.streamProcessor = new PhotoStreamProcessor(this, 'PhotoStream', {
       processor: this.streamProcessorFunction,
@@ -180,7 +180,7 @@ export class ApiStack extends Stack {
     const photos = this.photosFunction.function;
     const profiles = this.profilesFunction.function;
     this.api = new PhotoApi(this, 'PhotoApi', {
-      userPool: props.users.userPool,
+      jwtIssuer: props.users.issuer.valueFor(this),
       userPoolClients: [props.users.appClient],
       allowedOrigins: config.api.allowedOrigins,
       throttleRateLimit: config.api.throttleRateLimit,
@@ -219,7 +219,5 @@ export class ApiStack extends Stack {
     ];
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
-    new CfnOutput(this, 'UserPoolId', { value: props.users.userPool.userPoolId });
-    new CfnOutput(this, 'UserPoolClientId', { value: props.users.appClient.userPoolClientId });
   }
 }

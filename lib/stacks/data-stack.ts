@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { AppNetwork } from '../constructs/app-network';
 import { PhotoBucket } from '../constructs/photo-bucket';
@@ -52,7 +52,7 @@ export class DataStack extends Stack {
       vpc: network.vpc,
       subnets: network.dataSubnets,
       clientSecurityGroup: network.functionSecurityGroup,
-      secretsManagerEndpoint: network.secretsManagerEndpoint,
+      subnetIds: network.dataSubnetIds,
       proxy: config.database.proxy,
       minCapacity: config.database.minCapacity,
       maxCapacity: config.database.maxCapacity,
@@ -69,6 +69,11 @@ export class DataStack extends Stack {
       logRetentionDays,
       logRemovalPolicy: removalPolicy,
     });
+
+    // Outputs live with the resources they name: an output whose value is a
+    // cross-stack reference is not a documented position for Fn::GetStackOutput.
+    new CfnOutput(this, 'UserPoolId', { value: this.users.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.users.appClient.userPoolClientId });
 
     this.profileCache = new ProfileCache(this, 'ProfileCache', {
       namePrefix: `photoapp-${config.stage}`,

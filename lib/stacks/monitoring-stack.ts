@@ -1,6 +1,12 @@
 import { Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { LocalCopies } from '../constructs/local-copies';
 import {
   OperationsMonitoring,
   type MonitoredFunction,
@@ -33,19 +39,70 @@ export class MonitoringStack extends Stack {
       email: config.monitoring.alarmEmail,
       removalPolicy: dataRemovalPolicy(config),
     });
+    // Every resource watched here lives in another stack. The alarms and the
+    // dashboard see it through a local copy of its name (see LocalCopies), so
+    // no cross-stack reference ends up inside a dashboard body or a suffix.
+    const imported = new LocalCopies(this, 'Imported');
+    const copy = (id: string, value: string, what: string) => imported.copy(id, value, what);
+    const functions = props.functions.map((f): MonitoredFunction => {
+      const id = `${pascal(f.name)}Function`;
+      return {
+        ...f,
+        function: lambda.Function.fromFunctionName(
+          this,
+          id,
+          copy(`${id}Name`, f.function.functionName, `the name of the ${f.name} function`),
+        ),
+      };
+    });
+    const deadLetterQueues = props.deadLetterQueues.map((q): MonitoredQueue => {
+      const id = `${pascal(q.name)}Queue`;
+      const queueName = copy(`${id}Name`, q.queue.queueName, `the name of the ${q.name} queue`);
+      return {
+        ...q,
+        queue: sqs.Queue.fromQueueAttributes(this, id, {
+          queueName,
+          queueArn: this.formatArn({ service: 'sqs', resource: queueName }),
+        }),
+      };
+    });
+    const { profileDatabase, profileCache } = props;
     this.operations = new OperationsMonitoring(this, 'Operations', {
       topic: this.alarmTopic.topic,
       alarms: config.monitoring.alarms,
-      httpApi: props.api.httpApi,
-      functions: props.functions,
-      deadLetterQueues: props.deadLetterQueues,
-      table: props.photoTable.table,
-      cluster: props.profileDatabase.cluster,
-      proxy: props.profileDatabase.proxy,
+      httpApi: apigwv2.HttpApi.fromHttpApiAttributes(this, 'HttpApi', {
+        httpApiId: copy('HttpApiId', props.api.httpApi.apiId, 'the HTTP API id'),
+      }),
+      functions,
+      deadLetterQueues,
+      table: dynamodb.TableV2.fromTableName(
+        this,
+        'PhotoTable',
+        copy('PhotoTableName', props.photoTable.table.tableName, 'the photo table name'),
+      ),
+      cluster: rds.DatabaseCluster.fromDatabaseClusterAttributes(this, 'ProfileCluster', {
+        clusterIdentifier: copy(
+          'ProfileClusterIdentifier',
+          profileDatabase.cluster.clusterIdentifier,
+          'the profile cluster identifier',
+        ),
+      }),
+      proxyName: profileDatabase.proxy
+        ? copy('ProfileProxyName', profileDatabase.proxy.dbProxyName, 'the RDS Proxy name')
+        : undefined,
       cache: {
-        replicationGroupId: props.profileCache.replicationGroup.ref,
+        replicationGroupId: copy(
+          'CacheReplicationGroupId',
+          profileCache.replicationGroupId,
+          'the cache replication group id',
+        ),
         nodes: 1 + config.cache.replicas,
       },
     });
   }
+}
+
+/** `photos-api` -> `PhotosApi`, for construct ids. */
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z0-9])/g, (_m, _dash: string, c: string) => c.toUpperCase());
 }

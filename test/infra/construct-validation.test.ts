@@ -8,6 +8,7 @@ import { PhotoBucket } from '../../lib/constructs/photo-bucket';
 import { PhotoTable } from '../../lib/constructs/photo-table';
 import { ProfileCache } from '../../lib/constructs/profile-cache';
 import { ProfileDatabase } from '../../lib/constructs/profile-database';
+import { SharedValue } from '../../lib/constructs/shared-value';
 
 // Constructs validate their props first, with a message that names the prop.
 describe('construct props validation', () => {
@@ -86,14 +87,12 @@ describe('construct props validation', () => {
     const stack = new Stack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 2 });
     const clientSecurityGroup = new ec2.SecurityGroup(stack, 'Clients', { vpc });
-    const endpoint = vpc.addInterfaceEndpoint('Sm', {
-      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-    });
+    const subnetIds = new SharedValue(stack, 'SubnetIds', { value: 'subnet-a,subnet-b', description: 'subnets' });
     const databaseProps = {
       vpc,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       clientSecurityGroup,
-      secretsManagerEndpoint: endpoint,
+      subnetIds,
       minCapacity: 0.5,
       maxCapacity: 2,
       readers: 0,

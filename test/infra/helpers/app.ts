@@ -12,6 +12,8 @@ export interface SynthOptions {
   readonly bundle?: boolean;
   /** Register cdk-nag, as bin/app.ts does. @default true */
   readonly nag?: boolean;
+  /** Passed to buildPhotoApp, as bin/app.ts passes the CLI's region. */
+  readonly targetRegion?: string;
   /** Change the stage config before building. */
   readonly configure?: (config: StageConfig) => StageConfig;
 }
@@ -37,7 +39,7 @@ export function synthStage(stage: StageName, options: SynthOptions = {}): Synthe
   });
   const base = STAGE_CONFIGS[stage];
   const config = validateStageConfig(options.configure ? options.configure(base) : base);
-  const stacks = buildPhotoApp(app, config);
+  const stacks = buildPhotoApp(app, config, { targetRegion: options.targetRegion });
   if (options.nag ?? true) {
     addComplianceChecks(app);
   }
