@@ -54,11 +54,61 @@ export function toRows(
   );
 }
 
+/**
+ * How long the runner keeps retrying errors that pass on their own. The
+ * migrations function has 5 minutes; giving up after 3 leaves CloudFormation
+ * a clear error well inside that.
+ */
+export interface DataApiRetryPolicy {
+  /** Stop retrying once this much time has passed since the first attempt. */
+  readonly maxElapsedMs: number;
+  /** First back-off; it doubles per attempt, with full jitter. */
+  readonly baseDelayMs: number;
+  /** Cap of one back-off. */
+  readonly maxDelayMs: number;
+  /** Injected by tests. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Injected by tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+export const DEFAULT_DATA_API_RETRY: DataApiRetryPolicy = {
+  maxElapsedMs: 180_000,
+  baseDelayMs: 1_000,
+  maxDelayMs: 15_000,
+};
+
+// Errors the SDK's own retries do not treat as transient, but that pass:
+// a paused cluster resuming, and an admin password mid-rotation (between
+// Secrets Manager's setSecret and finishSecret steps the current secret no
+// longer opens the database, for seconds to a minute).
+const TRANSIENT_ERRORS = new Set(['DatabaseResumingException', 'DatabaseUnavailableException']);
+const AUTHENTICATION_FAILURE = /password authentication failed|authentication failed|access denied for user/i;
+
+/** Whether a Data API error is worth another attempt after a pause. */
+export function isTransientDataApiError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (TRANSIENT_ERRORS.has(error.name)) return true;
+  return (
+    ['BadRequestException', 'DatabaseErrorException', 'ForbiddenException'].includes(error.name) &&
+    AUTHENTICATION_FAILURE.test(error.message)
+  );
+}
+
 export class DataApiSqlRunner implements SqlRunner {
+  private readonly retry: Required<DataApiRetryPolicy>;
+
   constructor(
     private readonly client: RDSDataClient,
     private readonly target: DataApiTarget,
-  ) {}
+    retry: DataApiRetryPolicy = DEFAULT_DATA_API_RETRY,
+  ) {
+    this.retry = {
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      now: Date.now,
+      ...retry,
+    };
+  }
 
   execute(sql: string, params?: Record<string, SqlValue>): Promise<Record<string, SqlValue>[]> {
     return this.run(sql, params);
@@ -66,8 +116,8 @@ export class DataApiSqlRunner implements SqlRunner {
 
   async transaction<T>(work: (tx: Pick<SqlRunner, 'execute'>) => Promise<T>): Promise<T> {
     const { resourceArn, secretArn, database } = this.target;
-    const { transactionId } = await this.client.send(
-      new BeginTransactionCommand({ resourceArn, secretArn, database }),
+    const { transactionId } = await this.withRetry(() =>
+      this.client.send(new BeginTransactionCommand({ resourceArn, secretArn, database })),
     );
     if (!transactionId) throw new Error('Data API returned no transaction id');
     try {
@@ -89,17 +139,37 @@ export class DataApiSqlRunner implements SqlRunner {
   ): Promise<Record<string, SqlValue>[]> {
     const { resourceArn, secretArn, database } = this.target;
     const parameters = toSqlParameters(params);
-    const output = await this.client.send(
-      new ExecuteStatementCommand({
-        resourceArn,
-        secretArn,
-        database,
-        sql,
-        includeResultMetadata: true,
-        ...(parameters.length > 0 ? { parameters } : {}),
-        ...(transactionId ? { transactionId } : {}),
-      }),
-    );
+    const command = new ExecuteStatementCommand({
+      resourceArn,
+      secretArn,
+      database,
+      sql,
+      includeResultMetadata: true,
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(transactionId ? { transactionId } : {}),
+    });
+    // Inside a transaction the session is already signed in; a failure there
+    // ends the transaction, so only statements outside one are retried.
+    const output = transactionId
+      ? await this.client.send(command)
+      : await this.withRetry(() => this.client.send(command));
     return toRows(output.records, output.columnMetadata);
+  }
+
+  /** Retries transient errors with capped, jittered exponential back-off, until the policy's deadline. */
+  private async withRetry<T>(attempt: () => Promise<T>): Promise<T> {
+    const { maxElapsedMs, baseDelayMs, maxDelayMs, sleep, now } = this.retry;
+    const started = now();
+    for (let failures = 0; ; failures++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const delay = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** failures);
+        if (!isTransientDataApiError(error) || now() - started + delay > maxElapsedMs) {
+          throw error;
+        }
+        await sleep(delay);
+      }
+    }
   }
 }

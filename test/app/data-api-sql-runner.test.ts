@@ -1,13 +1,21 @@
 /** The RDS Data API SqlRunner's mapping of parameters, results and transactions (no emulator exists). */
 import {
+  BadRequestException,
   BeginTransactionCommand,
   CommitTransactionCommand,
+  DatabaseErrorException,
+  DatabaseResumingException,
   ExecuteStatementCommand,
   RDSDataClient,
   RollbackTransactionCommand,
 } from '@aws-sdk/client-rds-data';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DataApiSqlRunner, toRows, toSqlParameters } from '../../lambda/adapters/data-api-sql-runner';
+import {
+  DataApiSqlRunner,
+  isTransientDataApiError,
+  toRows,
+  toSqlParameters,
+} from '../../lambda/adapters/data-api-sql-runner';
 import { applyMigrations } from '../../lambda/domain/schema-migrations';
 import { migrations } from '../../lambda/migrations';
 
@@ -127,5 +135,103 @@ describe('Data API transactions', () => {
       const outside = (input.sql ?? '').replace(/\$\$[\s\S]*?\$\$/g, '');
       expect(outside.trim().replace(/;$/, '')).not.toContain(';');
     }
+  });
+});
+
+/** A runner on a fake clock: each back-off advances the clock instead of waiting. */
+function runnerOnFakeClock(maxElapsedMs = 180_000) {
+  const clock = { now: 0, sleeps: [] as number[] };
+  const retrying = new DataApiSqlRunner(new RDSDataClient({ region: 'us-east-1' }), target, {
+    maxElapsedMs,
+    baseDelayMs: 1_000,
+    maxDelayMs: 15_000,
+    now: () => clock.now,
+    sleep: (ms) => {
+      clock.sleeps.push(ms);
+      clock.now += ms;
+      return Promise.resolve();
+    },
+  });
+  return { clock, retrying };
+}
+
+const resuming = () =>
+  new DatabaseResumingException({
+    message: 'The database is resuming after being auto-paused.',
+    $metadata: {},
+  });
+const authFailure = () =>
+  new BadRequestException({
+    message: 'FATAL: password authentication failed for user "photos_admin"',
+    $metadata: {},
+  });
+
+describe('Data API retries of errors that pass', () => {
+  it('classifies resuming, unavailable and sign-in failures as transient, and SQL errors as final', () => {
+    expect(isTransientDataApiError(resuming())).toBe(true);
+    expect(isTransientDataApiError(authFailure())).toBe(true);
+    expect(
+      isTransientDataApiError(
+        new DatabaseErrorException({ message: 'password authentication failed for user "x"', $metadata: {} }),
+      ),
+    ).toBe(true);
+    expect(
+      isTransientDataApiError(
+        new DatabaseErrorException({ message: 'ERROR: syntax error at or near "SELEC"', $metadata: {} }),
+      ),
+    ).toBe(false);
+    expect(isTransientDataApiError(new Error('password authentication failed'))).toBe(false);
+  });
+
+  it('waits out a resuming database and a rotation in progress, then answers', async () => {
+    const { clock, retrying } = runnerOnFakeClock();
+    rdsData
+      .on(ExecuteStatementCommand)
+      .rejectsOnce(resuming())
+      .rejectsOnce(authFailure())
+      .rejectsOnce(authFailure())
+      .resolves({ records: [[{ longValue: 1 }]], columnMetadata: [{ label: 'one' }] });
+    await expect(retrying.execute('SELECT 1 AS one')).resolves.toEqual([{ one: 1 }]);
+    expect(rdsData.commandCalls(ExecuteStatementCommand)).toHaveLength(4);
+    // Capped exponential back-off with jitter: at most 1 s, 2 s, 4 s.
+    expect(clock.sleeps).toHaveLength(3);
+    clock.sleeps.forEach((ms, i) => expect(ms).toBeLessThanOrEqual(1_000 * 2 ** i));
+  });
+
+  it('retries the start of a transaction, so a migration begins once sign-in works again', async () => {
+    const { retrying } = runnerOnFakeClock();
+    rdsData.on(BeginTransactionCommand).rejectsOnce(authFailure()).resolves({ transactionId: 'tx-9' });
+    rdsData.on(ExecuteStatementCommand).resolves({ records: [] });
+    rdsData.on(CommitTransactionCommand).resolves({});
+    await retrying.transaction((tx) => tx.execute('CREATE TABLE t (id int)'));
+    expect(rdsData.commandCalls(BeginTransactionCommand)).toHaveLength(2);
+    expect(rdsData.commandCalls(CommitTransactionCommand)).toHaveLength(1);
+  });
+
+  it('gives up with the last error once the deadline would pass, well inside the function timeout', async () => {
+    const { clock, retrying } = runnerOnFakeClock(180_000);
+    rdsData.on(ExecuteStatementCommand).rejects(authFailure());
+    await expect(retrying.execute('SELECT 1')).rejects.toThrow('password authentication failed');
+    expect(clock.now).toBeLessThanOrEqual(180_000);
+    const calls = rdsData.commandCalls(ExecuteStatementCommand).length;
+    expect(calls).toBeGreaterThan(5);
+    expect(calls).toBeLessThan(200);
+  });
+
+  it('fails at once on an error that does not pass, and never retries inside a transaction', async () => {
+    const { clock, retrying } = runnerOnFakeClock();
+    rdsData
+      .on(ExecuteStatementCommand)
+      .rejects(new DatabaseErrorException({ message: 'ERROR: syntax error', $metadata: {} }));
+    await expect(retrying.execute('SELEC 1')).rejects.toThrow('syntax error');
+    expect(rdsData.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
+
+    rdsData.reset();
+    rdsData.on(BeginTransactionCommand).resolves({ transactionId: 'tx-3' });
+    rdsData.on(ExecuteStatementCommand).rejects(resuming());
+    rdsData.on(RollbackTransactionCommand).resolves({});
+    await expect(retrying.transaction((tx) => tx.execute('SELECT 1'))).rejects.toThrow('resuming');
+    expect(rdsData.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
+    expect(clock.sleeps).toHaveLength(0);
   });
 });
