@@ -20,21 +20,24 @@ export const APP_RUNTIME = lambda.Runtime.NODEJS_24_X;
  * the benchmark measures exactly what is deployed.
  */
 export const APP_BUNDLING = {
-  // The Lambda runtime ships the AWS SDK v3 service clients and their core
-  // packages, so bundling them would only grow cold starts. Helpers the
-  // runtime is not documented to carry (@aws-sdk/rds-signer) stay bundled.
+  // Left to the AWS SDK the Lambda runtime ships: only packages imported by
+  // their top-level entry (bundling the clients and the credential chain
+  // would break the size budgets). That SDK's version varies by runtime
+  // version and Region ("Runtime-included SDK versions", Lambda developer
+  // guide), and older ones lack the deep imports of @aws-sdk/core and
+  // @smithy/* (@smithy/core/checksum), so those are bundled.
+  // test/infra/runtime-sdk.test.ts loads every bundle against an old SDK.
   // pg's optional native binding is never installed.
   externalModules: [
     '@aws-sdk/client-*',
     '@aws-sdk/lib-*',
     '@aws-sdk/s3-request-presigner',
-    '@aws-sdk/core',
     '@aws-sdk/credential-providers',
-    '@aws-sdk/types',
-    '@aws-sdk/signature-v4-multi-region',
-    '@smithy/*',
     'pg-native',
   ],
+  // The ES module builds let esbuild drop what the bundled @smithy/core
+  // subpaths do not use (their CommonJS builds are single files).
+  mainFields: ['module', 'main'],
   minify: true,
   sourceMap: true,
   sourcesContent: false,
@@ -181,6 +184,7 @@ export class AppFunction extends Construct {
       bundling: {
         ...APP_BUNDLING,
         externalModules: [...APP_BUNDLING.externalModules],
+        mainFields: [...APP_BUNDLING.mainFields],
         format: nodejs.OutputFormat.CJS,
       },
     });

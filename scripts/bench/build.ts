@@ -90,6 +90,7 @@ export async function benchBundles(outDir: string): Promise<BundleFigure[]> {
       sourcemap: APP_BUNDLING.sourceMap,
       sourcesContent: APP_BUNDLING.sourcesContent,
       external: [...APP_BUNDLING.externalModules],
+      mainFields: [...APP_BUNDLING.mainFields],
       metafile: true,
       logLevel: 'silent',
     });

@@ -1,0 +1,156 @@
+/**
+ * Builds the handler bundles exactly as AppFunction deploys them and loads each one in a fresh
+ * Node.js process that can resolve packages from runtime-sdk/node_modules only: a stand-in for the
+ * AWS SDK that the Lambda runtime ships (runtime-sdk/package.json pins it, the test says why).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { APP_BUNDLING, PROJECT_ROOT } from '../../../lib/constructs/app-function';
+
+const RUNTIME_SDK_DIR = path.join(PROJECT_ROOT, 'runtime-sdk');
+const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
+
+/** Dummy values for every variable lambda/shared/env.ts parses at module scope; none is dialled. */
+const HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = {
+  AWS_REGION: 'eu-west-1',
+  TABLE_NAME: 'photos',
+  BUCKET_NAME: 'photos-bucket',
+  UPLOAD_URL_EXPIRY_SECONDS: '300',
+  PENDING_UPLOAD_TTL_SECONDS: '3600',
+  DOWNLOAD_URL_EXPIRY_SECONDS: '300',
+  DB_HOST: 'proxy.invalid',
+  DB_NAME: 'photos',
+  DB_USER: 'app_user',
+  REDIS_HOST: 'cache.invalid',
+  // Set as in AWS, so that the IAM token signer (the deep SDK imports) is built at load.
+  REDIS_CACHE_ID: 'photoapp-cache',
+  REDIS_IAM_USER: 'photoapp-app',
+  DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:photos',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:photos',
+  POWERTOOLS_METRICS_NAMESPACE: 'PhotoApp',
+};
+
+export interface HandlerBundle {
+  readonly handler: string;
+  readonly file: string;
+  /** What the bundle imports from outside itself, Node.js built-ins left out; sorted. */
+  readonly externalImports: readonly string[];
+}
+
+export interface LoadResult {
+  /** `typeof` the module's `handler` export. */
+  readonly handlerType: string;
+  /** The error `require` threw, first line, or null. */
+  readonly error: string | null;
+  /** Loaded files that lie outside the sandbox (there must be none). */
+  readonly foreignFiles: readonly string[];
+  /** How many loaded files came from the runtime SDK. */
+  readonly runtimeSdkFiles: number;
+}
+
+/** A temporary folder whose node_modules is runtime-sdk/node_modules, and nothing above it. */
+export interface RuntimeSandbox {
+  readonly dir: string;
+  remove(): void;
+}
+
+export function handlerNames(): string[] {
+  return fs
+    .readdirSync(HANDLERS_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -'.ts'.length))
+    .sort();
+}
+
+/** The packages runtime-sdk/package.json pins, with their versions. */
+export function runtimeSdkPins(): Record<string, string> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(RUNTIME_SDK_DIR, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  return manifest.dependencies ?? {};
+}
+
+/** `@scope/name/deep/path` -> `@scope/name`; `name/deep` -> `name`. */
+export function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+export function createRuntimeSandbox(): RuntimeSandbox {
+  const modules = path.join(RUNTIME_SDK_DIR, 'node_modules');
+  if (!fs.existsSync(path.join(modules, '.package-lock.json'))) {
+    throw new Error('runtime-sdk/node_modules is missing: run npm ci (its postinstall installs it)');
+  }
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-sdk-')));
+  fs.symlinkSync(modules, path.join(dir, 'node_modules'), 'junction');
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Bundles one handler with the options AppFunction hands to CDK's NodejsFunction (CommonJS). */
+export async function buildHandlerBundle(handler: string, outDir: string): Promise<HandlerBundle> {
+  const file = path.join(outDir, handler, 'index.js');
+  const result = await build({
+    entryPoints: [path.join(HANDLERS_DIR, `${handler}.ts`)],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: APP_BUNDLING.target,
+    minify: APP_BUNDLING.minify,
+    sourcemap: APP_BUNDLING.sourceMap,
+    sourcesContent: APP_BUNDLING.sourcesContent,
+    mainFields: [...APP_BUNDLING.mainFields],
+    external: [...APP_BUNDLING.externalModules],
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const output = Object.entries(result.metafile.outputs).find(([out]) => out.endsWith('index.js'));
+  if (!output) throw new Error(`esbuild wrote no bundle for ${handler}`);
+  const externalImports = new Set(
+    output[1].imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path),
+  );
+  return { handler, file, externalImports: [...externalImports].sort() };
+}
+
+/**
+ * Requires the bundle in a fresh process, as Lambda's cold start does. `--preserve-symlinks` keeps
+ * every resolved path inside the sandbox, so a package missing from runtime-sdk cannot be found in
+ * the project's own node_modules; the environment is the function's, not this shell's (NODE_PATH
+ * and HOME would add folders to search).
+ */
+export function loadBundle(sandbox: RuntimeSandbox, bundle: HandlerBundle): LoadResult {
+  const probe = `
+    let handlerType = 'undefined';
+    let error = null;
+    try {
+      handlerType = typeof require(${JSON.stringify(bundle.file)}).handler;
+    } catch (e) {
+      error = (e.code ? e.code + ': ' : '') + String(e.message).split('\\n')[0];
+    }
+    process.stdout.write(JSON.stringify({ handlerType, error, loaded: Object.keys(require.cache) }));
+    process.exit(0);
+  `;
+  const child = spawnSync(process.execPath, ['--preserve-symlinks', '--enable-source-maps', '-e', probe], {
+    cwd: sandbox.dir,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...HANDLER_ENVIRONMENT, HOME: sandbox.dir, POWERTOOLS_SERVICE_NAME: bundle.handler },
+  });
+  if (child.status !== 0) {
+    throw new Error(
+      `node exited with ${child.status ?? child.signal} loading ${bundle.handler}:\n${child.stderr}`,
+    );
+  }
+  const report = JSON.parse(child.stdout) as { handlerType: string; error: string | null; loaded: string[] };
+  const sdkRoot = path.join(sandbox.dir, 'node_modules') + path.sep;
+  return {
+    handlerType: report.handlerType,
+    error: report.error,
+    foreignFiles: report.loaded.filter((f) => !f.startsWith(sandbox.dir + path.sep)),
+    runtimeSdkFiles: report.loaded.filter((f) => f.startsWith(sdkRoot)).length,
+  };
+}
