@@ -1,0 +1,409 @@
+/**
+ * What only the account can answer: who calls, is the account bootstrapped,
+ * are the stage's stacks in a state a deploy can start from, and are the
+ * quotas a first deploy consumes still free. One function per check; each
+ * takes the clients it calls, so tests inject mocks.
+ */
+import {
+  DescribeStackResourceCommand,
+  DescribeStacksCommand,
+  type CloudFormationClient,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import {
+  DescribeAvailabilityZonesCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { DescribeAccountAttributesCommand, type RDSClient } from '@aws-sdk/client-rds';
+import { GetServiceQuotaCommand, type ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { toCreate, sum, type CheckContext } from './context';
+import { ask, describeError, errorMessage, errorName, runCheck } from './errors';
+import { fail, ok, warn, type CheckResult } from './report';
+import type { StageNeeds } from './stage-needs';
+
+export const TOOLKIT_STACK = 'CDKToolkit';
+/** Lambda refuses a reservation that would leave fewer unreserved executions than this. */
+export const UNRESERVED_MINIMUM = 100;
+export const LAMBDA_CONCURRENCY_QUOTA = 'L-B99A9384';
+export const VPCS_PER_REGION_QUOTA = 'L-F678F1CE';
+/** The documented default of VPCs per Region, for accounts where Service Quotas has no value. */
+export const DEFAULT_VPCS_PER_REGION = 5;
+
+// The credential chain found nothing, or STS refused the token it found.
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'TokenProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'AuthFailure',
+]);
+
+export type CredentialsOutcome =
+  | { readonly kind: 'ok'; readonly account: string; readonly arn: string; readonly result: CheckResult }
+  | { readonly kind: 'unusable'; readonly line: string };
+
+/** GetCallerIdentity needs no permission, so any refusal means the credentials themselves are unusable. */
+export async function checkCredentials(
+  clients: { readonly sts: STSClient },
+  region: string,
+): Promise<CredentialsOutcome> {
+  try {
+    const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+    const account = identity.Account ?? 'unknown';
+    const arn = identity.Arn ?? 'unknown';
+    return { kind: 'ok', account, arn, result: ok('credentials', `account ${account} as ${arn}`) };
+  } catch (error) {
+    if (CREDENTIAL_ERRORS.has(errorName(error))) {
+      return {
+        kind: 'unusable',
+        line: `preflight: no usable AWS credentials (${describeError(error)}); run \`aws sso login --profile NAME\` and export AWS_PROFILE=NAME (or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), then re-run`,
+      };
+    }
+    return {
+      kind: 'unusable',
+      line: `preflight: cannot reach AWS STS in ${region} (${describeError(error)}); check the network and the region name (AWS_REGION)`,
+    };
+  }
+}
+
+/** The stack, or undefined when CloudFormation says it does not exist. */
+export async function describeStack(
+  cfn: CloudFormationClient,
+  stackName: string,
+): Promise<Stack | undefined> {
+  try {
+    const answer = await ask(
+      'cloudformation:DescribeStacks',
+      cfn.send(new DescribeStacksCommand({ StackName: stackName })),
+    );
+    return answer.Stacks?.[0];
+  } catch (error) {
+    if (errorName(error) === 'ValidationError' && /does not exist/i.test(errorMessage(error)))
+      return undefined;
+    throw error;
+  }
+}
+
+const usable = (status: string) => status.endsWith('_COMPLETE') && !/ROLLBACK|DELETE/.test(status);
+
+export async function checkBootstrapVersion(
+  clients: { readonly ssm: SSMClient },
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const name = 'cdk bootstrap version';
+  const { minVersion, versionParameter } = ctx.needs.bootstrap;
+  const fix = `npx cdk bootstrap aws://${ctx.account}/${ctx.region}`;
+  let value: string | undefined;
+  try {
+    const answer = await ask(
+      'ssm:GetParameter',
+      clients.ssm.send(new GetParameterCommand({ Name: versionParameter })),
+    );
+    value = answer.Parameter?.Value;
+  } catch (error) {
+    if (errorName(error) !== 'ParameterNotFound') throw error;
+    return fail(name, `not bootstrapped: no SSM parameter ${versionParameter}`, fix);
+  }
+  const version = Number(value);
+  if (!Number.isFinite(version))
+    return fail(name, `${versionParameter} holds "${value}", not a version`, fix);
+  if (version < minVersion) {
+    return fail(name, `version ${version}, the templates need at least ${minVersion}`, fix);
+  }
+  return ok(name, `version ${version} (templates need at least ${minVersion})`);
+}
+
+export async function checkBootstrapStack(
+  clients: { readonly cloudFormation: CloudFormationClient },
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const name = 'cdk bootstrap stack';
+  const bootstrap = `npx cdk bootstrap aws://${ctx.account}/${ctx.region}`;
+  const stack = await describeStack(clients.cloudFormation, TOOLKIT_STACK);
+  if (!stack) return fail(name, `no ${TOOLKIT_STACK} stack in ${ctx.region}`, bootstrap);
+  const status = stack.StackStatus ?? 'UNKNOWN';
+  if (usable(status)) return ok(name, `${TOOLKIT_STACK} ${status}`);
+  if (status.endsWith('_IN_PROGRESS')) {
+    return fail(name, `${TOOLKIT_STACK} is ${status}`, `wait until it finishes, then re-run the preflight`);
+  }
+  // A stack that never finished creating cannot be updated, only deleted and created again.
+  const fix = ['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'DELETE_FAILED'].includes(status)
+    ? `aws cloudformation delete-stack --stack-name ${TOOLKIT_STACK} --region ${ctx.region}, then ${bootstrap}`
+    : bootstrap;
+  return fail(name, `${TOOLKIT_STACK} is ${status}`, fix);
+}
+
+/** What a deploy can do with each stage stack, and which of them exist already (later checks count those). */
+export async function checkStageStacks(
+  clients: { readonly cloudFormation: CloudFormationClient },
+  needs: StageNeeds,
+  region: string,
+): Promise<{ readonly results: CheckResult[]; readonly deployed: Map<string, string> }> {
+  const deployed = new Map<string, string>();
+  const perStack = await Promise.all(
+    needs.stackNames.map((stackName) =>
+      runCheck(`stack ${stackName}`, async () => {
+        const name = `stack ${stackName}`;
+        const stack = await describeStack(clients.cloudFormation, stackName);
+        if (!stack) return ok(name, 'not deployed yet; the deploy creates it');
+        const status = stack.StackStatus ?? 'UNKNOWN';
+        deployed.set(stackName, status);
+        if (
+          usable(status) ||
+          status === 'UPDATE_ROLLBACK_COMPLETE' ||
+          status === 'IMPORT_ROLLBACK_COMPLETE'
+        ) {
+          return ok(name, `${status}; the deploy updates it`);
+        }
+        if (status === 'REVIEW_IN_PROGRESS')
+          return ok(name, `${status}; the deploy creates it from a change set`);
+        if (status === 'ROLLBACK_COMPLETE' || status === 'ROLLBACK_FAILED' || status === 'DELETE_FAILED') {
+          const unprotect = stack.EnableTerminationProtection
+            ? `aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name ${stackName} --region ${region} && `
+            : '';
+          return fail(
+            name,
+            status === 'DELETE_FAILED'
+              ? `${status}: a delete stopped half-way`
+              : `${status}: its creation failed, so it can only be deleted`,
+            `${unprotect}aws cloudformation delete-stack --stack-name ${stackName} --region ${region}`,
+          );
+        }
+        if (status === 'UPDATE_ROLLBACK_FAILED') {
+          return fail(
+            name,
+            `${status}: no update can start`,
+            `aws cloudformation continue-update-rollback --stack-name ${stackName} --region ${region}`,
+          );
+        }
+        return fail(
+          name,
+          `${status}: another operation is running`,
+          'wait until it finishes, then re-run the preflight',
+        );
+      }),
+    ),
+  );
+  return { results: perStack.flat(), deployed };
+}
+
+/** Reservation the deployed function holds today, which GetAccountSettings already counts as reserved. */
+async function currentReservation(
+  clients: { readonly lambda: LambdaClient; readonly cloudFormation: CloudFormationClient },
+  stackName: string,
+  logicalId: string,
+): Promise<number> {
+  let functionName: string | undefined;
+  try {
+    const answer = await ask(
+      'cloudformation:DescribeStackResource',
+      clients.cloudFormation.send(
+        new DescribeStackResourceCommand({ StackName: stackName, LogicalResourceId: logicalId }),
+      ),
+    );
+    functionName = answer.StackResourceDetail?.PhysicalResourceId;
+  } catch (error) {
+    // The deployed stack may predate this function.
+    if (errorName(error) === 'ValidationError') return 0;
+    throw error;
+  }
+  if (!functionName) return 0;
+  const concurrency = await ask(
+    'lambda:GetFunctionConcurrency',
+    clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName })),
+  );
+  return concurrency.ReservedConcurrentExecutions ?? 0;
+}
+
+/**
+ * A redeploy replaces reservations the account already counts: for stacks of
+ * the stage that exist, their functions' current reservations are added back
+ * to UnreservedConcurrentExecutions before comparing.
+ */
+export async function checkLambdaConcurrency(
+  clients: { readonly lambda: LambdaClient; readonly cloudFormation: CloudFormationClient },
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const name = 'lambda concurrency';
+  const settings = await ask(
+    'lambda:GetAccountSettings',
+    clients.lambda.send(new GetAccountSettingsCommand({})),
+  );
+  const limit = settings.AccountLimit?.ConcurrentExecutions ?? 0;
+  const unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions ?? limit;
+  const wanted = ctx.needs.reservedConcurrencyTotal;
+  if (wanted === 0) {
+    const found = `account limit ${limit}, ${unreserved} unreserved; the stage reserves none`;
+    return limit < UNRESERVED_MINIMUM
+      ? warn(name, `${found}, but functions throttle beyond ${limit} concurrent runs`)
+      : ok(name, found);
+  }
+  const held = await Promise.all(
+    ctx.needs.reservedConcurrency
+      .filter((r) => ctx.deployed.has(r.stackName))
+      .map((r) => currentReservation(clients, r.stackName, r.logicalId)),
+  );
+  const alreadyHeld = held.reduce((n, r) => n + r, 0);
+  const left = unreserved + alreadyHeld - wanted;
+  const found = `account limit ${limit}, ${unreserved} unreserved${
+    alreadyHeld > 0 ? ` (+${alreadyHeld} held by this stage already)` : ''
+  }, stage reserves ${wanted}: ${left} would stay unreserved (Lambda needs at least ${UNRESERVED_MINIMUM})`;
+  if (left < UNRESERVED_MINIMUM) {
+    const desired = Math.max(1000, limit + (UNRESERVED_MINIMUM - left));
+    return fail(
+      name,
+      found,
+      `aws service-quotas request-service-quota-increase --service-code lambda --quota-code ${LAMBDA_CONCURRENCY_QUOTA} --desired-value ${desired} --region ${ctx.region}, or lower api.databaseFunctionConcurrency for stage ${ctx.needs.stage} in lib/config.ts`,
+    );
+  }
+  return ok(name, found);
+}
+
+async function countVpcs(ec2: EC2Client): Promise<number> {
+  let count = 0;
+  let token: string | undefined;
+  do {
+    const page = await ask(
+      'ec2:DescribeVpcs',
+      ec2.send(new DescribeVpcsCommand({ MaxResults: 1000, NextToken: token })),
+    );
+    count += page.Vpcs?.length ?? 0;
+    token = page.NextToken;
+  } while (token);
+  return count;
+}
+
+export async function checkVpcQuota(
+  clients: { readonly ec2: EC2Client; readonly serviceQuotas: ServiceQuotasClient },
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const name = 'vpc quota';
+  const needed = sum(toCreate(ctx.needs.vpcs, ctx));
+  if (needed === 0) return ok(name, 'the stage creates no new VPC');
+  const [count, quota] = await Promise.all([
+    countVpcs(clients.ec2),
+    ask(
+      'servicequotas:GetServiceQuota',
+      clients.serviceQuotas.send(
+        new GetServiceQuotaCommand({ ServiceCode: 'vpc', QuotaCode: VPCS_PER_REGION_QUOTA }),
+      ),
+    ).then(
+      (answer) => ({ value: answer.Quota?.Value ?? DEFAULT_VPCS_PER_REGION, source: 'quota' }),
+      (error: unknown) => {
+        // Accounts that never changed the quota may have no value recorded: the default applies.
+        if (errorName(error) === 'NoSuchResourceException')
+          return { value: DEFAULT_VPCS_PER_REGION, source: 'default' };
+        throw error;
+      },
+    ),
+  ]);
+  const found = `${count} of ${quota.value} VPCs used${quota.source === 'default' ? ' (default quota)' : ''}, the stage creates ${needed}`;
+  if (count + needed > quota.value) {
+    return fail(
+      name,
+      found,
+      `delete an unused VPC, or aws service-quotas request-service-quota-increase --service-code vpc --quota-code ${VPCS_PER_REGION_QUOTA} --desired-value ${count + needed} --region ${ctx.region}`,
+    );
+  }
+  return ok(name, found);
+}
+
+/**
+ * The subnets pick their zones with Fn::Select over Fn::GetAZs, which returns
+ * only the zones that have a default subnet (all zones when none has one). An
+ * account whose default VPC lost some subnets can leave fewer zones than the
+ * templates select, and the Network stack fails to create.
+ */
+export async function checkAvailabilityZones(
+  clients: { readonly ec2: EC2Client },
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const name = 'availability zones';
+  const needed = ctx.needs.availabilityZones;
+  if (needed === 0) return ok(name, 'the templates do not select zones with Fn::GetAZs');
+  const [zones, subnets] = await Promise.all([
+    ask(
+      'ec2:DescribeAvailabilityZones',
+      clients.ec2.send(
+        new DescribeAvailabilityZonesCommand({
+          Filters: [
+            { Name: 'zone-type', Values: ['availability-zone'] },
+            { Name: 'state', Values: ['available'] },
+          ],
+        }),
+      ),
+    ),
+    ask(
+      'ec2:DescribeSubnets',
+      clients.ec2.send(
+        new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }),
+      ),
+    ),
+  ]);
+  const all = (zones.AvailabilityZones ?? []).flatMap((z) => z.ZoneName ?? []);
+  const withDefault = new Set((subnets.Subnets ?? []).flatMap((s) => s.AvailabilityZone ?? []));
+  const returned = withDefault.size > 0 ? all.filter((z) => withDefault.has(z)) : all;
+  const found = `Fn::GetAZs returns ${returned.length} zones${
+    withDefault.size > 0 ? ' (those with a default subnet)' : ''
+  }, the templates use ${needed}`;
+  if (returned.length < needed) {
+    const missing = all.filter((z) => !withDefault.has(z)).slice(0, needed - returned.length);
+    return fail(
+      name,
+      found,
+      missing.length > 0
+        ? missing
+            .map((z) => `aws ec2 create-default-subnet --availability-zone ${z} --region ${ctx.region}`)
+            .join(' && ')
+        : `deploy to a region with at least ${needed} Availability Zones`,
+    );
+  }
+  return ok(name, found);
+}
+
+/** RDS's own account quotas (DescribeAccountAttributes) for what the stage's new stacks create. */
+export async function checkRdsQuotas(
+  clients: { readonly rds: RDSClient },
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const name = 'rds quotas';
+  const needed = Object.entries(ctx.needs.rdsQuotas)
+    .map(([quota, perStack]) => ({ quota, count: sum(toCreate(perStack, ctx)) }))
+    .filter((n) => n.count > 0);
+  if (needed.length === 0) return ok(name, 'the stage creates no new RDS resource');
+  const answer = await ask(
+    'rds:DescribeAccountAttributes',
+    clients.rds.send(new DescribeAccountAttributesCommand({})),
+  );
+  const quotas = new Map((answer.AccountQuotas ?? []).map((q) => [q.AccountQuotaName, q]));
+  const lines: string[] = [];
+  const short: string[] = [];
+  for (const { quota, count } of needed) {
+    const q = quotas.get(quota);
+    if (q?.Used === undefined || q.Max === undefined) continue;
+    lines.push(`${quota} ${q.Used}+${count}/${q.Max}`);
+    if (q.Used + count > q.Max) short.push(quota);
+  }
+  if (lines.length === 0) return warn(name, `RDS reported none of ${needed.map((n) => n.quota).join(', ')}`);
+  if (short.length > 0) {
+    return fail(
+      name,
+      `${lines.join(', ')}: ${short.join(', ')} would exceed the quota`,
+      `delete unused RDS resources, or request an increase of ${short.join(', ')} in the Service Quotas console (service rds, region ${ctx.region})`,
+    );
+  }
+  return ok(name, lines.join(', '));
+}

@@ -1,0 +1,231 @@
+/**
+ * What a stage needs from the account and region, read from the stage's own
+ * synthesized templates so that it follows the code instead of being typed
+ * again here.
+ */
+import { App } from 'aws-cdk-lib';
+import type { StageConfig, StageName } from '../../lib/config';
+import { buildPhotoApp } from '../../lib/photo-app';
+import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from '../cdk-context';
+
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Readonly<Record<string, unknown>>;
+}
+
+/** The parts of a CloudFormation template this module reads. */
+export interface CfnTemplate {
+  readonly Resources?: Readonly<Record<string, CfnResource>>;
+  readonly Rules?: Readonly<Record<string, unknown>>;
+  readonly Parameters?: Readonly<Record<string, { readonly Default?: unknown }>>;
+}
+
+export interface StackTemplate {
+  readonly stackName: string;
+  readonly template: CfnTemplate;
+}
+
+export interface AuroraNeed {
+  readonly engine: string;
+  readonly engineVersion: string;
+  /** Some instance is `db.serverless`. */
+  readonly serverlessV2: boolean;
+  /** The RDS Data API (`EnableHttpEndpoint`) is switched on. */
+  readonly dataApi: boolean;
+}
+
+export interface CacheNeed {
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly nodeType: string;
+}
+
+export interface LambdaRuntimeNeed {
+  readonly runtime: string;
+  readonly architecture: string;
+}
+
+export interface ReservedConcurrency {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly reserved: number;
+}
+
+/** A count of one kind of resource that a stack creates. */
+export interface StackCount {
+  readonly stackName: string;
+  readonly count: number;
+}
+
+export interface StageNeeds {
+  readonly stage: StageName;
+  /** Stack names, in the order they deploy. */
+  readonly stackNames: readonly string[];
+  /** Lowest bootstrap version every template accepts, and the SSM parameter that holds the account's. */
+  readonly bootstrap: { readonly minVersion: number; readonly versionParameter: string };
+  readonly aurora: readonly AuroraNeed[];
+  /** Engine families of the RDS proxies. */
+  readonly proxyEngineFamilies: readonly string[];
+  readonly caches: readonly CacheNeed[];
+  /** Distinct runtime and architecture pairs of every function, CDK's helper functions included. */
+  readonly lambdaRuntimes: readonly LambdaRuntimeNeed[];
+  readonly reservedConcurrency: readonly ReservedConcurrency[];
+  readonly reservedConcurrencyTotal: number;
+  readonly vpcs: readonly StackCount[];
+  /** Availability Zones the templates pick from `Fn::GetAZs` (highest `Fn::Select` index + 1); 0 if unused. */
+  readonly availabilityZones: number;
+  /** RDS resources per account quota name of DescribeAccountAttributes (`DBClusters`, ...). */
+  readonly rdsQuotas: Readonly<Record<string, readonly StackCount[]>>;
+}
+
+/** CDK's default qualifier; the templates name the parameter, this is only the fallback. */
+const DEFAULT_VERSION_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
+
+const RDS_QUOTA_OF_TYPE: Readonly<Record<string, string>> = {
+  'AWS::RDS::DBCluster': 'DBClusters',
+  'AWS::RDS::DBInstance': 'DBInstances',
+  'AWS::RDS::DBSubnetGroup': 'DBSubnetGroups',
+  'AWS::RDS::DBClusterParameterGroup': 'DBClusterParameterGroups',
+  'AWS::RDS::DBParameterGroup': 'DBParameterGroups',
+};
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+function resources(template: CfnTemplate, type: string): Array<[string, Readonly<Record<string, unknown>>]> {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => [id, r.Properties ?? {}]);
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) seen.set(JSON.stringify(item), item);
+  return [...seen.values()];
+}
+
+/**
+ * CDK's `CheckBootstrapVersion` rule asserts that the `BootstrapVersion`
+ * parameter is not in a list of too-old versions ("1".."5" when 6 is
+ * required), so the minimum is one above the highest listed.
+ */
+export function minimumBootstrapVersion(template: CfnTemplate): number | undefined {
+  const rule = template.Rules?.CheckBootstrapVersion as
+    | { Assertions?: Array<{ Assert?: { 'Fn::Not'?: Array<{ 'Fn::Contains'?: [unknown, unknown] }> } }> }
+    | undefined;
+  let min: number | undefined;
+  for (const assertion of rule?.Assertions ?? []) {
+    const refused = assertion.Assert?.['Fn::Not']?.[0]?.['Fn::Contains']?.[0];
+    if (!Array.isArray(refused)) continue;
+    const versions = refused.map((v) => Number(v)).filter((v) => Number.isInteger(v));
+    if (versions.length > 0) min = Math.max(min ?? 0, Math.max(...versions) + 1);
+  }
+  return min;
+}
+
+function highestAzIndex(node: unknown): number {
+  if (Array.isArray(node)) return Math.max(-1, ...node.map(highestAzIndex));
+  if (typeof node !== 'object' || node === null) return -1;
+  const select = (node as Record<string, unknown>)['Fn::Select'];
+  let highest = -1;
+  if (Array.isArray(select) && typeof select[0] === 'number') {
+    const list = select[1] as Record<string, unknown> | undefined;
+    if (typeof list === 'object' && list !== null && 'Fn::GetAZs' in list) highest = select[0];
+  }
+  return Math.max(highest, ...Object.values(node).map(highestAzIndex));
+}
+
+/** Reads what the stage needs from its templates; pure, so it is tested on handmade templates too. */
+export function needsFromTemplates(stage: StageName, stacks: readonly StackTemplate[]): StageNeeds {
+  const all = (type: string) =>
+    stacks.flatMap(({ stackName, template }) =>
+      resources(template, type).map(([logicalId, props]) => ({ stackName, logicalId, props })),
+    );
+  const countPerStack = (type: string): StackCount[] =>
+    stacks
+      .map(({ stackName, template }) => ({ stackName, count: resources(template, type).length }))
+      .filter((c) => c.count > 0);
+
+  const serverlessClusters = new Set(
+    all('AWS::RDS::DBInstance')
+      .filter((i) => i.props.DBInstanceClass === 'db.serverless')
+      .map((i) => JSON.stringify(i.props.DBClusterIdentifier)),
+  );
+  const aurora = all('AWS::RDS::DBCluster').flatMap(({ logicalId, props }) => {
+    const engine = text(props.Engine);
+    const engineVersion = text(props.EngineVersion);
+    if (!engine?.startsWith('aurora') || !engineVersion) return [];
+    return [
+      {
+        engine,
+        engineVersion,
+        serverlessV2: serverlessClusters.has(JSON.stringify({ Ref: logicalId })),
+        dataApi: props.EnableHttpEndpoint === true,
+      },
+    ];
+  });
+
+  const caches = all('AWS::ElastiCache::ReplicationGroup').flatMap(({ props }) => {
+    const engine = text(props.Engine);
+    const engineVersion = text(props.EngineVersion);
+    const nodeType = text(props.CacheNodeType);
+    return engine && engineVersion && nodeType ? [{ engine, engineVersion, nodeType }] : [];
+  });
+
+  const functions = all('AWS::Lambda::Function');
+  const lambdaRuntimes = unique(
+    functions.flatMap(({ props }) => {
+      const runtime = text(props.Runtime);
+      // Container-image functions have no runtime; x86_64 is Lambda's default architecture.
+      if (!runtime) return [];
+      const architectures = Array.isArray(props.Architectures) ? props.Architectures.map(String) : ['x86_64'];
+      return architectures.map((architecture) => ({ runtime, architecture }));
+    }),
+  ).sort((a, b) => `${a.runtime}/${a.architecture}`.localeCompare(`${b.runtime}/${b.architecture}`));
+
+  const reservedConcurrency = functions.flatMap(({ stackName, logicalId, props }) =>
+    typeof props.ReservedConcurrentExecutions === 'number'
+      ? [{ stackName, logicalId, reserved: props.ReservedConcurrentExecutions }]
+      : [],
+  );
+
+  const minVersions = stacks.map(({ template }) => minimumBootstrapVersion(template) ?? 0);
+  const versionParameter =
+    stacks.map(({ template }) => text(template.Parameters?.BootstrapVersion?.Default)).find(Boolean) ??
+    DEFAULT_VERSION_PARAMETER;
+
+  const rdsQuotas: Record<string, StackCount[]> = {};
+  for (const [type, quota] of Object.entries(RDS_QUOTA_OF_TYPE)) {
+    const counts = countPerStack(type);
+    if (counts.length > 0) rdsQuotas[quota] = counts;
+  }
+
+  return {
+    stage,
+    stackNames: stacks.map((s) => s.stackName),
+    bootstrap: { minVersion: Math.max(0, ...minVersions), versionParameter },
+    aurora: unique(aurora),
+    proxyEngineFamilies: unique(
+      all('AWS::RDS::DBProxy').flatMap(({ props }) => text(props.EngineFamily) ?? []),
+    ),
+    caches: unique(caches),
+    lambdaRuntimes,
+    reservedConcurrency,
+    reservedConcurrencyTotal: reservedConcurrency.reduce((n, r) => n + r.reserved, 0),
+    vpcs: countPerStack('AWS::EC2::VPC'),
+    availabilityZones: Math.max(0, ...stacks.map(({ template }) => highestAzIndex(template.Resources) + 1)),
+    rdsQuotas,
+  };
+}
+
+/** Builds the stage in-process, the way the tests do (no bundling, no cdk-nag), and reads its needs. */
+export function synthStageNeeds(config: StageConfig): StageNeeds {
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
+  const built = buildPhotoApp(app, config);
+  const assembly = app.synth();
+  const order = [built.network, built.data, built.api, built.monitoring].map((s) => s.artifactId);
+  const stacks = order.map((id) => {
+    const artifact = assembly.getStackArtifact(id);
+    return { stackName: artifact.stackName, template: artifact.template as CfnTemplate };
+  });
+  return needsFromTemplates(config.stage, stacks);
+}

@@ -1,0 +1,161 @@
+import { ListLayersCommand } from '@aws-sdk/client-lambda';
+import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { main, USAGE, type PreflightDeps } from '../../scripts/preflight';
+import { createClients } from '../../scripts/preflight/clients';
+import {
+  ACCOUNT,
+  answerHealthyAccount,
+  awsError,
+  mockedClients,
+  prodNeeds,
+  REGION,
+  regionKnowledge,
+  type PreflightMocks,
+} from './helpers/preflight';
+
+interface Run {
+  readonly code: number;
+  readonly out: string[];
+  readonly err: string[];
+}
+
+let mocks: PreflightMocks;
+let deps: PreflightDeps;
+let out: string[];
+let err: string[];
+const stageNeeds = jest.fn(() => prodNeeds());
+
+beforeEach(() => {
+  const mocked = mockedClients();
+  mocks = mocked.mocks;
+  answerHealthyAccount(mocks);
+  out = [];
+  err = [];
+  stageNeeds.mockClear();
+  deps = {
+    resolveRegion: () => Promise.resolve(REGION),
+    createClients: () => mocked.clients,
+    stageNeeds,
+    regions: regionKnowledge(),
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+  };
+});
+
+async function run(argv: string[], changes: Partial<PreflightDeps> = {}): Promise<Run> {
+  const code = await main(argv, { ...deps, ...changes });
+  return { code, out, err };
+}
+
+describe('npm run preflight', () => {
+  it('prints one line per check, aligned, then a summary', async () => {
+    mocks.lambda
+      .on(GetAccountSettingsCommand)
+      .resolves({ AccountLimit: { ConcurrentExecutions: 150, UnreservedConcurrentExecutions: 150 } });
+    const { code, out: lines, err: errors } = await run(['--stage', 'prod']);
+    expect(errors).toEqual([]);
+    expect(lines).toEqual([
+      `Preflight of stage prod in ${REGION}, account ${ACCOUNT}`,
+      'ok    credentials                     account 123456789012 as arn:aws:sts::123456789012:assumed-role/Deployer/alice',
+      'ok    cdk bootstrap version           version 28 (templates need at least 6)',
+      'ok    cdk bootstrap stack             CDKToolkit UPDATE_COMPLETE',
+      'ok    aurora engine version           aurora-postgresql 17.9 offered in eu-west-1',
+      'ok    aurora serverless v2            db.serverless orderable for aurora-postgresql 17.9 in 2 AZs',
+      'ok    rds proxy                       RDS Proxy API answers in eu-west-1 (engine family POSTGRESQL)',
+      'ok    rds data api                    offered in eu-west-1 (lib/regions.ts)',
+      'ok    elasticache engine version      redis 7.1 offered in eu-west-1',
+      'ok    elasticache node type           cache.t4g.small (redis) offered in eu-west-1',
+      'ok    lambda runtimes                 nodejs24.x/arm64, python3.13/x86_64 known in eu-west-1',
+      'FAIL  lambda concurrency              account limit 150, 150 unreserved, stage reserves 100: 50 would stay unreserved (Lambda needs at least 100); fix: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region eu-west-1, or lower api.databaseFunctionConcurrency for stage prod in lib/config.ts',
+      'ok    vpc quota                       1 of 5 VPCs used, the stage creates 1',
+      'ok    availability zones              Fn::GetAZs returns 3 zones (those with a default subnet), the templates use 2',
+      'ok    rds quotas                      DBClusters 3+1/40, DBInstances 5+2/40',
+      'ok    stack PhotoApp-Prod-Network     not deployed yet; the deploy creates it',
+      'ok    stack PhotoApp-Prod-Data        not deployed yet; the deploy creates it',
+      'ok    stack PhotoApp-Prod-Api         not deployed yet; the deploy creates it',
+      'ok    stack PhotoApp-Prod-Monitoring  not deployed yet; the deploy creates it',
+      '1 FAIL, 0 warn, 17 ok: fix the failures before `cdk deploy`',
+    ]);
+    expect(code).toBe(1);
+    expect(stageNeeds).toHaveBeenCalledWith(expect.objectContaining({ stage: 'prod' }));
+  });
+
+  it('exits 0 when nothing fails, even with warnings', async () => {
+    mocks.lambda.on(ListLayersCommand).rejects(awsError('AccessDeniedException', 'denied', 403));
+    const { code, out: lines } = await run([]);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^warn {2}lambda runtimes +not checked: missing permission lambda:ListLayers/),
+    );
+    expect(code).toBe(0);
+  });
+
+  it.each([
+    ['CredentialsProviderError', 'Could not load credentials from any providers'],
+    ['ExpiredToken', 'The security token included in the request is expired'],
+  ])('without usable credentials (%s) prints one line and exits 2', async (name, message) => {
+    mocks.sts.on(GetCallerIdentityCommand).rejects(awsError(name, message, 403));
+    const { code, out: lines, err: errors } = await run(['--stage', 'dev']);
+    expect(code).toBe(2);
+    expect(lines).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('no usable AWS credentials');
+    expect(errors[0]).toContain('aws sso login');
+    expect(errors[0]).not.toMatch(/\n|\s+at\s/);
+    // The stage is not even synthesized.
+    expect(stageNeeds).not.toHaveBeenCalled();
+  });
+
+  it('without a region prints one line and exits 2', async () => {
+    const { code, err: errors } = await run([], { resolveRegion: () => Promise.resolve(undefined) });
+    expect(code).toBe(2);
+    expect(errors).toEqual([expect.stringContaining('no AWS region; export AWS_REGION=')]);
+  });
+
+  it('refuses an unknown stage or argument in one line', async () => {
+    expect((await run(['--stage', 'qa'])).code).toBe(2);
+    expect(err).toEqual([`preflight: unknown stage "qa"; ${USAGE}`]);
+    err.length = 0;
+    expect((await run(['--verbose'])).code).toBe(2);
+    expect(err[0]).toContain('unknown argument --verbose');
+  });
+
+  it('prints usage for --help and calls nothing', async () => {
+    const { code, out: lines } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(lines[0]).toBe(USAGE);
+    expect(mocks.sts.calls()).toHaveLength(0);
+  });
+
+  it('turns an unexpected crash into one line', async () => {
+    const { code, err: errors } = await run([], {
+      stageNeeds: () => {
+        throw new Error('synth failed');
+      },
+    });
+    expect(code).toBe(2);
+    expect(errors).toEqual(['preflight: synth failed']);
+  });
+});
+
+describe('AWS clients', () => {
+  it('make two attempts at most and throw on a request timeout', async () => {
+    const clients = Object.values(createClients(REGION)) as Array<{
+      readonly config: {
+        readonly region: () => Promise<string>;
+        readonly maxAttempts: () => Promise<number>;
+        readonly requestHandler: { readonly configProvider: Promise<unknown> };
+      };
+    }>;
+    expect(clients).toHaveLength(8);
+    for (const client of clients) {
+      expect(await client.config.region()).toBe(REGION);
+      expect(await client.config.maxAttempts()).toBe(2);
+      // The node handler resolves its options lazily; its (internal) provider holds what it will use.
+      expect(await client.config.requestHandler.configProvider).toMatchObject({
+        requestTimeout: 5000,
+        throwOnRequestTimeout: true,
+      });
+    }
+  });
+});
