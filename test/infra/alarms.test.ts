@@ -5,136 +5,37 @@ import { AppFunction } from '../../lib/constructs/app-function';
 import { STAGE_CONFIGS } from '../../lib/config';
 import { buildPhotoApp } from '../../lib/photo-app';
 import { SKIP_BUNDLING } from '../../scripts/cdk-context';
+import { missingAlarms } from './helpers/alarm-coverage';
 import { CDK_JSON_CONTEXT, synthStage } from './helpers/app';
-
-type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
-
-interface Templates {
-  readonly network: Template;
-  readonly data: Template;
-  readonly api: Template;
-  readonly monitoring: Template;
-}
-
-/** CDK's own helper functions (custom resource providers); everything else is ours and must be watched. */
-const CDK_HELPER_FUNCTION =
-  /^(LogRetention[0-9a-f]{32}|BucketNotificationsHandler[0-9a-f]{32}|CustomS3AutoDeleteObjectsCustomResourceProviderHandler|CustomVpcRestrictDefaultSGCustomResourceProviderHandler|.*Providerframework)/;
-
-interface WatchedMetric {
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: string;
-}
-
-/** Every metric an alarm reads, whether it is a single metric or a metric-math alarm. */
-function metricsOf(alarm: Record<string, any>): WatchedMetric[] {
-  if (alarm.MetricName) {
-    return [
-      {
-        namespace: alarm.Namespace,
-        metricName: alarm.MetricName,
-        dimensions: JSON.stringify(alarm.Dimensions),
-      },
-    ];
-  }
-  return (alarm.Metrics as Array<Record<string, any>>)
-    .filter((m) => m.MetricStat)
-    .map((m) => ({
-      namespace: m.MetricStat.Metric.Namespace,
-      metricName: m.MetricStat.Metric.MetricName,
-      dimensions: JSON.stringify(m.MetricStat.Metric.Dimensions),
-    }));
-}
-
-/**
- * Walks every monitored resource in the templates and lists the required
- * alarms that are missing, as `"<resource>: <namespace>/<metric>"`.
- */
-function missingAlarms(t: Templates): string[] {
-  const alarms = Object.values(t.monitoring.findResources('AWS::CloudWatch::Alarm')).map(
-    (a) => a.Properties as Record<string, any>,
-  );
-  const watched = alarms.flatMap(metricsOf);
-  const missing: string[] = [];
-  const require = (resource: string, namespace: string, metricName: string, reference: string) => {
-    const found = watched.some(
-      (m) => m.namespace === namespace && m.metricName === metricName && m.dimensions.includes(reference),
-    );
-    if (!found) {
-      missing.push(`${resource}: ${namespace}/${metricName}`);
-    }
-  };
-
-  for (const template of [t.data, t.api]) {
-    const resources = template.toJSON().Resources as Resources;
-    const streamConsumers = new Set(
-      Object.values(resources)
-        .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
-        .map((r) => r.Properties.FunctionName.Ref as string),
-    );
-    for (const [id, resource] of Object.entries(resources)) {
-      const output = (kind: string) => `"PublishOutput${kind}${id}`;
-      switch (resource.Type) {
-        case 'AWS::Lambda::Function':
-          if (CDK_HELPER_FUNCTION.test(id)) break;
-          for (const metric of ['Errors', 'Throttles', 'Duration']) {
-            require(id, 'AWS/Lambda', metric, output('Ref'));
-          }
-          if (streamConsumers.has(id)) require(id, 'AWS/Lambda', 'IteratorAge', output('Ref'));
-          break;
-        case 'AWS::SQS::Queue':
-          require(id, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', output('FnGetAtt'));
-          break;
-        case 'AWS::ApiGatewayV2::Api':
-          require(id, 'AWS/ApiGateway', '5xx', output('Ref'));
-          require(id, 'AWS/ApiGateway', 'Latency', output('Ref'));
-          break;
-        case 'AWS::DynamoDB::GlobalTable':
-          for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors']) {
-            require(id, 'AWS/DynamoDB', metric, output('Ref'));
-          }
-          break;
-        case 'AWS::RDS::DBCluster':
-          for (const metric of ['CPUUtilization', 'ACUUtilization', 'DatabaseConnections']) {
-            require(id, 'AWS/RDS', metric, output('Ref'));
-          }
-          break;
-        case 'AWS::RDS::DBProxy':
-          require(id, 'AWS/RDS', 'DatabaseConnectionsBorrowLatency', output('Ref'));
-          break;
-        case 'AWS::ElastiCache::ReplicationGroup': {
-          const nodes = resource.Properties.NumCacheClusters as number;
-          for (let n = 1; n <= nodes; n++) {
-            const metrics = ['EngineCPUUtilization', 'DatabaseMemoryUsagePercentage', 'Evictions'];
-            if (nodes > 1) metrics.push('ReplicationLag');
-            for (const metric of metrics) {
-              const nodeAlarm = watched.some(
-                (m) =>
-                  m.namespace === 'AWS/ElastiCache' &&
-                  m.metricName === metric &&
-                  m.dimensions.includes(output('Ref')) &&
-                  m.dimensions.includes(`-00${n}`),
-              );
-              if (!nodeAlarm) missing.push(`${id} node ${n}: AWS/ElastiCache/${metric}`);
-            }
-          }
-          break;
-        }
-        default:
-          break;
-      }
-    }
-  }
-  return missing;
-}
+import { followStackOutput, templatesByStackName, type StackTemplates } from './helpers/stack-outputs';
 
 describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
-  const { templates } = synthStage(stage);
+  const synthesized = synthStage(stage);
+  const { templates, stacks } = synthesized;
+  const byName = templatesByStackName(synthesized);
   const alarms = Object.values(templates.monitoring.findResources('AWS::CloudWatch::Alarm'));
   const topic = Object.keys(templates.monitoring.findResources('AWS::SNS::Topic'))[0];
 
   it('covers every monitored resource with its required alarms', () => {
-    expect(missingAlarms(templates)).toEqual([]);
+    expect(missingAlarms(byName, stacks.monitoring.stackName)).toEqual([]);
+  });
+
+  it('reads every watched resource through a local copy that holds a whole value of its stack', () => {
+    const copies = templates.monitoring.findResources('AWS::SSM::Parameter');
+    // 6 functions, 2 queues, the HTTP API, the table, the cluster, the proxy, the cache.
+    expect(Object.keys(copies)).toHaveLength(13);
+    for (const copy of Object.values(copies)) {
+      expect(followStackOutput(byName, copy.Properties.Value)).toMatchObject({
+        stackName: expect.stringMatching(/^PhotoApp-(Dev|Prod)-(Data|Api)$/),
+      });
+    }
+    const alarmsAndDashboard = [
+      ...alarms,
+      ...Object.values(templates.monitoring.findResources('AWS::CloudWatch::Dashboard')),
+    ];
+    for (const resource of alarmsAndDashboard) {
+      expect(JSON.stringify(resource.Properties)).not.toContain('Fn::GetStackOutput');
+    }
   });
 
   it('has the expected number of alarms', () => {
@@ -207,6 +108,16 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
       expect(body).toContain(row);
     }
   });
+
+  it("leaves the dashboard untagged (some regions' schemas have no Tags for it) and tags the alarm topic", () => {
+    const [dashboard] = Object.values(templates.monitoring.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboard.Properties).not.toHaveProperty('Tags');
+    const [alarmTopic] = Object.values(templates.monitoring.findResources('AWS::SNS::Topic'));
+    expect(alarmTopic.Properties.Tags).toEqual([
+      { Key: 'project', Value: 'photo-sharing-reference' },
+      { Key: 'stage', Value: stage },
+    ]);
+  });
 });
 
 describe('alarm coverage', () => {
@@ -223,16 +134,35 @@ describe('alarm coverage', () => {
       logRemovalPolicy: RemovalPolicy.DESTROY,
       invocation: { type: 'sync', caller: 'nobody' },
     });
-    const templates = {
-      network: Template.fromStack(stacks.network),
-      data: Template.fromStack(stacks.data),
-      api: Template.fromStack(stacks.api),
-      monitoring: Template.fromStack(stacks.monitoring),
-    };
-    expect(missingAlarms(templates)).toEqual([
+    const templates = templatesByStackName({
+      stacks,
+      templates: {
+        network: Template.fromStack(stacks.network),
+        data: Template.fromStack(stacks.data),
+        api: Template.fromStack(stacks.api),
+        monitoring: Template.fromStack(stacks.monitoring),
+      },
+    });
+    expect(missingAlarms(templates, stacks.monitoring.stackName)).toEqual([
       expect.stringMatching(/^ForgottenFunction.*: AWS\/Lambda\/Errors$/),
       expect.stringMatching(/^ForgottenFunction.*: AWS\/Lambda\/Throttles$/),
       expect.stringMatching(/^ForgottenFunction.*: AWS\/Lambda\/Duration$/),
+    ]);
+  });
+
+  it("does not count an alarm whose local copy holds another resource's name", () => {
+    const synthesized = synthStage('dev', { nag: false });
+    const templates = JSON.parse(JSON.stringify(templatesByStackName(synthesized))) as StackTemplates;
+    const monitoring = templates[synthesized.stacks.monitoring.stackName];
+    const copies = Object.values(monitoring.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter');
+    const copyOf = (output: RegExp) =>
+      copies.find((r) => output.test(r.Properties?.Value['Fn::GetStackOutput'].OutputName as string))!;
+    // The health function's copy now reads the photos function's name.
+    copyOf(/RefHealthFunction/).Properties!.Value = copyOf(/RefPhotosFunction/).Properties!.Value;
+    expect(missingAlarms(templates, synthesized.stacks.monitoring.stackName)).toEqual([
+      expect.stringMatching(/^HealthFunction.*: AWS\/Lambda\/Errors$/),
+      expect.stringMatching(/^HealthFunction.*: AWS\/Lambda\/Throttles$/),
+      expect.stringMatching(/^HealthFunction.*: AWS\/Lambda\/Duration$/),
     ]);
   });
 

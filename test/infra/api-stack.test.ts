@@ -1,45 +1,149 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { synthStage, type SynthesizedApp } from './helpers/app';
+import { statementsForFunction, type AppliedStatement } from './helpers/role-statements';
+import { followStackOutput, templatesByStackName, type StackTemplates } from './helpers/stack-outputs';
 
-const synthesized: Partial<Record<'dev' | 'prod', SynthesizedApp>> = {};
+type Stage = 'dev' | 'prod';
+const synthesized: Partial<Record<Stage, SynthesizedApp & { byName: StackTemplates }>> = {};
 beforeAll(() => {
-  synthesized.dev = synthStage('dev');
-  synthesized.prod = synthStage('prod');
+  for (const stage of ['dev', 'prod'] as const) {
+    const app = synthStage(stage);
+    synthesized[stage] = { ...app, byName: templatesByStackName(app) };
+  }
 });
-const api = (stage: 'dev' | 'prod'): Template => synthesized[stage]!.templates.api;
+const api = (stage: Stage): Template => synthesized[stage]!.templates.api;
+const data = (stage: Stage): Template => synthesized[stage]!.templates.data;
+const stackName = (stage: Stage, part: 'data' | 'api'): string => synthesized[stage]!.stacks[part].stackName;
 
 type Resource = { Properties: Record<string, any>; [key: string]: unknown };
 
-/** Application functions (the ones with a Powertools service name), by service. */
-function functionsByService(template: Template): Record<string, Resource> {
-  const result: Record<string, Resource> = {};
-  for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]) {
+/** Application functions (the ones with a Powertools service name), by service, with their logical ids. */
+function functionEntries(template: Template): Record<string, { id: string; fn: Resource }> {
+  const result: Record<string, { id: string; fn: Resource }> = {};
+  for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function')) as [
+    string,
+    Resource,
+  ][]) {
     const service = fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME as string | undefined;
     if (service) {
-      result[service] = fn;
+      result[service] = { id, fn };
     }
   }
   return result;
 }
 
-/** Statements of the inline policy attached to a function's role. */
-function policyStatements(template: Template, fn: Resource): Array<Record<string, any>> {
-  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
-    (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId),
+/** Application functions by service. */
+function functionsByService(template: Template): Record<string, Resource> {
+  return Object.fromEntries(
+    Object.entries(functionEntries(template)).map(([service, { fn }]) => [service, fn]),
   );
-  return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, any>>);
 }
 
-function actionsOf(statements: Array<Record<string, any>>): string[] {
-  return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+/** A statement as the tests compare it: where it lives, actions sorted, resources as a list. */
+interface Grant {
+  readonly stackName: string;
+  /** Policy logical id without its hash. */
+  readonly policy: string;
+  readonly kind: AppliedStatement['kind'];
+  readonly [key: string]: unknown;
 }
 
-function managedPoliciesOf(template: Template, fn: Resource): string[] {
-  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
-  const role = template.findResources('AWS::IAM::Role')[roleId];
-  return ((role.Properties.ManagedPolicyArns ?? []) as unknown[]).map((arn) => JSON.stringify(arn));
+const placeOf = (g: Grant) => `${g.stackName}/${g.policy}/${(g.Action as string[]).join()}`;
+const byPlace = (a: Grant, b: Grant) => placeOf(a).localeCompare(placeOf(b));
+
+/**
+ * Every statement that applies to the function's role, inline and managed,
+ * in every stack; a resource read from another stack is shown as
+ * `{ readFrom, value }` in the producer's logical ids.
+ */
+function grantsOf(stage: Stage, service: string): Grant[] {
+  const { byName } = synthesized[stage]!;
+  const { id } = functionEntries(api(stage))[service];
+  return statementsForFunction(byName, stackName(stage, 'api'), id)
+    .map(({ stackName: where, policyId, kind, statement }): Grant => {
+      const { Action, Resource, ...rest } = statement;
+      return {
+        stackName: where,
+        policy: policyId.replace(/[0-9A-F]{8}$/, ''),
+        kind,
+        ...rest,
+        Action: [Action].flat().sort(),
+        Resource: [Resource].flat().map((r: unknown) => {
+          const followed = followStackOutput(byName, r);
+          return followed ? { readFrom: followed.stackName, value: followed.value } : r;
+        }),
+      };
+    })
+    .sort(byPlace);
 }
+
+/** Statements every function has: logs, X-Ray, and network interfaces in the VPC. */
+const isBaseline = (grant: Grant) =>
+  (grant.Action as string[]).every(
+    (a) => a.startsWith('logs:') || a.startsWith('xray:') || a.startsWith('ec2:'),
+  );
+
+/** The statements that give a function access to data: everything but the baseline. */
+const dataGrantsOf = (stage: Stage, service: string) =>
+  grantsOf(stage, service).filter((g) => !isBaseline(g));
+
+const allow = (
+  stack: string,
+  policy: string,
+  kind: AppliedStatement['kind'],
+  actions: string[],
+  resources: unknown[],
+): Grant => ({
+  stackName: stack,
+  policy,
+  kind,
+  Effect: 'Allow',
+  Action: [...actions].sort(),
+  Resource: resources,
+});
+
+/** Grants in a stable order: stack, policy, actions. */
+const sortGrants = (grants: Grant[]) => [...grants].sort(byPlace);
+
+// Resources in the data stack's own terms (logical ids pinned in data-stack.test.ts).
+const TABLE_ARN = { 'Fn::GetAtt': ['PhotoTable9F014336', 'Arn'] };
+const indexArn = (name: string) => ({ 'Fn::Join': ['', [TABLE_ARN, `/index/${name}`]] });
+const TABLE_AND_INDEXES = [TABLE_ARN, indexArn('byOwner'), indexArn('feed')];
+const PHOTO_KEYS = { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] }, '/photos/*']] };
+const arnPrefix = (service: string) => [
+  'arn:',
+  { Ref: 'AWS::Partition' },
+  `:${service}:`,
+  { Ref: 'AWS::Region' },
+  ':',
+  { Ref: 'AWS::AccountId' },
+];
+/** `rds-db:connect` names the proxy's resource id, the last field of its ARN, read inside the data stack. */
+const APP_USER_THROUGH_PROXY = {
+  'Fn::Join': [
+    '',
+    [
+      ...arnPrefix('rds-db'),
+      ':dbuser:',
+      {
+        'Fn::Select': [
+          6,
+          { 'Fn::Split': [':', { 'Fn::GetAtt': ['ProfileDatabaseProxy2500DDE4', 'DBProxyArn'] }] },
+        ],
+      },
+      '/app_user',
+    ],
+  ],
+};
+const CACHE_APP_USER = [
+  { 'Fn::GetAtt': ['ProfileCacheAppUserE508AB94', 'Arn'] },
+  {
+    'Fn::Join': [
+      '',
+      [...arnPrefix('elasticache'), ':replicationgroup:', { Ref: 'ProfileCacheReplicationGroupD383C59A' }],
+    ],
+  },
+];
 
 const SERVICES = ['health', 'photos-api', 'profiles-api', 'upload-complete', 'stream-processor'];
 
@@ -94,19 +198,64 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       }
     });
 
-    it("uses no AWS managed policies: logs go to the function's own log group only", () => {
-      for (const fn of Object.values(functionsByService(api(stage)))) {
-        expect(managedPoliciesOf(api(stage), fn).filter((arn) => arn.includes('iam::aws:policy'))).toEqual(
-          [],
-        );
-        const logStatement = policyStatements(api(stage), fn).find((s) =>
-          actionsOf([s]).includes('logs:PutLogEvents'),
-        );
-        expect(logStatement?.Resource).toEqual({
-          'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'],
-        });
+    it('attaches no policy from outside the app: each managed policy is a whole output of the data stack', () => {
+      const { byName } = synthesized[stage]!;
+      for (const { fn } of Object.values(functionEntries(api(stage)))) {
+        const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+        const arns = (api(stage).findResources('AWS::IAM::Role')[roleId].Properties.ManagedPolicyArns ??
+          []) as unknown[];
+        for (const arn of arns) {
+          const followed = followStackOutput(byName, arn);
+          expect(followed).toMatchObject({
+            stackName: stackName(stage, 'data'),
+            value: { Ref: expect.any(String) },
+          });
+          const policyId = (followed!.value as { Ref: string }).Ref;
+          expect(data(stage).findResources('AWS::IAM::ManagedPolicy')).toHaveProperty([policyId]);
+        }
       }
     });
+
+    it.each(SERVICES)(
+      '%s writes logs to its own log group only, traces to X-Ray, and manages network interfaces only in the VPC',
+      (service) => {
+        const fn = functionsByService(api(stage))[service];
+        const where = stackName(stage, 'api');
+        // CDK's default policy of the role: `<role id without hash>DefaultPolicy<hash>`.
+        const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+        const policy = `${roleId.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy`;
+        const expected = [
+          allow(
+            where,
+            policy,
+            'inline',
+            ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            [{ 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] }],
+          ),
+          allow(where, policy, 'inline', ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], ['*']),
+        ];
+        if (fn.Properties.VpcConfig) {
+          expected.push({
+            ...allow(
+              where,
+              policy,
+              'inline',
+              [
+                'ec2:AssignPrivateIpAddresses',
+                'ec2:CreateNetworkInterface',
+                'ec2:DeleteNetworkInterface',
+                'ec2:DescribeNetworkInterfaces',
+                'ec2:DescribeSubnets',
+                'ec2:UnassignPrivateIpAddresses',
+              ],
+              ['*'],
+            ),
+            Sid: 'ManageVpcNetworkInterfaces',
+          });
+        }
+        expect(grantsOf(stage, service).filter(isBaseline)).toEqual(sortGrants(expected));
+      },
+    );
 
     it('reserves concurrency for the database-facing API in prod only', () => {
       const profiles = functionsByService(api(stage))['profiles-api'];
@@ -119,64 +268,77 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
   });
 
   describe('least-privilege grants', () => {
-    const grants = (service: string) => {
-      const fn = functionsByService(api(stage))[service];
-      return {
-        actions: actionsOf(policyStatements(api(stage), fn)).filter(
-          (a) => !a.startsWith('logs:') && !a.startsWith('xray:') && !a.startsWith('ec2:'),
-        ),
-        managed: managedPoliciesOf(api(stage), fn),
-      };
-    };
+    // Every statement on the function's role, inline (Api stack) and managed
+    // (Data stack, followed through ManagedPolicyArns); the baseline above aside.
+    const D = () => stackName(stage, 'data');
+    const A = () => stackName(stage, 'api');
 
     it('health has no data access', () => {
-      expect(grants('health')).toEqual({ actions: [], managed: [] });
+      expect(dataGrantsOf(stage, 'health')).toEqual([]);
+      const roleId = functionsByService(api(stage)).health.Properties.Role['Fn::GetAtt'][0] as string;
+      expect(api(stage).findResources('AWS::IAM::Role')[roleId].Properties).not.toHaveProperty(
+        'ManagedPolicyArns',
+      );
     });
 
     it('photos-api reads and writes photo items and may sign PUT and GET for photo keys', () => {
-      const { actions, managed } = grants('photos-api');
-      expect(actions).toEqual([
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-      ]);
-      expect(managed).toHaveLength(2);
-      expect(managed.join()).toMatch(/PhotoBucketPutPhotos/);
-      expect(managed.join()).toMatch(/PhotoBucketGetPhotos/);
+      expect(dataGrantsOf(stage, 'photos-api')).toEqual(
+        sortGrants([
+          allow(
+            D(),
+            'PhotoTableReadWritePhotos',
+            'managed',
+            [
+              'dynamodb:ConditionCheckItem',
+              'dynamodb:DeleteItem',
+              'dynamodb:GetItem',
+              'dynamodb:PutItem',
+              'dynamodb:Query',
+              'dynamodb:UpdateItem',
+            ],
+            TABLE_AND_INDEXES,
+          ),
+          allow(D(), 'PhotoBucketPutPhotos', 'managed', ['s3:PutObject'], [PHOTO_KEYS]),
+          allow(D(), 'PhotoBucketGetPhotos', 'managed', ['s3:GetObject'], [PHOTO_KEYS]),
+        ]),
+      );
     });
 
     it('photos-api names the two indexes, not a wildcard', () => {
-      const fn = functionsByService(api(stage))['photos-api'];
-      const dynamo = policyStatements(api(stage), fn).find((s) => actionsOf([s]).includes('dynamodb:Query'))!;
-      const resources = JSON.stringify(dynamo.Resource);
-      expect(resources).toContain('/index/byOwner');
-      expect(resources).toContain('/index/feed');
-      expect(resources).not.toContain('*');
+      const dynamo = dataGrantsOf(stage, 'photos-api').filter((g) =>
+        (g.Action as string[]).includes('dynamodb:Query'),
+      );
+      expect(dynamo).toHaveLength(1);
+      expect(dynamo[0].Resource).toEqual(TABLE_AND_INDEXES);
+      expect(JSON.stringify(dynamo[0].Resource)).not.toContain('*');
     });
 
     it('profiles-api connects to the proxy as app_user and to the cache as its IAM user', () => {
-      const { actions, managed } = grants('profiles-api');
-      expect(actions).toEqual(['elasticache:Connect', 'rds-db:connect']);
-      expect(managed).toEqual([]);
-      const fn = functionsByService(api(stage))['profiles-api'];
-      const connect = policyStatements(api(stage), fn).find((s) => s.Action === 'rds-db:connect')!;
-      expect(JSON.stringify(connect.Resource)).toMatch(/\/app_user"/);
+      expect(dataGrantsOf(stage, 'profiles-api')).toEqual(
+        sortGrants([
+          allow(
+            D(),
+            'ProfileDatabaseConnectAsAppUser',
+            'managed',
+            ['rds-db:connect'],
+            [APP_USER_THROUGH_PROXY],
+          ),
+          allow(D(), 'ProfileCacheConnectAsAppUser', 'managed', ['elasticache:Connect'], CACHE_APP_USER),
+        ]),
+      );
     });
 
     it.each(['profiles-api', 'stream-processor'])(
       '%s may connect to this replication group as the app user only',
       (service) => {
+        const connect = dataGrantsOf(stage, service).filter((g) =>
+          (g.Action as string[]).includes('elasticache:Connect'),
+        );
+        expect(connect).toEqual([
+          allow(D(), 'ProfileCacheConnectAsAppUser', 'managed', ['elasticache:Connect'], CACHE_APP_USER),
+        ]);
+        expect(JSON.stringify(connect[0].Resource)).not.toContain('*');
         const fn = functionsByService(api(stage))[service];
-        const connect = policyStatements(api(stage), fn).find((s) => s.Action === 'elasticache:Connect')!;
-        const resources = JSON.stringify(connect.Resource);
-        expect(Array.isArray(connect.Resource) && connect.Resource).toHaveLength(2);
-        expect(resources).toContain(':replicationgroup:');
-        expect(resources).toContain('ProfileCacheReplicationGroup');
-        expect(resources).toContain('ProfileCacheAppUser');
-        expect(resources).not.toContain('*');
         const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
         expect(env.REDIS_IAM_USER).toBe(`photoapp-${stage}-app`);
         expect(JSON.stringify(env.REDIS_CACHE_ID)).toContain('ProfileCacheReplicationGroup');
@@ -185,27 +347,66 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     );
 
     it('upload-complete reads and updates items, inspects uploads and deletes rejected versions', () => {
-      const { actions, managed } = grants('upload-complete');
-      expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']);
-      expect(managed).toHaveLength(1);
-      expect(managed[0]).toMatch(/PhotoBucketVerifyUploads/);
+      expect(dataGrantsOf(stage, 'upload-complete')).toEqual(
+        sortGrants([
+          allow(
+            A(),
+            'UploadCompleteFunctionRoleDefaultPolicy',
+            'inline',
+            ['sqs:SendMessage'],
+            [{ 'Fn::GetAtt': ['UploadFailuresQueue8C020955', 'Arn'] }],
+          ),
+          allow(
+            D(),
+            'PhotoTableVerifyUploads',
+            'managed',
+            ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+            TABLE_AND_INDEXES,
+          ),
+          allow(
+            D(),
+            'PhotoBucketVerifyUploads',
+            'managed',
+            ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectVersion'],
+            [PHOTO_KEYS],
+          ),
+        ]),
+      );
     });
 
     it('stream-processor reads the stream, updates counts, invalidates the cache and deletes objects', () => {
-      const { actions, managed } = grants('stream-processor');
-      expect(actions).toEqual([
-        'dynamodb:DescribeStream',
-        'dynamodb:GetRecords',
-        'dynamodb:GetShardIterator',
-        'dynamodb:ListStreams',
-        'elasticache:Connect',
-        'rds-db:connect',
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:SendMessage',
-      ]);
-      expect(managed).toHaveLength(1);
-      expect(managed[0]).toMatch(/PhotoBucketDeletePhotos/);
+      expect(dataGrantsOf(stage, 'stream-processor')).toEqual(
+        sortGrants([
+          allow(
+            A(),
+            'StreamProcessorFunctionRoleDefaultPolicy',
+            'inline',
+            ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+            [{ 'Fn::GetAtt': ['PhotoStreamFailureQueue0DE3BA39', 'Arn'] }],
+          ),
+          allow(
+            A(),
+            'StreamProcessorFunctionRoleDefaultPolicy',
+            'inline',
+            [
+              'dynamodb:DescribeStream',
+              'dynamodb:GetRecords',
+              'dynamodb:GetShardIterator',
+              'dynamodb:ListStreams',
+            ],
+            [{ readFrom: D(), value: { 'Fn::GetAtt': ['PhotoTable9F014336', 'StreamArn'] } }],
+          ),
+          allow(
+            D(),
+            'ProfileDatabaseConnectAsAppUser',
+            'managed',
+            ['rds-db:connect'],
+            [APP_USER_THROUGH_PROXY],
+          ),
+          allow(D(), 'ProfileCacheConnectAsAppUser', 'managed', ['elasticache:Connect'], CACHE_APP_USER),
+          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS]),
+        ]),
+      );
     });
   });
 
@@ -299,21 +500,32 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     });
 
     it('verifies Cognito JWTs issued for the app client', () => {
-      api(stage).hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      const authorizers = Object.values(api(stage).findResources('AWS::ApiGatewayV2::Authorizer'));
+      expect(authorizers).toHaveLength(1);
+      const { AuthorizerType, IdentitySource, JwtConfiguration } = authorizers[0].Properties;
+      expect({ AuthorizerType, IdentitySource }).toEqual({
         AuthorizerType: 'JWT',
         IdentitySource: ['$request.header.Authorization'],
-        JwtConfiguration: {
-          Audience: [
-            Match.objectLike({
-              'Fn::GetStackOutput': Match.objectLike({
-                OutputName: Match.stringLikeRegexp('UsersUserPoolAppClient'),
-              }),
-            }),
-          ],
-          Issuer: Match.objectLike({
-            'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('https://cognito-idp.')])],
-          }),
-        },
+      });
+      expect(Object.keys(JwtConfiguration).sort()).toEqual(['Audience', 'Issuer']);
+      const { byName } = synthesized[stage]!;
+      const [clientId] = Object.keys(data(stage).findResources('AWS::Cognito::UserPoolClient'));
+      expect(JwtConfiguration.Audience).toHaveLength(1);
+      expect(followStackOutput(byName, JwtConfiguration.Audience[0])).toMatchObject({
+        stackName: stackName(stage, 'data'),
+        value: { Ref: clientId },
+      });
+    });
+
+    it("takes the issuer whole from a data stack output that joins https:// and the pool's ProviderURL", () => {
+      const [authorizer] = Object.values(api(stage).findResources('AWS::ApiGatewayV2::Authorizer'));
+      // followStackOutput accepts only a whole Fn::GetStackOutput, nothing around it.
+      expect(
+        followStackOutput(synthesized[stage]!.byName, authorizer.Properties.JwtConfiguration.Issuer),
+      ).toEqual({
+        stackName: stackName(stage, 'data'),
+        outputName: expect.any(String),
+        value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': ['UsersUserPool7E610616', 'ProviderURL'] }]] },
       });
     });
 
@@ -395,10 +607,13 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       });
     });
 
-    it('outputs the API URL and the user pool ids for clients', () => {
+    it('outputs the API URL for clients; the user pool ids are outputs of the data stack, beside the pool', () => {
       api(stage).hasOutput('ApiUrl', {});
-      api(stage).hasOutput('UserPoolId', {});
-      api(stage).hasOutput('UserPoolClientId', {});
+      const own = Object.keys(api(stage).findOutputs('*')).filter((id) => !id.startsWith('PublishOutput'));
+      expect(own).toEqual(['ApiUrl']);
+      const [clientId] = Object.keys(data(stage).findResources('AWS::Cognito::UserPoolClient'));
+      data(stage).hasOutput('UserPoolId', { Value: { Ref: 'UsersUserPool7E610616' } });
+      data(stage).hasOutput('UserPoolClientId', { Value: { Ref: clientId } });
     });
   });
 

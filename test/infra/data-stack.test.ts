@@ -1,5 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { synthStage, type SynthesizedApp } from './helpers/app';
+import { dependenciesOf } from './helpers/dependencies';
+import { statementsForFunction } from './helpers/role-statements';
+import { followStackOutput, templatesByStackName, type TemplateJson } from './helpers/stack-outputs';
 
 const synthesized: Partial<Record<'dev' | 'prod', SynthesizedApp>> = {};
 beforeAll(() => {
@@ -161,7 +164,12 @@ describe('data stack', () => {
     });
 
     it('offers one managed policy per intent, limited to photo keys', () => {
-      const policies = data(stage).findResources('AWS::IAM::ManagedPolicy');
+      // The other intent policies of the stack are pinned in 'intent policies' below.
+      const policies = Object.fromEntries(
+        Object.entries(data(stage).findResources('AWS::IAM::ManagedPolicy')).filter(([id]) =>
+          id.startsWith('PhotoBucket'),
+        ),
+      );
       const actionsById = Object.fromEntries(
         Object.entries(policies).map(([id, p]) => [
           id.replace(/[0-9A-F]{8}$/, ''),
@@ -186,6 +194,113 @@ describe('data stack', () => {
           }),
         ]);
       }
+    });
+  });
+
+  describe.each(['dev', 'prod'] as const)('intent policies (%s)', (stage) => {
+    const statementsById = () =>
+      Object.fromEntries(
+        Object.entries(data(stage).findResources('AWS::IAM::ManagedPolicy')).map(([id, p]) => [
+          id.replace(/[0-9A-F]{8}$/, ''),
+          p.Properties.PolicyDocument.Statement,
+        ]),
+      );
+    const tableArn = { 'Fn::GetAtt': ['PhotoTable9F014336', 'Arn'] };
+    const tableAndIndexes = [
+      tableArn,
+      { 'Fn::Join': ['', [tableArn, '/index/byOwner']] },
+      { 'Fn::Join': ['', [tableArn, '/index/feed']] },
+    ];
+    const arnPrefix = (service: string) => [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      `:${service}:`,
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+    ];
+
+    it('defines exactly the policies the functions attach, each with one statement', () => {
+      const statements = statementsById();
+      expect(Object.keys(statements).sort()).toEqual([
+        'PhotoBucketDeletePhotos',
+        'PhotoBucketGetPhotos',
+        'PhotoBucketPutPhotos',
+        'PhotoBucketVerifyUploads',
+        'PhotoTableReadWritePhotos',
+        'PhotoTableVerifyUploads',
+        'ProfileCacheConnectAsAppUser',
+        'ProfileDatabaseConnectAsAppUser',
+      ]);
+      for (const list of Object.values(statements)) expect(list).toHaveLength(1);
+    });
+
+    it('lets the photo functions use items of the table and its two named indexes, no scans, no wildcard', () => {
+      const statements = statementsById();
+      expect(statements.PhotoTableReadWritePhotos).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'dynamodb:ConditionCheckItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ],
+          Resource: tableAndIndexes,
+        },
+      ]);
+      expect(statements.PhotoTableVerifyUploads).toEqual([
+        { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: tableAndIndexes },
+      ]);
+    });
+
+    it("lets a function sign in to the database as app_user through the proxy's resource id, read in this stack", () => {
+      expect(statementsById().ProfileDatabaseConnectAsAppUser).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'rds-db:connect',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                ...arnPrefix('rds-db'),
+                ':dbuser:',
+                {
+                  'Fn::Select': [
+                    6,
+                    { 'Fn::Split': [':', { 'Fn::GetAtt': ['ProfileDatabaseProxy2500DDE4', 'DBProxyArn'] }] },
+                  ],
+                },
+                '/app_user',
+              ],
+            ],
+          },
+        },
+      ]);
+    });
+
+    it('lets a function connect to this replication group as the app user only', () => {
+      expect(statementsById().ProfileCacheConnectAsAppUser).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'elasticache:Connect',
+          Resource: [
+            { 'Fn::GetAtt': ['ProfileCacheAppUserE508AB94', 'Arn'] },
+            {
+              'Fn::Join': [
+                '',
+                [
+                  ...arnPrefix('elasticache'),
+                  ':replicationgroup:',
+                  { Ref: 'ProfileCacheReplicationGroupD383C59A' },
+                ],
+              ],
+            },
+          ],
+        },
+      ]);
     });
   });
 
@@ -326,6 +441,44 @@ describe('data stack', () => {
       data(stage).resourceCountIs('AWS::Serverless::Application', 1);
     });
 
+    it('rotates through the standard regional Secrets Manager host name', () => {
+      // The interface endpoint has private DNS on, so this name resolves to it inside the VPC.
+      expect(
+        only(data(stage), 'AWS::Serverless::Application').resource.Properties.Parameters.endpoint,
+      ).toEqual({
+        'Fn::Join': ['', ['https://secretsmanager.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+      });
+    });
+
+    it('runs the rotation function in the data subnets, read whole from a network stack output', () => {
+      const { stacks } = synthesized[stage]!;
+      const byName = templatesByStackName(synthesized[stage]!);
+      const subnetIds = only(data(stage), 'AWS::Serverless::Application').resource.Properties.Parameters
+        .vpcSubnetIds;
+      const followed = followStackOutput(byName, subnetIds);
+      expect(followed?.stackName).toBe(stacks.network.stackName);
+      const dataSubnets = Object.entries(
+        synthesized[stage]!.templates.network.findResources('AWS::EC2::Subnet'),
+      )
+        .filter(([, subnet]) =>
+          (subnet.Properties.Tags as Array<{ Key: string; Value: string }>).some(
+            (t) => t.Key === 'aws-cdk:subnet-name' && t.Value === 'Data',
+          ),
+        )
+        .map(([id]) => ({ Ref: id }));
+      expect(dataSubnets).toHaveLength(2);
+      expect(followed?.value).toEqual({ 'Fn::Join': ['', [dataSubnets[0], ',', dataSubnets[1]]] });
+    });
+
+    it('creates the rotation schedule (and so the first rotation) only after the schema migrations ran', () => {
+      const schedule = only(data(stage), 'AWS::SecretsManager::RotationSchedule');
+      const migrations = only(data(stage), 'Custom::SchemaMigrations');
+      expect([schedule.resource.DependsOn ?? []].flat()).toContain(migrations.id);
+      const migrationsWaitFor = dependenciesOf(data(stage).toJSON() as TemplateJson, migrations.id);
+      expect(migrationsWaitFor).not.toContain(schedule.id);
+      expect(migrationsWaitFor).not.toContain(only(data(stage), 'AWS::Serverless::Application').id);
+    });
+
     it('puts RDS Proxy in front with TLS and end-to-end IAM auth', () => {
       data(stage).hasResourceProperties('AWS::RDS::DBProxy', {
         EngineFamily: 'POSTGRESQL',
@@ -340,6 +493,16 @@ describe('data stack', () => {
           ConnectionBorrowTimeout: 10,
         }),
       });
+    });
+
+    it("leaves the proxy target group untagged (some regions' schemas have no Tags for it) and tags the proxy", () => {
+      expect(only(data(stage), 'AWS::RDS::DBProxyTargetGroup').resource.Properties).not.toHaveProperty(
+        'Tags',
+      );
+      expect(only(data(stage), 'AWS::RDS::DBProxy').resource.Properties.Tags).toEqual([
+        { Key: 'project', Value: 'photo-sharing-reference' },
+        { Key: 'stage', Value: stage },
+      ]);
     });
 
     it('lets the proxy sign in as app_user only', () => {
@@ -388,7 +551,12 @@ describe('data stack', () => {
     it('applies the schema migrations through the Data API after the cluster is up', () => {
       const migrations = only(data(stage), 'Custom::SchemaMigrations').resource;
       expect(migrations.Properties.MigrationsHash).toMatch(/^[0-9a-f]{16}$/);
-      expect(migrations.DependsOn).toEqual(expect.arrayContaining(['ProfileDatabaseClusterWriter2F9566BA']));
+      // The cluster, its running writer and the attached secret; not the whole construct (it holds the rotation).
+      expect(migrations.DependsOn).toEqual([
+        'ProfileDatabaseCluster1C448F76',
+        'ProfileDatabaseClusterSecretAttachment21788299',
+        'ProfileDatabaseClusterWriter2F9566BA',
+      ]);
       data(stage).hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
@@ -532,9 +700,10 @@ describe('data stack', () => {
 });
 
 describe('dev without RDS Proxy (the cheaper variant)', () => {
-  const { templates } = synthStage('dev', {
+  const withoutProxy = synthStage('dev', {
     configure: (c) => ({ ...c, database: { ...c.database, proxy: false, minCapacity: 0 } }),
   });
+  const { templates } = withoutProxy;
 
   it('has no proxy and lets the cluster pause at 0 ACU', () => {
     templates.data.resourceCountIs('AWS::RDS::DBProxy', 0);
@@ -552,8 +721,41 @@ describe('dev without RDS Proxy (the cheaper variant)', () => {
     expect(JSON.stringify(profiles.Properties.Environment.Variables.DB_HOST)).toContain(
       'ProfileDatabaseCluster1C448F76EndpointAddress',
     );
-    const policies = JSON.stringify(templates.api.findResources('AWS::IAM::Policy'));
-    expect(policies).toContain('DBClusterResourceId');
+    const [profilesId] = Object.entries(templates.api.findResources('AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'profiles-api',
+    )!;
+    const connect = statementsForFunction(
+      templatesByStackName(withoutProxy),
+      withoutProxy.stacks.api.stackName,
+      profilesId,
+    ).filter((s) => [s.statement.Action].flat().includes('rds-db:connect'));
+    expect(connect).toEqual([
+      {
+        stackName: withoutProxy.stacks.data.stackName,
+        policyId: expect.stringMatching(/^ProfileDatabaseConnectAsAppUser[0-9A-F]{8}$/),
+        kind: 'managed',
+        statement: {
+          Effect: 'Allow',
+          Action: 'rds-db:connect',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':rds-db:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':dbuser:',
+                { 'Fn::GetAtt': ['ProfileDatabaseCluster1C448F76', 'DBClusterResourceId'] },
+                '/app_user',
+              ],
+            ],
+          },
+        },
+      },
+    ]);
   });
 
   it('opens the cluster port to the in-VPC functions', () => {
