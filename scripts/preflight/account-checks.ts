@@ -16,6 +16,7 @@ import {
   DescribeVpcsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
+import { DescribeUsersCommand, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import {
   GetAccountSettingsCommand,
   GetFunctionConcurrencyCommand,
@@ -28,7 +29,7 @@ import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { toCreate, sum, type CheckContext } from './context';
 import { ask, describeError, errorMessage, errorName, runCheck } from './errors';
 import { fail, ok, warn, type CheckResult } from './report';
-import type { StageNeeds } from './stage-needs';
+import type { CacheUserNeed, StageNeeds } from './stage-needs';
 
 export const TOOLKIT_STACK = 'CDKToolkit';
 /** Lambda refuses a reservation that would leave fewer unreserved executions than this. */
@@ -406,4 +407,69 @@ export async function checkRdsQuotas(
     );
   }
   return ok(name, lines.join(', '));
+}
+
+/**
+ * The SDK names the fault UserNotFoundFault; the wire code, which errorName
+ * prefers (the error's `Code`), is UserNotFound.
+ */
+const USER_NOT_FOUND = new Set(['UserNotFound', 'UserNotFoundFault']);
+
+/** Whether an ElastiCache user with this id exists in the account and Region. */
+async function cacheUserExists(elastiCache: ElastiCacheClient, userId: string): Promise<boolean> {
+  try {
+    const answer = await ask(
+      'elasticache:DescribeUsers',
+      elastiCache.send(new DescribeUsersCommand({ UserId: userId })),
+    );
+    return (answer.Users ?? []).some((u) => u.UserId === userId);
+  } catch (error) {
+    if (USER_NOT_FOUND.has(errorName(error))) return false;
+    throw error;
+  }
+}
+
+/**
+ * ElastiCache user ids are unique per account and Region, and the templates
+ * fix them (ProfileCache's namePrefix). An id that exists while the stack
+ * creating it is not deployed belongs to another copy of the stage or is
+ * left over from a failed delete: the Data stack's first deploy would fail.
+ * An id whose stack is deployed is that stack's own user, which a deploy updates.
+ */
+export async function checkCacheUserIds(
+  clients: { readonly elastiCache: ElastiCacheClient },
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const name = 'elasticache user ids';
+  const users = ctx.needs.cacheUsers;
+  if (users.length === 0) return ok(name, 'the stage creates no ElastiCache user');
+  const found = await Promise.all(
+    users.map(async (user) => ({ user, exists: await cacheUserExists(clients.elastiCache, user.userId) })),
+  );
+  const taken: CacheUserNeed[] = found
+    .filter(({ user, exists }) => exists && !ctx.deployed.has(user.stackName))
+    .map(({ user }) => user);
+  if (taken.length > 0) {
+    const ids = taken.map((u) => u.userId);
+    const stacks = [...new Set(taken.map((u) => u.stackName))];
+    const deletes = ids.map((id) => `aws elasticache delete-user --user-id ${id} --region ${ctx.region}`);
+    return fail(
+      name,
+      `${ids.join(', ')} already in use in ${ctx.region} while ${stacks.join(', ')} is not deployed (another copy of the stage, or left over from a failed delete)`,
+      `if no other copy uses them, delete the left-over users: ${deletes.join(' && ')}; otherwise deploy this copy to another account or Region, or change namePrefix of ProfileCache in lib/stacks/data-stack.ts`,
+    );
+  }
+  const updated = found.filter((f) => f.exists).map((f) => f.user.userId);
+  const free = found.filter((f) => !f.exists).map((f) => f.user.userId);
+  return ok(
+    name,
+    [
+      free.length > 0 ? `${free.join(', ')} free in ${ctx.region}` : '',
+      updated.length > 0
+        ? `${updated.join(', ')} exist and their stack is deployed (the deploy updates them)`
+        : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+  );
 }

@@ -51,6 +51,13 @@ export interface ReservedConcurrency {
   readonly reserved: number;
 }
 
+/** An ElastiCache user with a fixed `UserId`, which is unique per account and Region. */
+export interface CacheUserNeed {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly userId: string;
+}
+
 /** A count of one kind of resource that a stack creates. */
 export interface StackCount {
   readonly stackName: string;
@@ -67,6 +74,8 @@ export interface StageNeeds {
   /** Engine families of the RDS proxies. */
   readonly proxyEngineFamilies: readonly string[];
   readonly caches: readonly CacheNeed[];
+  /** `UserId` of every `AWS::ElastiCache::User`, with the stack that creates it (stack order, then id). */
+  readonly cacheUsers: readonly CacheUserNeed[];
   /** Distinct runtime and architecture pairs of every function, CDK's helper functions included. */
   readonly lambdaRuntimes: readonly LambdaRuntimeNeed[];
   readonly reservedConcurrency: readonly ReservedConcurrency[];
@@ -171,6 +180,16 @@ export function needsFromTemplates(stage: StageName, stacks: readonly StackTempl
     return engine && engineVersion && nodeType ? [{ engine, engineVersion, nodeType }] : [];
   });
 
+  // A UserId that is not a literal (a token) names no fixed physical id, so there is nothing to look up.
+  const cacheUsers = stacks.flatMap(({ stackName, template }) =>
+    resources(template, 'AWS::ElastiCache::User')
+      .flatMap(([logicalId, props]) => {
+        const userId = text(props.UserId);
+        return userId ? [{ stackName, logicalId, userId }] : [];
+      })
+      .sort((a, b) => a.userId.localeCompare(b.userId)),
+  );
+
   const functions = all('AWS::Lambda::Function');
   const lambdaRuntimes = unique(
     functions.flatMap(({ props }) => {
@@ -208,6 +227,7 @@ export function needsFromTemplates(stage: StageName, stacks: readonly StackTempl
       all('AWS::RDS::DBProxy').flatMap(({ props }) => text(props.EngineFamily) ?? []),
     ),
     caches: unique(caches),
+    cacheUsers,
     lambdaRuntimes,
     reservedConcurrency,
     reservedConcurrencyTotal: reservedConcurrency.reduce((n, r) => n + r.reserved, 0),

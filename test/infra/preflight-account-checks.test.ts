@@ -1,5 +1,6 @@
 import { DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { DescribeUsersCommand } from '@aws-sdk/client-elasticache';
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { DescribeAccountAttributesCommand } from '@aws-sdk/client-rds';
 import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
@@ -9,6 +10,7 @@ import {
   checkAvailabilityZones,
   checkBootstrapStack,
   checkBootstrapVersion,
+  checkCacheUserIds,
   checkCredentials,
   checkLambdaConcurrency,
   checkRdsQuotas,
@@ -27,6 +29,7 @@ import {
   prodNeeds,
   REGION,
   stackMissing,
+  userNotFound,
   type PreflightMocks,
 } from './helpers/preflight';
 
@@ -402,5 +405,86 @@ describe('rds quotas', () => {
   it('warns when the call is denied', async () => {
     mocks.rds.on(DescribeAccountAttributesCommand).rejects(awsError('AccessDenied'));
     expect((await run())[0].found).toContain('rds:DescribeAccountAttributes');
+  });
+});
+
+describe('elasticache user ids', () => {
+  const run = (context = ctx) => runCheck('elasticache user ids', () => checkCacheUserIds(clients, context));
+  const existing = (...ids: string[]) =>
+    mocks.elastiCache
+      .on(DescribeUsersCommand)
+      .callsFake((input: { UserId: string }) =>
+        ids.includes(input.UserId)
+          ? Promise.resolve({ Users: [{ UserId: input.UserId, UserName: input.UserId, Engine: 'redis' }] })
+          : Promise.reject(userNotFound(input.UserId)),
+      );
+
+  it('is ok when ElastiCache knows none of the ids (UserNotFound)', async () => {
+    expect((await run())[0]).toMatchObject({
+      status: 'ok',
+      found: `photoapp-prod-app, photoapp-prod-default free in ${REGION}`,
+    });
+    expect(mocks.elastiCache.commandCalls(DescribeUsersCommand).map((c) => c.args[0].input)).toEqual([
+      { UserId: 'photoapp-prod-app' },
+      { UserId: 'photoapp-prod-default' },
+    ]);
+  });
+
+  it('takes UserNotFound by the SDK fault name alone too', async () => {
+    mocks.elastiCache.on(DescribeUsersCommand).rejects(awsError('UserNotFoundFault', 'not found', 404));
+    expect((await run())[0].status).toBe('ok');
+  });
+
+  it('fails when an id exists while the data stack is not deployed, with the delete commands', async () => {
+    existing('photoapp-prod-app');
+    const [result] = await run();
+    expect(result).toMatchObject({
+      status: 'FAIL',
+      found: `photoapp-prod-app already in use in ${REGION} while PhotoApp-Prod-Data is not deployed (another copy of the stage, or left over from a failed delete)`,
+    });
+    expect(result.fix).toContain(
+      `aws elasticache delete-user --user-id photoapp-prod-app --region ${REGION}`,
+    );
+    expect(result.fix).not.toContain('photoapp-prod-default');
+    expect(result.fix).toContain('another account or Region');
+    expect(result.fix).toContain('namePrefix of ProfileCache in lib/stacks/data-stack.ts');
+  });
+
+  it('fails when only another stack of the stage is deployed', async () => {
+    existing('photoapp-prod-app', 'photoapp-prod-default');
+    const networkOnly = checkContext({ deployed: new Map([['PhotoApp-Prod-Network', 'UPDATE_COMPLETE']]) });
+    expect((await run(networkOnly))[0]).toMatchObject({
+      status: 'FAIL',
+      found: expect.stringContaining('photoapp-prod-app, photoapp-prod-default already in use'),
+    });
+  });
+
+  it('is ok when the ids exist and the data stack that owns them is deployed (an update)', async () => {
+    existing('photoapp-prod-app', 'photoapp-prod-default');
+    const update = checkContext({ deployed: new Map([['PhotoApp-Prod-Data', 'UPDATE_COMPLETE']]) });
+    expect((await run(update))[0]).toMatchObject({
+      status: 'ok',
+      found:
+        'photoapp-prod-app, photoapp-prod-default exist and their stack is deployed (the deploy updates them)',
+    });
+  });
+
+  it('is ok without a call when the stage creates no user', async () => {
+    const none = checkContext({ needs: prodNeeds({ cacheUsers: [] }) });
+    expect((await run(none))[0].status).toBe('ok');
+    expect(mocks.elastiCache.commandCalls(DescribeUsersCommand)).toHaveLength(0);
+  });
+
+  it('warns and names the permission when the call is denied', async () => {
+    mocks.elastiCache
+      .on(DescribeUsersCommand)
+      .rejects(
+        awsError('AccessDenied', 'User: alice is not authorized to perform: elasticache:DescribeUsers', 403),
+      );
+    expect((await run())[0]).toMatchObject({
+      status: 'warn',
+      found: 'not checked: missing permission elasticache:DescribeUsers',
+      fix: 'grant elasticache:DescribeUsers to the caller',
+    });
   });
 });

@@ -66,6 +66,7 @@ describe('npm run preflight', () => {
       'ok    rds data api                    offered in eu-west-1 (lib/regions.ts)',
       'ok    elasticache engine version      redis 7.1 offered in eu-west-1',
       'ok    elasticache node type           cache.t4g.small (redis) offered in eu-west-1',
+      'ok    elasticache user ids            photoapp-prod-app, photoapp-prod-default free in eu-west-1',
       'ok    lambda runtimes                 nodejs24.x/arm64, python3.13/x86_64 known in eu-west-1',
       'FAIL  lambda concurrency              account limit 150, 150 unreserved, stage reserves 100: 50 would stay unreserved (Lambda needs at least 100); fix: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region eu-west-1, or lower api.databaseFunctionConcurrency for stage prod in lib/config.ts',
       'ok    vpc quota                       1 of 5 VPCs used, the stage creates 1',
@@ -75,7 +76,7 @@ describe('npm run preflight', () => {
       'ok    stack PhotoApp-Prod-Data        not deployed yet; the deploy creates it',
       'ok    stack PhotoApp-Prod-Api         not deployed yet; the deploy creates it',
       'ok    stack PhotoApp-Prod-Monitoring  not deployed yet; the deploy creates it',
-      '1 FAIL, 0 warn, 17 ok: fix the failures before `cdk deploy`',
+      '1 FAIL, 0 warn, 18 ok: fix the failures before `cdk deploy`',
     ]);
     expect(code).toBe(1);
     expect(stageNeeds).toHaveBeenCalledWith(expect.objectContaining({ stage: 'prod' }));

@@ -56,6 +56,17 @@ describe('what a stage needs, read from its synthesized templates', () => {
     expect(prod.caches).toEqual([expect.objectContaining({ nodeType: STAGE_CONFIGS.prod.cache.nodeType })]);
   });
 
+  it('reads the fixed ElastiCache user ids of each stage, with the data stack that creates them', () => {
+    expect(dev.cacheUsers).toEqual([
+      { stackName: 'PhotoApp-Dev-Data', logicalId: expect.any(String), userId: 'photoapp-dev-app' },
+      { stackName: 'PhotoApp-Dev-Data', logicalId: expect.any(String), userId: 'photoapp-dev-default' },
+    ]);
+    expect(prod.cacheUsers.map((u) => [u.stackName, u.userId])).toEqual([
+      ['PhotoApp-Prod-Data', 'photoapp-prod-app'],
+      ['PhotoApp-Prod-Data', 'photoapp-prod-default'],
+    ]);
+  });
+
   it("lists the app's runtime on arm64 and CDK helper functions on the default x86_64", () => {
     expect(dev.lambdaRuntimes).toContainEqual({ runtime: APP_RUNTIME.name, architecture: 'arm64' });
     expect(dev.lambdaRuntimes.some((r) => r.architecture === 'x86_64')).toBe(true);
@@ -109,6 +120,22 @@ describe('reading needs from handmade templates', () => {
     expect(needs.lambdaRuntimes).toEqual([{ runtime: 'nodejs22.x', architecture: 'x86_64' }]);
     expect(needs.aurora).toEqual([]);
     expect(needs.availabilityZones).toBe(0);
+    expect(needs.cacheUsers).toEqual([]);
+  });
+
+  it('skips an ElastiCache user whose UserId is not a literal', () => {
+    const needs = needsFromTemplates('dev', [
+      {
+        stackName: 'Data',
+        template: {
+          Resources: {
+            Fixed: { Type: 'AWS::ElastiCache::User', Properties: { UserId: 'x-app' } },
+            Token: { Type: 'AWS::ElastiCache::User', Properties: { UserId: { Ref: 'Name' } } },
+          },
+        },
+      },
+    ]);
+    expect(needs.cacheUsers).toEqual([{ stackName: 'Data', logicalId: 'Fixed', userId: 'x-app' }]);
   });
 
   it('does not call a provisioned-instance cluster Serverless v2', () => {

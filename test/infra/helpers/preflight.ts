@@ -7,6 +7,8 @@ import {
 import {
   DescribeCacheEngineVersionsCommand,
   DescribeReservedCacheNodesOfferingsCommand,
+  DescribeUsersCommand,
+  UserNotFoundFault,
 } from '@aws-sdk/client-elasticache';
 import {
   GetAccountSettingsCommand,
@@ -55,6 +57,13 @@ export function awsError(name: string, message: string = name, httpStatusCode = 
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
 }
 
+/** What ElastiCache answers for an unknown user id: the SDK's fault, carrying the wire code `UserNotFound`. */
+export const userNotFound = (userId: string): Error =>
+  Object.assign(
+    new UserNotFoundFault({ message: `User ${userId} not found.`, $metadata: { httpStatusCode: 404 } }),
+    { Code: 'UserNotFound' },
+  );
+
 export const stackMissing = (stackName: string) =>
   awsError('ValidationError', `Stack with id ${stackName} does not exist`);
 
@@ -72,6 +81,18 @@ export function prodNeeds(overrides: Partial<StageNeeds> = {}): StageNeeds {
     aurora: [{ engine: 'aurora-postgresql', engineVersion: '17.9', serverlessV2: true, dataApi: true }],
     proxyEngineFamilies: ['POSTGRESQL'],
     caches: [{ engine: 'redis', engineVersion: '7.1', nodeType: 'cache.t4g.small' }],
+    cacheUsers: [
+      {
+        stackName: 'PhotoApp-Prod-Data',
+        logicalId: 'ProfileCacheAppUserE508AB94',
+        userId: 'photoapp-prod-app',
+      },
+      {
+        stackName: 'PhotoApp-Prod-Data',
+        logicalId: 'ProfileCacheDefaultUser38319FFD',
+        userId: 'photoapp-prod-default',
+      },
+    ],
     lambdaRuntimes: [
       { runtime: 'nodejs24.x', architecture: 'arm64' },
       { runtime: 'python3.13', architecture: 'x86_64' },
@@ -139,6 +160,9 @@ export function answerHealthyAccount(mocks: PreflightMocks): void {
   mocks.elastiCache.on(DescribeReservedCacheNodesOfferingsCommand).resolves({
     ReservedCacheNodesOfferings: [{ CacheNodeType: 'cache.t4g.small', ProductDescription: 'redis' }],
   });
+  mocks.elastiCache
+    .on(DescribeUsersCommand)
+    .callsFake((input: { UserId: string }) => Promise.reject(userNotFound(input.UserId)));
   mocks.lambda.on(ListLayersCommand).resolves({ Layers: [] });
   mocks.lambda.on(GetAccountSettingsCommand).resolves({
     AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 },
