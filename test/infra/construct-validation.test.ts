@@ -87,7 +87,10 @@ describe('construct props validation', () => {
     const stack = new Stack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 2 });
     const clientSecurityGroup = new ec2.SecurityGroup(stack, 'Clients', { vpc });
-    const subnetIds = new SharedValue(stack, 'SubnetIds', { value: 'subnet-a,subnet-b', description: 'subnets' });
+    const subnetIds = new SharedValue(stack, 'SubnetIds', {
+      value: 'subnet-a,subnet-b',
+      description: 'subnets',
+    });
     const databaseProps = {
       vpc,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
