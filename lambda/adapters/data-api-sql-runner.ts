@@ -6,10 +6,33 @@ import {
   BeginTransactionCommand,
   CommitTransactionCommand,
   ExecuteStatementCommand,
+  RDSDataClient,
   RollbackTransactionCommand,
 } from '@aws-sdk/client-rds-data';
-import type { ColumnMetadata, Field, SqlParameter, RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { ColumnMetadata, Field, SqlParameter } from '@aws-sdk/client-rds-data';
 import type { SqlRunner, SqlValue } from '../domain/schema-migrations';
+import { sdkDeadlineConfig } from './sdk-deadline';
+import type { SdkDeadline } from './sdk-deadline';
+
+/**
+ * The Data API ends a synchronous statement itself after 45 s (StatementTimeoutException), so an
+ * attempt that has not answered after 50 s never will. Two attempts cost at most 2 × 50 s + 0.1 s =
+ * 100.1 s per call. The runner below starts no attempt after maxElapsedMs (180 s), so one runner
+ * call ends within 280.1 s, inside the migrations function's 5 minutes with about 20 s to report
+ * to CloudFormation.
+ */
+export const DATA_API_DEADLINE: SdkDeadline = {
+  connectionTimeoutMs: 1000,
+  requestTimeoutMs: 50_000,
+  maxAttempts: 2,
+};
+
+export function createDataApiClient(
+  region: string,
+  deadline: SdkDeadline = DATA_API_DEADLINE,
+): RDSDataClient {
+  return new RDSDataClient({ region, ...sdkDeadlineConfig(deadline) });
+}
 
 export interface DataApiTarget {
   readonly resourceArn: string;

@@ -13,6 +13,10 @@ const aws = awsConfig();
 const database = databaseConfig();
 const cache = cacheConfig();
 
+// Timeout 10 s. A hung Redis costs at most 0.8 s per request (CACHE_DEADLINE), then the database
+// answers. A hung database fails the statement in flight: at most 2 s to connect + 1.5 s
+// (DATABASE_DEADLINE), so 4.3 s with the cache. Even a slow database that answers every statement
+// just in time stays inside: PUT /me is a connect and four statements, 2 + 4 × 1.5 + 0.8 = 8.8 s.
 const pool = createDatabasePool({ ...database, region: aws.region });
 const store = new PostgresProfileStore(pool);
 const profileCache = createProfileCache(cache, aws.region);

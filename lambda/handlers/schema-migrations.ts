@@ -3,9 +3,8 @@
  * in lambda/migrations through the RDS Data API on Create and Update. Delete does nothing: the
  * schema lives and dies with the database.
  */
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { DataApiSqlRunner } from '../adapters/data-api-sql-runner';
+import { DataApiSqlRunner, createDataApiClient } from '../adapters/data-api-sql-runner';
 import { applyMigrations } from '../domain/schema-migrations';
 import { migrations } from '../migrations';
 import { awsConfig, migrationsConfig } from '../shared/env';
@@ -14,7 +13,8 @@ import { instrument, logger } from '../shared/powertools';
 const PHYSICAL_RESOURCE_ID = 'schema-migrations';
 
 const config = migrationsConfig();
-const client = new RDSDataClient({ region: awsConfig().region, maxAttempts: 5 });
+// Each call has a deadline; worst cases against the 5-minute timeout: DATA_API_DEADLINE.
+const client = createDataApiClient(awsConfig().region);
 const runner = new DataApiSqlRunner(client, {
   resourceArn: config.clusterArn,
   secretArn: config.secretArn,

@@ -143,6 +143,8 @@ const JAVA_HINT = 'DynamoDB Local needs Java 17 or later: apt-get install -y ope
 
 export interface DynamoDbEngine extends Stoppable {
   readonly endpoint: string;
+  /** The Java process, for tests that freeze the engine (SIGSTOP) to simulate a hang. */
+  readonly pid: number | undefined;
 }
 
 /** In memory, unless `dataDir` names a directory for its database file. */
@@ -186,7 +188,7 @@ export async function startDynamoDbLocal(
   } finally {
     client.destroy();
   }
-  return { endpoint, stop: () => stopChild(child) };
+  return { endpoint, pid: child.pid, stop: () => stopChild(child) };
 }
 
 /**

@@ -31,6 +31,8 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(process.env, {
     ...handlerEnvironment(engines, names),
     TEST_PG_DATA_DIR: engines.postgres.dataDir,
+    // For the hang tests, which freeze this process (Redis and PostgreSQL tell their own PIDs).
+    TEST_DYNAMODB_PID: String(engines.dynamoDb.pid ?? ''),
     APP_TEST_RUN_ID: randomUUID(),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
