@@ -55,6 +55,8 @@ export interface PhotoStoreConfig {
   readonly downloadUrlExpirySeconds: number;
   /** How long a non-current version of a photo object is kept. */
   readonly noncurrentVersionExpirationDays: number;
+  /** Uploads one user may have pending at once (beyond it POST /photos answers 429). */
+  readonly maxPendingUploadsPerUser: number;
 }
 
 export interface DatabaseConfig {
@@ -116,6 +118,11 @@ export const ALARM_KINDS = [
   'cacheMemory',
   'cacheEvictions',
   'cacheReplicationLag',
+  'rotationErrors',
+  'topicDeliveryFailures',
+  'userPoolThrottles',
+  'failedStreamRecords',
+  'cacheErrors',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
@@ -137,6 +144,11 @@ export const ALARM_UNITS: Readonly<Record<AlarmKind, 'percent' | 'milliseconds' 
   cacheMemory: 'percent',
   cacheEvictions: 'count',
   cacheReplicationLag: 'seconds',
+  rotationErrors: 'count',
+  topicDeliveryFailures: 'count',
+  userPoolThrottles: 'count',
+  failedStreamRecords: 'count',
+  cacheErrors: 'count',
 };
 
 /** When one alarm fires: value >= threshold in `datapointsToAlarm` of `evaluationPeriods` periods. */
@@ -184,6 +196,12 @@ const DEV_ALARMS: Record<AlarmKind, AlarmSetting> = {
   cacheMemory: alarm(90, 5, 3),
   cacheEvictions: alarm(100, 5, 3),
   cacheReplicationLag: alarm(5, 1, 5, 3),
+  // A failed rotation or an undelivered alarm needs a person whatever the stage.
+  rotationErrors: alarm(1, 5, 1),
+  topicDeliveryFailures: alarm(1, 5, 1),
+  userPoolThrottles: alarm(10, 5, 3),
+  failedStreamRecords: alarm(10, 5, 3),
+  cacheErrors: alarm(50, 5, 3),
 };
 
 /** Prod: tighter thresholds and shorter windows, so people hear of trouble before users do. */
@@ -205,6 +223,13 @@ const PROD_ALARMS: Record<AlarmKind, AlarmSetting> = {
   cacheMemory: alarm(80, 5, 3),
   cacheEvictions: alarm(1, 5, 3),
   cacheReplicationLag: alarm(1, 1, 5, 3),
+  rotationErrors: alarm(1, 5, 1),
+  topicDeliveryFailures: alarm(1, 5, 1),
+  userPoolThrottles: alarm(1, 5, 3),
+  // Retries and bisection make one failure a blip; failures in three periods in a row are not.
+  failedStreamRecords: alarm(1, 5, 3),
+  // Handlers carry on without the cache, so only sustained errors call for a person.
+  cacheErrors: alarm(10, 5, 3),
 };
 
 export interface StageConfig {
@@ -237,6 +262,7 @@ export const STAGE_CONFIGS: Readonly<Record<StageName, StageConfig>> = {
       uploadUrlExpirySeconds: 300,
       downloadUrlExpirySeconds: 300,
       noncurrentVersionExpirationDays: 7,
+      maxPendingUploadsPerUser: 20,
     },
     database: {
       proxy: true,
@@ -274,6 +300,7 @@ export const STAGE_CONFIGS: Readonly<Record<StageName, StageConfig>> = {
       uploadUrlExpirySeconds: 300,
       downloadUrlExpirySeconds: 300,
       noncurrentVersionExpirationDays: 30,
+      maxPendingUploadsPerUser: 20,
     },
     database: {
       proxy: true,
@@ -370,6 +397,7 @@ export function validateStageConfig(config: StageConfig): StageConfig {
   );
   checkRange(photos.downloadUrlExpirySeconds, 'photos.downloadUrlExpirySeconds', 60, 3600);
   checkRange(photos.noncurrentVersionExpirationDays, 'photos.noncurrentVersionExpirationDays', 1, 3650);
+  checkRange(photos.maxPendingUploadsPerUser, 'photos.maxPendingUploadsPerUser', 1, 1000);
 
   const db = config.database;
   checkRange(db.minCapacity, 'database.minCapacity', db.proxy ? 0.5 : 0, 256);

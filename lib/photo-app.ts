@@ -91,12 +91,18 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     api: api.api,
     functions: [
       ...api.monitoredFunctions,
-      { name: 'schema-migrations', function: migrations.function, timeout: migrations.timeout },
+      {
+        name: 'schema-migrations',
+        function: migrations.function,
+        timeout: migrations.timeout,
+        serviceName: migrations.serviceName,
+      },
     ],
     deadLetterQueues: api.deadLetterQueues,
     photoTable: data.photoTable,
     profileDatabase: data.profileDatabase,
     profileCache: data.profileCache,
+    users: data.users,
     description: description('alarms and dashboard'),
   });
 

@@ -11,9 +11,18 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { guardDependency } from './aws-errors';
+import { sdkDeadlineConfig } from './sdk-deadline';
+import type { SdkDeadline } from './sdk-deadline';
 import type { PhotoObjectStore, PresignedUpload } from '../domain/photo-service';
 
 const DEPENDENCY = 'Photo storage';
+
+/**
+ * HEAD and DELETE of one object: first bytes come within a few hundred milliseconds even at S3's
+ * tail, so 2 s per attempt, and 3 attempts cost at most 3 × 2 s + 0.3 s back-off = 6.3 s per call.
+ * Presigning makes no request.
+ */
+export const S3_DEADLINE: SdkDeadline = { connectionTimeoutMs: 500, requestTimeoutMs: 2000, maxAttempts: 3 };
 
 export function createS3Client(options: {
   readonly region: string;
@@ -25,8 +34,7 @@ export function createS3Client(options: {
     region: options.region,
     ...(options.credentials ? { credentials: options.credentials } : {}),
     forcePathStyle: options.forcePathStyle,
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 5000 },
+    ...sdkDeadlineConfig(S3_DEADLINE),
     // Otherwise the SDK adds a checksum of the (empty) presigning body, which a client's real
     // upload could never match.
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -42,7 +50,9 @@ export class S3PhotoObjectStore implements PhotoObjectStore {
 
   /**
    * The signature covers Content-Type and Content-Length, so S3 refuses an upload of any other
-   * type or size (the presigner leaves Content-Type unsigned unless asked).
+   * type or size (the presigner leaves Content-Type unsigned unless asked), and If-None-Match: *,
+   * so the URL makes one object only: S3 refuses a second PUT while the key holds one, and the
+   * verified bytes cannot be replaced through it.
    */
   async presignUpload(input: {
     readonly objectKey: string;
@@ -57,13 +67,21 @@ export class S3PhotoObjectStore implements PhotoObjectStore {
         Key: input.objectKey,
         ContentType: input.contentType,
         ContentLength: input.sizeBytes,
+        IfNoneMatch: '*',
       }),
-      { expiresIn: input.expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) },
+      {
+        expiresIn: input.expiresInSeconds,
+        signableHeaders: new Set(['content-type', 'content-length', 'if-none-match']),
+      },
     );
     return {
       url,
       method: 'PUT',
-      headers: { 'Content-Type': input.contentType, 'Content-Length': String(input.sizeBytes) },
+      headers: {
+        'Content-Type': input.contentType,
+        'Content-Length': String(input.sizeBytes),
+        'If-None-Match': '*',
+      },
     };
   }
 
@@ -94,6 +112,35 @@ export class S3PhotoObjectStore implements PhotoObjectStore {
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** A ranged GET: the object's first bytes only, whatever its size. */
+  async readFirstBytes(
+    objectKey: string,
+    versionId: string | undefined,
+    count: number,
+  ): Promise<Uint8Array | undefined> {
+    try {
+      const result = await guardDependency(DEPENDENCY, () =>
+        this.s3.send(
+          new GetObjectCommand({
+            Bucket: this.bucketName,
+            Key: objectKey,
+            Range: `bytes=0-${count - 1}`,
+            ...(versionId ? { VersionId: versionId } : {}),
+          }),
+        ),
+      );
+      const bytes = (await result.Body?.transformToByteArray()) ?? new Uint8Array();
+      // A server that ignores Range sends everything; only the asked-for bytes are looked at.
+      return bytes.subarray(0, count);
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) return undefined;
+      // An empty object has no byte 0 to start a range at.
+      if (status === 416) return new Uint8Array();
       throw error;
     }
   }

@@ -9,6 +9,12 @@ import { isPhotoContentType } from '../domain/photos';
 import { isPhotoId, isUserId } from '../domain/identifiers';
 
 export const photoPk = (photoId: string): string => `PHOTO#${photoId}`;
+/** The item of a user's upload slots (see photo-table.ts); the table holds it beside the photos. */
+export const pendingUploadsPk = (ownerId: string): string => `UPLOADS#${ownerId}`;
+export const PENDING_UPLOADS_SK = 'PENDING';
+
+/** True for the key of a photo item, false for the other items of the table. */
+export const isPhotoPk = (pk: unknown): boolean => typeof pk === 'string' && pk.startsWith('PHOTO#');
 
 const STATUSES: readonly PhotoStatus[] = ['PENDING', 'READY', 'REJECTED'];
 

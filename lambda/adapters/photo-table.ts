@@ -10,6 +10,12 @@
  *                                                    photos, newest first.
  *   expiresAt (epoch seconds)                        TTL: set while PENDING (abandoned uploads expire)
  *                                                    and REJECTED; removed when the photo is READY.
+ *   pk = "UPLOADS#<ownerId>", sk = "PENDING"        the owner's upload slots: `pending` maps each
+ *                                                    PENDING photo id to the epoch second it expires;
+ *                                                    its size is the owner's pending count, so the
+ *                                                    per-user limit is a condition on one write.
+ *                                                    Expired slots are dropped when they stand in the
+ *                                                    way; the item's own TTL is its newest slot's.
  * Both indexes are sparse: the gsi attributes are written only when a photo becomes READY, so the
  * listings contain READY photos only without a filter (Limit is exact, no wasted reads).
  * The single "FEED" partition takes every READY write (about 1,000 writes/s per partition); shard
@@ -29,11 +35,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { guardDependency } from './aws-errors';
-import { photoFromItem, photoPk } from './photo-item';
+import { PENDING_UPLOADS_SK, pendingUploadsPk, photoFromItem, photoPk } from './photo-item';
+import { sdkDeadlineConfig } from './sdk-deadline';
+import type { SdkDeadline } from './sdk-deadline';
 import type { PhotoPage, PhotoRepository } from '../domain/photo-service';
 import type { Photo } from '../domain/photos';
 import { isPhotoId } from '../domain/identifiers';
-import { ValidationError } from '../shared/errors';
+import { ConflictError, ValidationError } from '../shared/errors';
+import { countMetric, logger } from '../shared/powertools';
 
 export const PHOTO_SK = 'PHOTO';
 export const OWNER_INDEX = 'byOwner';
@@ -45,16 +54,28 @@ const ownerPk = (ownerId: string): string => `OWNER#${ownerId}`;
 const listingSk = (photo: { createdAt: string; photoId: string }): string =>
   `${photo.createdAt}#${photo.photoId}`;
 
+/** Reservations refused by a concurrent change of the slot item before the caller gets a 409. */
+const MAX_RESERVE_ATTEMPTS = 5;
+/** Expired slots dropped per write, to stay under DynamoDB's expression size limit. */
+const PRUNE_BATCH = 50;
+
 const LISTING_SK = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#([0-9a-f-]{36})$/;
 
 type Scope = 'owner' | 'feed';
 
+/**
+ * Single-item reads and writes and 100-item queries answer in milliseconds; 1 s per attempt is far
+ * above that, and three attempts (a retry opens a new connection, likely to another host) cost at
+ * most 3 × 1 s + 0.3 s back-off = 3.3 s per call (see worstCaseCallMs).
+ */
+export const DYNAMODB_DEADLINE: SdkDeadline = {
+  connectionTimeoutMs: 500,
+  requestTimeoutMs: 1000,
+  maxAttempts: 3,
+};
+
 export function createDocumentClient(region: string): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    region,
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
-  });
+  const client = new DynamoDBClient({ region, ...sdkDeadlineConfig(DYNAMODB_DEADLINE) });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -85,16 +106,25 @@ export class DynamoPhotoRepository implements PhotoRepository {
     private readonly tableName: string,
   ) {}
 
-  async createPending(photo: Photo): Promise<void> {
-    await guardDependency(DEPENDENCY, () =>
-      this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: photoPk(photo.photoId), sk: PHOTO_SK, ...photo },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+  async createPending(photo: Photo, maxPendingPerOwner: number): Promise<boolean> {
+    if (!(await this.reserveSlot(photo, maxPendingPerOwner))) return false;
+    try {
+      await guardDependency(DEPENDENCY, () =>
+        this.documents.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: photoPk(photo.photoId), sk: PHOTO_SK, ...photo },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    } catch (error) {
+      // Give the slot back now rather than at its expiry; except on an id collision (never seen
+      // with random UUIDs), where the slot may be the existing photo's.
+      if (!isConditionalCheckFailure(error)) await this.releaseSlot(photo.ownerId, photo.photoId);
+      throw error;
+    }
+    return true;
   }
 
   async get(photoId: string): Promise<Photo | undefined> {
@@ -113,7 +143,7 @@ export class DynamoPhotoRepository implements PhotoRepository {
   async markReady(photoId: string, now: Date): Promise<boolean> {
     const photo = await this.get(photoId);
     if (photo?.status !== 'PENDING') return false;
-    return this.conditional(
+    const updated = await this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: photoPk(photoId), sk: PHOTO_SK },
@@ -131,10 +161,12 @@ export class DynamoPhotoRepository implements PhotoRepository {
         },
       }),
     );
+    if (updated) await this.releaseSlot(photo.ownerId, photoId);
+    return updated !== undefined;
   }
 
   async markRejected(photoId: string, reason: string, now: Date, expiresAt: number): Promise<boolean> {
-    return this.conditional(
+    const updated = await this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: photoPk(photoId), sk: PHOTO_SK },
@@ -149,19 +181,26 @@ export class DynamoPhotoRepository implements PhotoRepository {
           ':reason': reason,
           ':expiresAt': expiresAt,
         },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    const ownerId: unknown = updated?.Attributes?.ownerId;
+    if (typeof ownerId === 'string') await this.releaseSlot(ownerId, photoId);
+    return updated !== undefined;
   }
 
   async deleteOwned(photoId: string, ownerId: string): Promise<boolean> {
-    return this.conditional(
+    const deleted = await this.conditional(
       new DeleteCommand({
         TableName: this.tableName,
         Key: { pk: photoPk(photoId), sk: PHOTO_SK },
         ConditionExpression: 'ownerId = :ownerId',
         ExpressionAttributeValues: { ':ownerId': ownerId },
+        ReturnValues: 'ALL_OLD',
       }),
     );
+    if (deleted?.Attributes?.status === 'PENDING') await this.releaseSlot(ownerId, photoId);
+    return deleted !== undefined;
   }
 
   listByOwner(ownerId: string, limit: number, cursor?: string): Promise<PhotoPage> {
@@ -210,13 +249,107 @@ export class DynamoPhotoRepository implements PhotoRepository {
     return { items, ...(typeof last === 'string' ? { nextCursor: encodeCursor(scope, last) } : {}) };
   }
 
-  private async conditional(command: UpdateCommand | DeleteCommand): Promise<boolean> {
+  /**
+   * Takes one of the owner's upload slots for a new PENDING photo; false when all are taken. The
+   * limit is the write's own condition, so concurrent reservations cannot overshoot it: DynamoDB
+   * applies writes to one item one after another, each seeing the slots the others took.
+   */
+  private async reserveSlot(photo: Photo, max: number): Promise<boolean> {
+    const key = { pk: pendingUploadsPk(photo.ownerId), sk: PENDING_UPLOADS_SK };
+    const expiresAt = photo.expiresAt;
+    if (expiresAt === undefined) throw new Error('A pending photo needs an expiry');
+    const now = Math.floor(Date.parse(photo.createdAt) / 1000);
+    for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt += 1) {
+      const reserved = await this.conditional(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET pending.#photo = :expiresAt, expiresAt = :expiresAt',
+          ConditionExpression: 'size(pending) < :max',
+          ExpressionAttributeNames: { '#photo': photo.photoId },
+          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':max': max },
+        }),
+      );
+      if (reserved) return true;
+      const slots = await this.slots(key);
+      if (slots === undefined) {
+        // The owner's first upload (or their slot item expired): create it holding this slot.
+        const created = await this.conditional(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, pending: { [photo.photoId]: expiresAt }, expiresAt },
+            ConditionExpression: 'attribute_not_exists(pending)',
+          }),
+        );
+        if (created) return true;
+        continue;
+      }
+      const expired = Object.keys(slots).filter((photoId) => slots[photoId] <= now);
+      if (expired.length === 0) {
+        if (Object.keys(slots).length >= max) return false;
+        continue; // a slot was given back since the write was refused
+      }
+      // An expired upload can no longer use its slot (its URL expired before it).
+      await this.dropSlots(key, expired);
+    }
+    throw new ConflictError('Too many uploads are being started at once; retry');
+  }
+
+  private async slots(key: Record<string, string>): Promise<Record<string, number> | undefined> {
+    const { Item } = await guardDependency(DEPENDENCY, () =>
+      this.documents.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
+    );
+    const pending: unknown = Item?.pending;
+    return typeof pending === 'object' && pending !== null ? (pending as Record<string, number>) : undefined;
+  }
+
+  private async dropSlots(key: Record<string, string>, photoIds: string[]): Promise<void> {
+    for (let start = 0; start < photoIds.length; start += PRUNE_BATCH) {
+      const batch = photoIds.slice(start, start + PRUNE_BATCH);
+      const names = Object.fromEntries(batch.map((photoId, index) => [`#p${index}`, photoId]));
+      await this.conditional(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `REMOVE ${Object.keys(names)
+            .map((name) => `pending.${name}`)
+            .join(', ')}`,
+          ConditionExpression: 'attribute_exists(pending)',
+          ExpressionAttributeNames: names,
+        }),
+      );
+    }
+  }
+
+  /**
+   * Gives a photo's slot back once it is no longer PENDING. Idempotent. If it fails the photo has
+   * already changed state, so the request is not failed for it: the slot frees itself at expiry.
+   */
+  private async releaseSlot(ownerId: string, photoId: string): Promise<void> {
     try {
-      await guardDependency(DEPENDENCY, () => this.documents.send(command as UpdateCommand));
-      return true;
+      await this.dropSlots({ pk: pendingUploadsPk(ownerId), sk: PENDING_UPLOADS_SK }, [photoId]);
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      countMetric('UploadSlotReleaseFailed');
+      logger.warn('Upload slot not released; it frees itself when it expires', {
+        photoId,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  /** Sends a conditional write; undefined when its condition failed. */
+  private async conditional<C extends UpdateCommand | DeleteCommand | PutCommand>(
+    command: C,
+  ): Promise<{ Attributes?: Record<string, unknown> } | undefined> {
+    try {
+      return await guardDependency(DEPENDENCY, () => this.documents.send(command as UpdateCommand));
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return undefined;
       throw error;
     }
   }
+}
+
+function isConditionalCheckFailure(error: unknown): boolean {
+  return (error as { name?: string }).name === 'ConditionalCheckFailedException';
 }

@@ -1,9 +1,21 @@
 /**
  * Redis (ElastiCache) cache-aside for public profiles under `profile:<userId>`.
  *
- * The cache is optional: every failure (unreachable, timeout, bad payload) is a miss or a no-op,
- * and commands fail fast (no offline queue, short timeouts) so the database answers instead.
+ * The cache is optional: a failed read or fill (unreachable, timeout, bad payload) is a miss or a
+ * no-op, and commands fail fast (no offline queue, short timeouts) so the database answers
+ * instead. After a failed connection or a timed-out command the cache is skipped for a while, so a
+ * hung server costs one timeout per window, not one per command (a stream batch makes a command per
+ * record).
  * TTLs carry jitter so that entries written together do not expire together.
+ *
+ * A read must never put back a profile older than a write it raced with (read old row, write,
+ * invalidate, store old row). So an invalidation does not delete the entry: it overwrites it with a
+ * short-lived marker, and a fill is `SET ... NX`, which cannot replace the marker nor anything else.
+ * A fill that lands after the marker expired could still store an old row, so a fill whose database
+ * read started more than fillWindowMs ago is dropped; the marker outlives that window by a margin
+ * for the SET's own trip. Invalidation is the one operation that fails loudly: the caller must know
+ * that a stale entry may remain. It needs nothing beyond the cache user's ACL (GET and SET; DEL
+ * is no longer sent).
  *
  * In AWS each connection signs in with a fresh IAM token (./cache-iam-auth.ts). A token only opens
  * connections for 15 minutes, so a lost connection is not re-dialled with the old one: the client
@@ -34,10 +46,48 @@ export interface CacheConnection {
   readonly ttlSeconds: number;
   /** Resolves the credentials of each new connection; absent when the server needs none. */
   readonly credentials?: () => Promise<CacheCredentials>;
+  /** TCP (and TLS) connect. @default CACHE_DEADLINE.connectTimeoutMs */
   readonly connectTimeoutMs?: number;
+  /** One command, the sign-in (HELLO with AUTH) included. @default CACHE_DEADLINE.commandTimeoutMs */
   readonly commandTimeoutMs?: number;
-  /** After a failed connection attempt, skip the cache for this long instead of waiting again. */
+  /**
+   * After a failed connection or a timed-out command, skip the cache for this long instead of
+   * waiting again. @default CACHE_DEADLINE.retryAfterMs
+   */
   readonly retryAfterMs?: number;
+  /** How long an invalidation marker blocks fills. @default CACHE_INVALIDATION.markerTtlMs */
+  readonly markerTtlMs?: number;
+  /** A read that started longer ago is not stored. @default CACHE_INVALIDATION.fillWindowMs */
+  readonly fillWindowMs?: number;
+}
+
+/**
+ * A cached profile is one GET of a few hundred bytes (sub-millisecond in the same AZ). A hung Redis
+ * is waited for once per retry window: a command on an open connection (0.3 s), or a new connection
+ * (connect 0.5 s, then the sign-in 0.3 s), so at most 0.8 s of a request before the database
+ * answers.
+ */
+export const CACHE_DEADLINE = { connectTimeoutMs: 500, commandTimeoutMs: 300, retryAfterMs: 2000 } as const;
+
+/**
+ * A profile read takes at most 3.5 s even when it opens a connection (DATABASE_DEADLINE), so a 5 s
+ * fill window drops almost no fill; the marker lives 5 s longer, which a SET that was sent in time
+ * has to reach Redis in (its reply is waited for 0.3 s). While a marker lives, reads of that profile
+ * go to the database.
+ */
+export const CACHE_INVALIDATION = { markerTtlMs: 10_000, fillWindowMs: 5_000 } as const;
+
+/** The profile may still be cached: the caller decides whether that is acceptable. */
+export class ProfileCacheInvalidationError extends Error {
+  constructor(userId: string, options?: ErrorOptions) {
+    super(`Cached profile ${userId} could not be invalidated`, options);
+    this.name = 'ProfileCacheInvalidationError';
+  }
+}
+
+/** ioredis rejects a command that outlives commandTimeout with this plain Error (no class or code). */
+function isCommandTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command timed out';
 }
 
 /**
@@ -76,22 +126,32 @@ export class RedisProfileCache implements ProfileCache {
         return parsed;
       }
     } catch {
-      // Fall through: an unreadable entry is a miss and is overwritten on the next set.
+      // Fall through: an invalidation marker or an unreadable entry is a miss until it expires.
     }
     countMetric('ProfileCacheMiss');
     return undefined;
   }
 
-  async set(profile: Profile): Promise<void> {
+  async fill(profile: Profile, readStartedAt: Date): Promise<void> {
+    if (Date.now() - readStartedAt.getTime() > this.fillWindowMs()) {
+      countMetric('ProfileCacheFillSkipped');
+      return;
+    }
     const ttl =
       this.connection.ttlSeconds + Math.floor(this.random() * Math.max(1, this.connection.ttlSeconds * 0.1));
-    await this.run('set', (redis) =>
-      redis.set(profileCacheKey(profile.userId), JSON.stringify(profile), 'EX', ttl),
+    // NX: an invalidation marker (or a fresher fill) already there wins over this read.
+    await this.run('fill', (redis) =>
+      redis.set(profileCacheKey(profile.userId), JSON.stringify(profile), 'EX', ttl, 'NX'),
     );
   }
 
   async invalidate(userId: string): Promise<void> {
-    await this.run('invalidate', (redis) => redis.del(profileCacheKey(userId)));
+    const marker = JSON.stringify({ invalidatedAt: new Date().toISOString() });
+    const markerTtlMs = this.connection.markerTtlMs ?? CACHE_INVALIDATION.markerTtlMs;
+    const done = await this.run('invalidate', (redis) =>
+      redis.set(profileCacheKey(userId), marker, 'PX', markerTtlMs),
+    );
+    if (done !== 'OK') throw new ProfileCacheInvalidationError(userId);
   }
 
   async close(): Promise<void> {
@@ -104,6 +164,7 @@ export class RedisProfileCache implements ProfileCache {
     try {
       return await command(await this.connect());
     } catch (error) {
+      if (isCommandTimeout(error)) this.skipAfterTimeout();
       countMetric('ProfileCacheError');
       logger.warn('Profile cache unavailable; continuing without it', {
         operation,
@@ -111,6 +172,23 @@ export class RedisProfileCache implements ProfileCache {
       });
       return undefined;
     }
+  }
+
+  /**
+   * A connection whose command timed out is stuck behind a hung server: it is dropped (the first
+   * command after the window opens a new one), and the cache is skipped until then.
+   */
+  private skipAfterTimeout(): void {
+    this.skipUntil = Date.now() + this.retryAfterMs();
+    void this.close();
+  }
+
+  private fillWindowMs(): number {
+    return this.connection.fillWindowMs ?? CACHE_INVALIDATION.fillWindowMs;
+  }
+
+  private retryAfterMs(): number {
+    return this.connection.retryAfterMs ?? CACHE_DEADLINE.retryAfterMs;
   }
 
   private connect(): Promise<Redis> {
@@ -125,8 +203,8 @@ export class RedisProfileCache implements ProfileCache {
           return redis;
         },
         (error: unknown) => {
-          this.client = undefined;
-          this.skipUntil = Date.now() + (this.connection.retryAfterMs ?? 2000);
+          if (this.client === opening) this.client = undefined;
+          this.skipUntil = Date.now() + this.retryAfterMs();
           throw error;
         },
       );
@@ -150,8 +228,8 @@ export class RedisProfileCache implements ProfileCache {
       // The ACL user may run GET, SET and DEL only; INFO (the ready check) is not among them.
       enableReadyCheck: false,
       maxRetriesPerRequest: 0,
-      connectTimeout: this.connection.connectTimeoutMs ?? 500,
-      commandTimeout: this.connection.commandTimeoutMs ?? 300,
+      connectTimeout: this.connection.connectTimeoutMs ?? CACHE_DEADLINE.connectTimeoutMs,
+      commandTimeout: this.connection.commandTimeoutMs ?? CACHE_DEADLINE.commandTimeoutMs,
       // Never re-dial with these credentials (a token expires): a lost connection is dropped and
       // the next command opens a new one (see connect()).
       retryStrategy: () => null,

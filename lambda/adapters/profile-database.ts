@@ -25,6 +25,22 @@ export interface DatabaseConnection {
   readonly region: string;
 }
 
+/**
+ * A hung proxy or database (failover, a full connection pool, a frozen server) must cost a bounded
+ * time. Profile reads and the ledger's single-row statements take milliseconds.
+ * - connectionTimeoutMillis: TCP, TLS, IAM sign-in and the proxy's borrow of a connection.
+ * - statementTimeoutMs: the server cancels a statement (a lock wait included) and says so.
+ * - queryTimeoutMs: the client gives up on an answer that never comes (a frozen server answers
+ *   nothing, not even its own statement timeout); a little longer than the server's own limit, so a
+ *   live server reports first. TCP keepalive cannot stand in for it: it never aborts a query.
+ * One statement costs at most 2 s + 1.5 s = 3.5 s when the connection is opened for it.
+ */
+export const DATABASE_DEADLINE = {
+  connectTimeoutMs: 2000,
+  statementTimeoutMs: 1000,
+  queryTimeoutMs: 1500,
+} as const;
+
 export function createDatabasePool(connection: DatabaseConnection): Pool {
   const signer = new Signer({
     hostname: connection.host,
@@ -42,12 +58,12 @@ export function createDatabasePool(connection: DatabaseConnection): Pool {
     ssl: connection.tls ? { rejectUnauthorized: true } : false,
     // One request at a time per Lambda environment; RDS Proxy multiplexes behind it.
     max: 2,
-    connectionTimeoutMillis: 3000,
+    connectionTimeoutMillis: DATABASE_DEADLINE.connectTimeoutMs,
     idleTimeoutMillis: 60_000,
     // Idle pooled connections must not keep a local process (tests, dev server) from exiting.
     allowExitOnIdle: true,
-    statement_timeout: 5000,
-    query_timeout: 6000,
+    statement_timeout: DATABASE_DEADLINE.statementTimeoutMs,
+    query_timeout: DATABASE_DEADLINE.queryTimeoutMs,
   });
   // An idle connection that breaks (failover, proxy idle timeout) must not crash the process.
   pool.on('error', (error) => logger.warn('Idle database connection failed', { error }));
@@ -165,6 +181,19 @@ export class PostgresProfileStore implements ProfileRepository, PhotoCountLedger
         [ownerId],
       );
       return true;
+    });
+  }
+
+  /** Sets photo_count to the ledger's live rows: the ledger is the source of truth for the count. */
+  async recount(ownerId: string): Promise<void> {
+    await this.transaction(async (client) => {
+      await lockUser(client, ownerId);
+      await client.query(
+        `UPDATE profiles
+            SET photo_count = (SELECT count(*)::int FROM counted_photos WHERE user_id = $1 AND removed_at IS NULL)
+          WHERE user_id = $1`,
+        [ownerId],
+      );
     });
   }
 

@@ -21,7 +21,8 @@ import {
   parseObjectKey,
   toPhotoView,
 } from './photos';
-import { ForbiddenError, NotFoundError } from '../shared/errors';
+import { IMAGE_SIGNATURE_BYTES, imageSignatureMismatch } from './image-signature';
+import { ForbiddenError, NotFoundError, TooManyPendingUploadsError } from '../shared/errors';
 
 export interface PhotoPage {
   readonly items: Photo[];
@@ -29,7 +30,11 @@ export interface PhotoPage {
 }
 
 export interface PhotoRepository {
-  createPending(photo: Photo): Promise<void>;
+  /**
+   * Stores a new PENDING photo unless its owner already has maxPendingPerOwner uploads pending
+   * (false then, and nothing is written).
+   */
+  createPending(photo: Photo, maxPendingPerOwner: number): Promise<boolean>;
   get(photoId: string): Promise<Photo | undefined>;
   /** PENDING -> READY; false if the photo is no longer PENDING. */
   markReady(photoId: string, now: Date): Promise<boolean>;
@@ -60,6 +65,12 @@ export interface PhotoObjectStore {
     objectKey: string,
     versionId?: string,
   ): Promise<{ sizeBytes: number; contentType?: string } | undefined>;
+  /** The first `count` bytes of the stored object (fewer if it is shorter), or undefined if it is gone. */
+  readFirstBytes(
+    objectKey: string,
+    versionId: string | undefined,
+    count: number,
+  ): Promise<Uint8Array | undefined>;
   delete(objectKey: string, versionId?: string): Promise<void>;
 }
 
@@ -67,6 +78,8 @@ export interface PhotoServiceSettings {
   readonly uploadUrlExpirySeconds: number;
   readonly pendingUploadTtlSeconds: number;
   readonly downloadUrlExpirySeconds: number;
+  /** Uploads one user may have PENDING at once: the table and bucket are shared by everyone. */
+  readonly maxPendingUploadsPerUser: number;
 }
 
 export interface CreatedUpload {
@@ -99,7 +112,9 @@ export class PhotoService {
       sizeBytes: photo.sizeBytes,
       expiresInSeconds: this.settings.uploadUrlExpirySeconds,
     });
-    await this.repository.createPending(photo);
+    if (!(await this.repository.createPending(photo, this.settings.maxPendingUploadsPerUser))) {
+      throw new TooManyPendingUploadsError(this.settings.maxPendingUploadsPerUser);
+    }
     const expiresAt = new Date(now.getTime() + this.settings.uploadUrlExpirySeconds * 1000).toISOString();
     return { photo: toPhotoView(photo), upload: { ...upload, expiresAt } };
   }
@@ -117,7 +132,8 @@ export class PhotoService {
 
   async deletePhoto(callerId: string, photoId: string): Promise<void> {
     const photo = await this.repository.get(photoId);
-    if (!photo) throw new NotFoundError('Photo');
+    // What the caller may not see does not exist for them, whatever the method.
+    if (!photo || !isVisibleTo(photo, callerId)) throw new NotFoundError('Photo');
     if (photo.ownerId !== callerId) throw new ForbiddenError('Only the owner can delete a photo');
     // The object is deleted by the stream processor when it sees the item's REMOVE record.
     if (!(await this.repository.deleteOwned(photoId, callerId))) throw new NotFoundError('Photo');
@@ -164,7 +180,14 @@ export class UploadReconciler {
     const stored = await this.objects.head(objectKey, versionId);
     if (!stored) return { action: 'NONE', reason: 'object no longer exists' };
     const photo = await this.repository.get(key.photoId);
-    const outcome = decideUploadOutcome(photo, key, stored);
+    let outcome = decideUploadOutcome(photo, key, stored);
+    if (outcome.action === 'MARK_READY' && photo) {
+      // Type and size match what was declared; the bytes must agree too. Only the first few are read.
+      const first = await this.objects.readFirstBytes(objectKey, versionId, IMAGE_SIGNATURE_BYTES);
+      if (!first) return { action: 'NONE', reason: 'object no longer exists' };
+      const mismatch = imageSignatureMismatch(photo.contentType, first);
+      if (mismatch) outcome = { action: 'REJECT', reason: mismatch };
+    }
     const now = this.clock();
     switch (outcome.action) {
       case 'MARK_READY':

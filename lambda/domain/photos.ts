@@ -7,7 +7,7 @@ import { isPhotoId, isUserId } from './identifiers';
 import { expectObject, optionalText, rejectUnknownFields, requireInteger, requireText } from './validation';
 import { ValidationError } from '../shared/errors';
 
-export const PHOTO_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export const PHOTO_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic'] as const;
 export type PhotoContentType = (typeof PHOTO_CONTENT_TYPES)[number];
 export const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
 export const MAX_CAPTION_CHARACTERS = 300;
@@ -165,14 +165,15 @@ export type DerivedAction =
 /**
  * What a change of a photo item implies for derived data. A photo counts once it is READY; a
  * removed item's object is deleted whatever its state (owner delete, or an abandoned upload that
- * TTL expired), and a READY one is uncounted. Count actions are idempotent downstream.
+ * TTL expired), and a READY one is then uncounted. Every action is idempotent downstream.
  */
 export function derivedActions(change: PhotoChange): DerivedAction[] {
   if (change.kind === 'REMOVE') {
     const { before } = change;
+    // The delete first: it needs no database, so an outage of PostgreSQL cannot leave the bytes behind.
     const actions: DerivedAction[] = [{ type: 'DELETE_OBJECT', objectKey: before.objectKey }];
     if (before.status === 'READY') {
-      actions.unshift({ type: 'UNCOUNT_PHOTO', ownerId: before.ownerId, photoId: before.photoId });
+      actions.push({ type: 'UNCOUNT_PHOTO', ownerId: before.ownerId, photoId: before.photoId });
     }
     return actions;
   }

@@ -8,10 +8,15 @@ export interface ProfileRepository {
   upsert(userId: string, input: ProfileInput, now: Date): Promise<Profile>;
 }
 
-/** Implementations never throw: a cache failure is a miss, and the database answers. */
+/** A failed read or fill is a miss or a no-op (the database answers); only invalidate throws. */
 export interface ProfileCache {
   get(userId: string): Promise<Profile | undefined>;
-  set(profile: Profile): Promise<void>;
+  /**
+   * Stores a profile read from the database, unless an invalidation came after the read started
+   * (`readStartedAt`, taken before the read) or the read took too long to tell.
+   */
+  fill(profile: Profile, readStartedAt: Date): Promise<void>;
+  /** Rejects when the profile may still be cached. */
   invalidate(userId: string): Promise<void>;
 }
 
@@ -31,16 +36,20 @@ export class ProfileService {
 
   async putOwnProfile(userId: string, input: ProfileInput): Promise<Profile> {
     const profile = await this.repository.upsert(userId, input, this.clock());
-    await this.cache.invalidate(userId);
+    // The write is done and the answer is true either way: the caller's own reads come from the
+    // database, and others may see the old profile at most until its cache entry expires (a 503
+    // would only make profile edits depend on an optional cache). The adapter logs and counts it.
+    await this.cache.invalidate(userId).catch(() => undefined);
     return profile;
   }
 
   async getPublicProfile(userId: string): Promise<Profile> {
     const cached = await this.cache.get(userId);
     if (cached) return cached;
+    const readStartedAt = this.clock();
     const profile = await this.repository.get(userId);
     if (!profile) throw new NotFoundError('Profile');
-    await this.cache.set(profile);
+    await this.cache.fill(profile, readStartedAt);
     return profile;
   }
 }

@@ -6,20 +6,26 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type * as PendingChangeTableAdapter from '../adapters/pending-change-table';
 import type * as PhotoBucketAdapter from '../adapters/photo-bucket';
+import type * as PhotoTableAdapter from '../adapters/photo-table';
 import type { S3PhotoObjectStore } from '../adapters/photo-bucket';
 import { createProfileCache } from '../adapters/profile-cache';
 import { PostgresProfileStore, createDatabasePool } from '../adapters/profile-database';
-import { itemFromStreamImage, photoFromItem } from '../adapters/photo-item';
+import { isPhotoPk, itemFromStreamImage, photoFromItem } from '../adapters/photo-item';
+import { pendingChangeOf } from '../domain/pending-changes';
+import type { PendingChangeStore } from '../domain/pending-changes';
 import { PhotoChangeProcessor } from '../domain/photo-service';
 import type { PhotoChange } from '../domain/photos';
-import { awsConfig, bucketConfig, cacheConfig, databaseConfig } from '../shared/env';
+import { awsConfig, bucketConfig, cacheConfig, databaseConfig, photoTableConfig } from '../shared/env';
+import { DependencyUnavailableError } from '../shared/errors';
 import { countMetric, instrument, logger } from '../shared/powertools';
 
 const aws = awsConfig();
 const { bucketName } = bucketConfig();
 const database = databaseConfig();
 const cache = cacheConfig();
+const { tableName } = photoTableConfig();
 
 // Only removals touch S3, so the S3 client (the heaviest module here, about 75 ms to load) is
 // loaded on the first deletion instead of at every cold start (bench/results.json).
@@ -32,6 +38,18 @@ function photoObjects(): S3PhotoObjectStore {
     objectStore = new bucket.S3PhotoObjectStore(s3, bucketName);
   }
   return objectStore;
+}
+// Written only while a dependency is down, so the DynamoDB client is loaded on the first need too.
+let pendingStore: PendingChangeStore | undefined;
+function pendingChanges(): PendingChangeStore {
+  if (!pendingStore) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
+    const table = require('../adapters/photo-table') as typeof PhotoTableAdapter;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
+    const pending = require('../adapters/pending-change-table') as typeof PendingChangeTableAdapter;
+    pendingStore = new pending.DynamoPendingChangeStore(table.createDocumentClient(aws.region), tableName);
+  }
+  return pendingStore;
 }
 const pool = createDatabasePool({ ...database, region: aws.region });
 const profileCache = createProfileCache(cache, aws.region);
@@ -65,6 +83,9 @@ export function toPhotoChange(record: DynamoDBRecord): PhotoChange {
 }
 
 async function processRecord(record: DynamoDBRecord): Promise<void> {
+  // The table also holds each user's upload slots; only photo items have derived data.
+  const pk = record.dynamodb?.Keys?.pk?.S;
+  if (pk !== undefined && !isPhotoPk(pk)) return;
   const change = toPhotoChange(record);
   const actions = await changes.apply(change);
   if (change.kind === 'REMOVE' && change.expiredByTtl) countMetric('ExpiredUploadCleanedUp');
@@ -76,12 +97,63 @@ async function processRecord(record: DynamoDBRecord): Promise<void> {
   }
 }
 
+/**
+ * Processes records until a dependency turns out to be unavailable, then fails the rest at once:
+ * waiting out a deadline per record would let a batch of 100 outlast the function's 60 s, and the
+ * stream resumes from the first reported record anyway, so the later ones are retried all the same.
+ * One record costs at most a database statement (2 s connect + 1.5 s, DATABASE_DEADLINE) or an S3
+ * delete (6.3 s, S3_DEADLINE); the cache gives up within 0.8 s and is then skipped (CACHE_DEADLINE).
+ */
+function untilUnavailable(): (record: DynamoDBRecord) => Promise<void> {
+  let unavailable: DependencyUnavailableError | undefined;
+  const keep = keepForReconciliation();
+  return async (record) => {
+    if (unavailable) {
+      await keep(record);
+      throw unavailable;
+    }
+    try {
+      await processRecord(record);
+    } catch (error) {
+      if (error instanceof DependencyUnavailableError) {
+        unavailable = error;
+        await keep(record);
+      }
+      throw error;
+    }
+  };
+}
+
+/**
+ * Keeps the whole change of a record that a dependency outage stopped (a pending change in the
+ * photo table), because after the retries the failure queue gets only pointers into a stream that
+ * forgets after 24 hours; the reconciler finishes it (reconcile-photo-changes.ts). The record is
+ * still reported, so a retry that succeeds first leaves the reconciler only idempotent work. If
+ * keeping fails too, the rest of the batch does not try (each attempt could cost a DynamoDB deadline).
+ */
+function keepForReconciliation(): (record: DynamoDBRecord) => Promise<void> {
+  let keeping = true;
+  return async (record) => {
+    if (!keeping || !isPhotoPk(record.dynamodb?.Keys?.pk?.S)) return;
+    try {
+      const pending = pendingChangeOf(toPhotoChange(record), new Date());
+      if (pending) await pendingChanges().keep(pending);
+    } catch (error) {
+      if (error instanceof DependencyUnavailableError) keeping = false;
+      logger.error('Could not keep a failed photo change for reconciliation', {
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+        error,
+      });
+    }
+  };
+}
+
 export const handler = instrument(
   'stream-processor',
   async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
     // In order: a photo's READY and REMOVE records must not race each other. A fully failed batch
     // is reported record by record too (same retry effect as throwing, one response shape).
-    const response = await processPartialResponse(event, processRecord, processor, {
+    const response = await processPartialResponse(event, untilUnavailable(), processor, {
       context,
       processInParallel: false,
       throwOnFullBatchFailure: false,

@@ -54,6 +54,7 @@ export interface PhotosApiConfig extends PhotoStoreConfig {
   readonly uploadUrlExpirySeconds: number;
   readonly pendingUploadTtlSeconds: number;
   readonly downloadUrlExpirySeconds: number;
+  readonly maxPendingUploadsPerUser: number;
 }
 
 export interface DatabaseConfig {
@@ -96,6 +97,9 @@ export function photosApiConfig(env: Env = process.env): PhotosApiConfig {
     uploadUrlExpirySeconds: integer(env, 'UPLOAD_URL_EXPIRY_SECONDS', 1, 7 * 24 * 3600),
     pendingUploadTtlSeconds: integer(env, 'PENDING_UPLOAD_TTL_SECONDS', 60, 30 * 24 * 3600),
     downloadUrlExpirySeconds: integer(env, 'DOWNLOAD_URL_EXPIRY_SECONDS', 1, 7 * 24 * 3600),
+    // The stack always sets it (lib/config.ts); the fallback only serves tools that load the
+    // handler without a stage.
+    maxPendingUploadsPerUser: integer(env, 'MAX_PENDING_UPLOADS_PER_USER', 1, 1000, 20),
   };
   // Otherwise a pending item could expire (and its upload be deleted as an orphan) while its
   // upload URL is still valid.
@@ -103,6 +107,10 @@ export function photosApiConfig(env: Env = process.env): PhotosApiConfig {
     throw new ConfigurationError('PENDING_UPLOAD_TTL_SECONDS must be at least UPLOAD_URL_EXPIRY_SECONDS');
   }
   return config;
+}
+
+export function photoTableConfig(env: Env = process.env): { readonly tableName: string } {
+  return { tableName: required(env, 'TABLE_NAME') };
 }
 
 export function bucketConfig(env: Env = process.env): { readonly bucketName: string } {

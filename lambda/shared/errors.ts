@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_PENDING_UPLOADS'
   | 'DEPENDENCY_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
@@ -64,6 +65,17 @@ export class PayloadTooLargeError extends AppError {
 export class UnsupportedMediaTypeError extends AppError {
   constructor() {
     super('UNSUPPORTED_MEDIA_TYPE', 415, 'Request body must be application/json');
+  }
+}
+
+/** The caller already has as many uploads in flight as one user may. */
+export class TooManyPendingUploadsError extends AppError {
+  constructor(limit: number) {
+    super(
+      'TOO_MANY_PENDING_UPLOADS',
+      429,
+      `At most ${limit} uploads may be pending at once; finish one or wait for it to expire`,
+    );
   }
 }
 

@@ -13,10 +13,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 
-const serviceName = 'photo-sharing';
-
-export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ namespace: 'PhotoSharing', serviceName });
+// No service name or namespace here: Powertools reads POWERTOOLS_SERVICE_NAME and
+// POWERTOOLS_METRICS_NAMESPACE, which the infrastructure sets per function (AppFunction), so each
+// function logs as itself and its metrics land in the namespace the dashboard and alarms read. A
+// constructor option would override both.
+export const logger = new Logger();
+export const metrics = new Metrics();
 
 export { MetricUnit };
 

@@ -11,7 +11,14 @@ export type MonitoredKind =
   | 'auroraCluster'
   | 'proxy'
   | 'cacheNode'
-  | 'cacheReplica';
+  | 'cacheReplica'
+  | 'rotationFunction'
+  | 'alarmTopic'
+  | 'userPool'
+  /** A function's count of failed stream records (an app metric, lib/app-metrics.ts). */
+  | 'streamRecordMetric'
+  /** A function's count of failed Redis commands (an app metric). */
+  | 'cacheErrorMetric';
 
 /** How one alarm kind reads its metric and what it tells the operator. */
 export interface AlarmDefinition {
@@ -174,6 +181,46 @@ export const ALARM_CATALOG: Readonly<Record<AlarmKind, AlarmDefinition>> = {
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     runbook:
       'The Redis replica lags the primary (seconds); a failover now would serve stale profiles. Check network and primary write load.',
+  },
+  rotationErrors: {
+    resource: 'rotationFunction',
+    title: 'errors',
+    statistic: 'Sum',
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    runbook:
+      "Rotating the Aurora admin secret failed, so the secret may hold a pending version the database does not know. Read the rotation function's log group, fix the cause (network path to the Secrets Manager endpoint, database reachability), then rotate the secret again from the console.",
+  },
+  topicDeliveryFailures: {
+    resource: 'alarmTopic',
+    title: 'failed notifications',
+    statistic: 'Sum',
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    runbook:
+      "The alarm topic could not deliver notifications, so other alarms may go unheard; this one's own notification may not arrive either, so it shows on the dashboard's alarm status. Check the topic's subscriptions (an unconfirmed or bouncing address) and its key policy.",
+  },
+  userPoolThrottles: {
+    resource: 'userPool',
+    title: 'throttled sign-ups, sign-ins and token refreshes',
+    statistic: 'Sum',
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    runbook:
+      'Cognito refused sign-ups, sign-ins or token refreshes of the app client over its request-rate quota, so users cannot get in. Look for a client retrying in a loop, then request a higher quota in Service Quotas (Amazon Cognito user pools).',
+  },
+  failedStreamRecords: {
+    resource: 'streamRecordMetric',
+    title: 'failed stream records',
+    statistic: 'Sum',
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    runbook:
+      'The stream processor keeps failing photo-table records, so photo counts, cache invalidation and object clean-up lag. Its log group names the failing records and the error; a dependency that stays down (Aurora, RDS Proxy, S3) is the usual cause. Records out of retries wait in the stream failure queue.',
+  },
+  cacheErrors: {
+    resource: 'cacheErrorMetric',
+    title: 'cache errors',
+    statistic: 'Sum',
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    runbook:
+      'Redis commands keep failing; profile reads fall through to Aurora and invalidations are lost until entries expire (stale profiles for up to the cache TTL). Check the Redis node alarms, the security groups, and the IAM sign-in of the app user.',
   },
 };
 

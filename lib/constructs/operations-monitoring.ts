@@ -8,6 +8,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { APP_METRICS, APP_METRICS_NAMESPACE, SERVICE_DIMENSION, type AppMetric } from '../app-metrics';
 import { ALARM_KINDS, ALARM_UNITS, type AlarmKind, type AlarmSetting } from '../config';
 import { ALARM_CATALOG, alarmKindsFor, type MonitoredKind } from './alarm-catalog';
 
@@ -19,6 +20,10 @@ export interface MonitoredFunction {
   readonly timeout: Duration;
   /** Reads a stream, so its iterator age is watched too. @default false */
   readonly readsStream?: boolean;
+  /** Its POWERTOOLS_SERVICE_NAME: the `service` dimension of the app metrics it emits. @default - emits none */
+  readonly serviceName?: string;
+  /** The app metrics (lib/app-metrics.ts) its handler emits. @default - none */
+  readonly emits?: readonly AppMetric[];
 }
 
 export interface MonitoredQueue {
@@ -40,7 +45,22 @@ export interface OperationsMonitoringProps {
   readonly proxyName?: string;
   /** Replication group id of the cache and its number of nodes (primary + replicas). */
   readonly cache: { readonly replicationGroupId: string; readonly nodes: number };
+  /** The function that rotates the database admin secret. */
+  readonly rotationFunction: lambda.IFunction;
+  /** The user pool and the app client its users sign in with. */
+  readonly userPool: { readonly userPoolId: string; readonly clientId: string };
 }
+
+/**
+ * App metrics that call for a person, with their alarm. Rejected uploads and
+ * cleaned-up uploads are graphs only: each is the app doing its job (refusing
+ * a file that is not the declared image, removing an abandoned upload), and
+ * neither has a fix an operator could apply.
+ */
+const ALARMED_APP_METRICS: Partial<Record<AppMetric, { kind: AlarmKind; resource: MonitoredKind }>> = {
+  failedStreamRecords: { kind: 'failedStreamRecords', resource: 'streamRecordMetric' },
+  cacheErrors: { kind: 'cacheErrors', resource: 'cacheErrorMetric' },
+};
 
 /** One alarm and the resource it watches. */
 export interface MonitoringAlarm {
@@ -76,6 +96,11 @@ export class OperationsMonitoring extends Construct {
     if (props.cache.nodes < 1) {
       throw new Error('OperationsMonitoring: cache.nodes must be at least 1');
     }
+    for (const fn of props.functions) {
+      if ((fn.emits ?? []).length > 0 && !fn.serviceName) {
+        throw new Error(`OperationsMonitoring: ${fn.name} emits app metrics but has no serviceName`);
+      }
+    }
     this.props = props;
     this.action = new actions.SnsAction(props.topic);
 
@@ -104,7 +129,20 @@ export class OperationsMonitoring extends Construct {
           streamIteratorAge: fn.function.metric('IteratorAge'),
         });
       }
+      for (const metric of fn.emits ?? []) {
+        const alarmed = ALARMED_APP_METRICS[metric];
+        if (alarmed) {
+          this.watch(fn.name, alarmed.resource, `Function ${fn.name}`, {
+            [alarmed.kind]: this.appMetric(metric, fn),
+          });
+        }
+      }
     }
+    // Only the errors alarm: Secrets Manager invokes it once per rotation period, a timeout counts
+    // as an error, and its timeout is set inside the rotation application, out of this app's reach.
+    this.watch('RotationFunction', 'rotationFunction', 'Secret rotation function', {
+      rotationErrors: props.rotationFunction.metricErrors(),
+    });
 
     for (const q of props.deadLetterQueues) {
       this.watch(q.name, 'deadLetterQueue', `Queue ${q.name}`, {
@@ -138,6 +176,14 @@ export class OperationsMonitoring extends Construct {
         { proxyBorrowLatency: (ms) => ms * 1000 },
       );
     }
+
+    // Cognito: FederationThrottles is left out, the pool has no federated identity providers.
+    this.watch('UserPool', 'userPool', 'User pool', { userPoolThrottles: this.userPoolThrottles() });
+
+    // The alarm topic itself: a failed delivery means alarms go unheard.
+    this.watch('AlarmTopic', 'alarmTopic', 'Alarm topic', {
+      topicDeliveryFailures: props.topic.metricNumberOfNotificationsFailed(),
+    });
 
     // Redis: host-level metrics per node (`<group>-001` is the first node).
     for (const nodeId of this.cacheNodeIds()) {
@@ -222,6 +268,44 @@ export class OperationsMonitoring extends Construct {
     });
   }
 
+  private userPoolThrottles(): cloudwatch.IMetric {
+    const { userPoolId, clientId } = this.props.userPool;
+    const throttles = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Cognito',
+        metricName,
+        dimensionsMap: { UserPool: userPoolId, UserPoolClient: clientId },
+        statistic: 'Sum',
+      });
+    return new cloudwatch.MathExpression({
+      expression: 'signUps + signIns + refreshes',
+      usingMetrics: {
+        signUps: throttles('SignUpThrottles'),
+        signIns: throttles('SignInThrottles'),
+        refreshes: throttles('TokenRefreshThrottles'),
+      },
+      label: 'Throttled sign-ups + sign-ins + token refreshes',
+    });
+  }
+
+  /** An app metric as Powertools emits it: the app's namespace, one `service` dimension. */
+  private appMetric(metric: AppMetric, fn: MonitoredFunction, label?: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: APP_METRICS_NAMESPACE,
+      metricName: APP_METRICS[metric],
+      dimensionsMap: { [SERVICE_DIMENSION]: fn.serviceName! },
+      statistic: 'Sum',
+      label,
+    });
+  }
+
+  /** One line per function that emits `metric`. */
+  private appMetricLines(metric: AppMetric): cloudwatch.IMetric[] {
+    return this.props.functions
+      .filter((fn) => (fn.emits ?? []).includes(metric))
+      .map((fn) => this.appMetric(metric, fn, fn.name));
+  }
+
   private proxyMetric(proxyName: string, metricName: string): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/RDS',
@@ -279,10 +363,10 @@ export class OperationsMonitoring extends Construct {
     );
     dashboard.addWidgets(section('Lambda functions'));
     dashboard.addWidgets(
-      graph(
-        'Errors',
-        props.functions.map((f) => f.function.metricErrors({ label: f.name })),
-      ),
+      graph('Errors', [
+        ...props.functions.map((f) => f.function.metricErrors({ label: f.name })),
+        props.rotationFunction.metricErrors({ label: 'secret rotation' }),
+      ]),
       graph(
         'Duration p90 (ms)',
         props.functions.map((f) => f.function.metricDuration({ statistic: 'p90', label: f.name })),
@@ -308,6 +392,13 @@ export class OperationsMonitoring extends Construct {
         ),
         12,
       ),
+    );
+    dashboard.addWidgets(section('App metrics'));
+    dashboard.addWidgets(
+      graph('Failed stream records', this.appMetricLines('failedStreamRecords'), 6),
+      graph('Cache errors', this.appMetricLines('cacheErrors'), 6),
+      graph('Rejected uploads', this.appMetricLines('rejectedUploads'), 6),
+      graph('Expired uploads cleaned up', this.appMetricLines('cleanedUpUploads'), 6),
     );
     dashboard.addWidgets(section('DynamoDB photo table'));
     dashboard.addWidgets(

@@ -68,7 +68,8 @@ export class PhotoBucket extends Construct {
         {
           allowedOrigins: [...props.allowedOrigins],
           allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
-          allowedHeaders: ['content-type', 'content-length'],
+          // if-none-match: upload URLs sign it (one object per URL), so browsers must be allowed to send it.
+          allowedHeaders: ['content-type', 'content-length', 'if-none-match'],
           maxAge: 3000,
         },
       ],

@@ -35,6 +35,8 @@ export class PhotoTable extends Construct {
   static readonly TTL_ATTRIBUTE = 'expiresAt';
   static readonly BY_OWNER_INDEX = 'byOwner';
   static readonly FEED_INDEX = 'feed';
+  /** Partition of the pending photo changes (lambda/adapters/pending-change-table.ts). */
+  static readonly PENDING_CHANGES_PARTITION = 'RECONCILE';
 
   /** The table. */
   public readonly table: dynamodb.ITableV2;
@@ -115,6 +117,38 @@ export class PhotoTable extends Construct {
         'dynamodb:UpdateItem',
       ]),
     );
+  }
+
+  /**
+   * Write pending photo changes (the stream processor, while a dependency is down): items under the
+   * one partition key PENDING_CHANGES_PARTITION only, never a photo item.
+   */
+  grantKeepPendingChanges(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.pendingChangesPolicy('KeepPendingChanges', 'keep pending photo changes', ['dynamodb:PutItem']),
+    );
+  }
+
+  /** List and remove pending photo changes (the reconciler), within their one partition key. */
+  grantReconcilePendingChanges(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.pendingChangesPolicy('ReconcilePendingChanges', 'list and remove pending photo changes', [
+        'dynamodb:Query',
+        'dynamodb:DeleteItem',
+      ]),
+    );
+  }
+
+  private pendingChangesPolicy(id: string, intent: string, actions: string[]): iam.IManagedPolicy {
+    return intentPolicy(this, id, `Lets a function ${intent} in the photo table`, [
+      new iam.PolicyStatement({
+        actions,
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [PhotoTable.PENDING_CHANGES_PARTITION] },
+        },
+      }),
+    ]);
   }
 
   private itemPolicy(id: string, intent: string, actions: string[]): iam.IManagedPolicy {

@@ -7,7 +7,7 @@ import type * as sam from 'aws-cdk-lib/aws-sam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { intentPolicy } from './intent-policy';
-import type { SharedValue } from './shared-value';
+import { SharedValue } from './shared-value';
 
 export interface ProfileDatabaseProps {
   readonly vpc: ec2.IVpc;
@@ -83,6 +83,13 @@ export class ProfileDatabase extends Construct {
    * before it.
    */
   public readonly rotationSchedule: secretsmanager.RotationSchedule;
+  /**
+   * Name of the function that rotates the admin secret, for its alarms. The
+   * rotation application creates it, so it is no `AWS::Lambda::Function` of
+   * this template; the name is the last field of the application's
+   * `RotationLambdaARN` output, taken apart here so it crosses as one value.
+   */
+  public readonly rotationFunctionName: SharedValue;
 
   constructor(scope: Construct, id: string, props: ProfileDatabaseProps) {
     super(scope, id);
@@ -203,10 +210,12 @@ export class ProfileDatabase extends Construct {
     // The rotation application takes the subnets as one comma-separated string;
     // built here from per-subnet references, it would nest each cross-stack
     // reference inside Fn::Join. The network stack publishes the joined value.
-    (rotation.node.defaultChild as sam.CfnApplication).addPropertyOverride(
-      'Parameters.vpcSubnetIds',
-      props.subnetIds.valueFor(this),
-    );
+    const rotationApplication = rotation.node.defaultChild as sam.CfnApplication;
+    rotationApplication.addPropertyOverride('Parameters.vpcSubnetIds', props.subnetIds.valueFor(this));
+    this.rotationFunctionName = new SharedValue(this, 'RotationFunctionName', {
+      value: Fn.select(6, Fn.split(':', rotationApplication.getAtt('Outputs.RotationLambdaARN').toString())),
+      description: 'Name of the function that rotates the profile database admin secret',
+    });
     this.rotationSchedule = (this.cluster.secret as secretsmanager.SecretTargetAttachment).node.findChild(
       'RotationSchedule',
     ) as secretsmanager.RotationSchedule;

@@ -1,5 +1,7 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { AppFunction, type AppFunctionProps } from '../constructs/app-function';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
@@ -36,6 +38,8 @@ export class ApiStack extends Stack {
   public readonly uploadCompleteFunction: AppFunction;
   public readonly streamProcessorFunction: AppFunction;
   public readonly streamProcessor: PhotoStreamProcessor;
+  /** Finishes the photo changes the stream processor kept during an outage. */
+  public readonly reconcilerFunction: AppFunction;
   public readonly uploadEvents: UploadEvents;
   /** Every function of this stack, for the alarms. */
   public readonly monitoredFunctions: MonitoredFunction[];
@@ -98,6 +102,7 @@ export class ApiStack extends Stack {
         UPLOAD_URL_EXPIRY_SECONDS: String(config.photos.uploadUrlExpirySeconds),
         DOWNLOAD_URL_EXPIRY_SECONDS: String(config.photos.downloadUrlExpirySeconds),
         PENDING_UPLOAD_TTL_SECONDS: String(config.photos.pendingUploadTtlMinutes * 60),
+        MAX_PENDING_UPLOADS_PER_USER: String(config.photos.maxPendingUploadsPerUser),
       },
     });
     photoTable.grantReadWritePhotos(this.photosFunction.role);
@@ -165,15 +170,57 @@ export class ApiStack extends Stack {
       environment: {
         ...databaseEnv,
         ...cacheEnv,
+        TABLE_NAME: photoTable.table.tableName,
         BUCKET_NAME: photoBucket.bucket.bucketName,
       },
     });
     profileDatabase.grantConnect(this.streamProcessorFunction.role);
     profileCache.grantConnect(this.streamProcessorFunction.role);
     photoBucket.grantDeletePhotos(this.streamProcessorFunction.role);
+    photoTable.grantKeepPendingChanges(this.streamProcessorFunction.role);
     this.streamProcessor = new PhotoStreamProcessor(this, 'PhotoStream', {
       processor: this.streamProcessorFunction,
       table: photoTable.table,
+    });
+
+    // The stream's failure queue holds only pointers into a stream that forgets after 24 hours, so
+    // what an outage stopped is kept whole in the table and finished here on a schedule. A run
+    // fails while changes are left; after Lambda's retries its event lands in the failure queue,
+    // whose alarm says the dependency is still down.
+    const reconcilerFailures = new DeadLetterQueue(this, 'ReconcilerFailures', {
+      purpose: 'scheduled reconciler runs that left pending photo changes after their retries',
+    });
+    this.reconcilerFunction = new AppFunction(this, 'ReconcilerFunction', {
+      ...common,
+      entry: 'lambda/handlers/reconcile-photo-changes.ts',
+      description:
+        'Finishes photo changes kept during an outage: ledger, photoCount recomputed, objects deleted',
+      serviceName: 'reconcile-photo-changes',
+      invocation: { type: 'async', deadLetterQueue: reconcilerFailures.queue },
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      networking: inVpc,
+      environment: {
+        ...databaseEnv,
+        ...cacheEnv,
+        TABLE_NAME: photoTable.table.tableName,
+        BUCKET_NAME: photoBucket.bucket.bucketName,
+      },
+    });
+    profileDatabase.grantConnect(this.reconcilerFunction.role);
+    profileCache.grantConnect(this.reconcilerFunction.role);
+    photoBucket.grantDeletePhotos(this.reconcilerFunction.role);
+    photoTable.grantReconcilePendingChanges(this.reconcilerFunction.role);
+    new events.Rule(this, 'ReconcilerSchedule', {
+      description: 'Runs the reconciler of pending photo changes',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      // Runs EventBridge could not deliver (throttling) land in the same queue as the failed ones.
+      targets: [
+        new targets.LambdaFunction(this.reconcilerFunction.function, {
+          retryAttempts: 2,
+          deadLetterQueue: reconcilerFailures.queue,
+        }),
+      ],
     });
 
     const { GET, PUT, POST, DELETE } = apigwv2.HttpMethod;
@@ -200,22 +247,33 @@ export class ApiStack extends Stack {
       ],
     });
 
-    const monitored = (name: string, fn: AppFunction, readsStream = false): MonitoredFunction => ({
+    const monitored = (
+      name: string,
+      fn: AppFunction,
+      watch: Pick<MonitoredFunction, 'readsStream' | 'emits'> = {},
+    ): MonitoredFunction => ({
       name,
       function: fn.function,
       timeout: fn.timeout,
-      readsStream,
+      serviceName: fn.serviceName,
+      ...watch,
     });
+    // `emits`: the app metrics (lib/app-metrics.ts) each handler counts, for the dashboard and alarms.
     this.monitoredFunctions = [
       monitored('health', this.healthFunction),
       monitored('photos-api', this.photosFunction),
-      monitored('profiles-api', this.profilesFunction),
-      monitored('upload-complete', this.uploadCompleteFunction),
-      monitored('stream-processor', this.streamProcessorFunction, true),
+      monitored('profiles-api', this.profilesFunction, { emits: ['cacheErrors'] }),
+      monitored('upload-complete', this.uploadCompleteFunction, { emits: ['rejectedUploads'] }),
+      monitored('stream-processor', this.streamProcessorFunction, {
+        readsStream: true,
+        emits: ['failedStreamRecords', 'cleanedUpUploads', 'cacheErrors'],
+      }),
+      monitored('reconcile-photo-changes', this.reconcilerFunction),
     ];
     this.deadLetterQueues = [
       { name: 'stream-failures', queue: this.streamProcessor.failureQueue },
       { name: 'upload-failures', queue: uploadFailures.queue },
+      { name: 'reconciler-failures', queue: reconcilerFailures.queue },
     ];
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });

@@ -16,6 +16,7 @@ import type { PhotoApi } from '../constructs/photo-api';
 import type { PhotoTable } from '../constructs/photo-table';
 import type { ProfileCache } from '../constructs/profile-cache';
 import type { ProfileDatabase } from '../constructs/profile-database';
+import type { UserDirectory } from '../constructs/user-directory';
 import { dataRemovalPolicy, type StageStackProps } from './stage-props';
 
 export interface MonitoringStackProps extends StageStackProps {
@@ -25,6 +26,7 @@ export interface MonitoringStackProps extends StageStackProps {
   readonly photoTable: PhotoTable;
   readonly profileDatabase: ProfileDatabase;
   readonly profileCache: ProfileCache;
+  readonly users: UserDirectory;
 }
 
 /** Where operators learn of trouble: the encrypted alarm topic, the alarms and the dashboard. */
@@ -90,6 +92,19 @@ export class MonitoringStack extends Stack {
       proxyName: profileDatabase.proxy
         ? copy('ProfileProxyName', profileDatabase.proxy.dbProxyName, 'the RDS Proxy name')
         : undefined,
+      rotationFunction: lambda.Function.fromFunctionName(
+        this,
+        'RotationFunction',
+        copy(
+          'RotationFunctionName',
+          profileDatabase.rotationFunctionName.valueFor(this),
+          'the name of the secret rotation function',
+        ),
+      ),
+      userPool: {
+        userPoolId: copy('UserPoolId', props.users.userPool.userPoolId, 'the user pool id'),
+        clientId: copy('UserPoolClientId', props.users.appClient.userPoolClientId, 'the app client id'),
+      },
       cache: {
         replicationGroupId: copy(
           'CacheReplicationGroupId',

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { APP_METRICS_NAMESPACE } from '../../lib/app-metrics';
 import { APP_BUNDLING } from '../../lib/constructs/app-function';
 import { summarize, type Figure } from './stats';
 
@@ -142,7 +143,7 @@ export function benchInits(bundles: readonly BundleFigure[], runs: number): Figu
     CACHE_TTL_SECONDS: '300',
     DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:bench',
     DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
-    POWERTOOLS_METRICS_NAMESPACE: 'PhotoApp',
+    POWERTOOLS_METRICS_NAMESPACE: APP_METRICS_NAMESPACE,
     // The functions run Node.js 24, where the SDK has no reason to warn about the Node.js version;
     // on an older local Node.js the warning (an Error with a source-mapped stack) is not theirs.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -4,6 +4,7 @@
  * and the environment variables the handler modules read at import time, as in Lambda.
  */
 import { Pool } from 'pg';
+import { APP_METRICS_NAMESPACE } from '../../lib/app-metrics';
 import { PgSqlRunner } from '../../lambda/adapters/pg-sql-runner';
 import { applyMigrations } from '../../lambda/domain/schema-migrations';
 import { migrations } from '../../lambda/migrations';
@@ -54,6 +55,7 @@ export function handlerEnvironment(engines: LocalEngines, names: LocalAppNames):
     UPLOAD_URL_EXPIRY_SECONDS: '300',
     PENDING_UPLOAD_TTL_SECONDS: '3600',
     DOWNLOAD_URL_EXPIRY_SECONDS: '120',
+    MAX_PENDING_UPLOADS_PER_USER: '20',
     DB_HOST: '127.0.0.1',
     DB_PORT: String(engines.postgres.port),
     DB_NAME: names.databaseName,
@@ -63,6 +65,10 @@ export function handlerEnvironment(engines: LocalEngines, names: LocalAppNames):
     REDIS_PORT: String(engines.redis.port),
     REDIS_TLS: 'false',
     CACHE_TTL_SECONDS: '300',
+    // As AppFunction sets them in Lambda. One process hosts every handler here (dev server, app
+    // tests) and Powertools reads the service name once, so they share one local service name.
+    POWERTOOLS_SERVICE_NAME: 'photo-app-local',
+    POWERTOOLS_METRICS_NAMESPACE: APP_METRICS_NAMESPACE,
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
   };

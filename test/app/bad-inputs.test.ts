@@ -6,19 +6,29 @@ import { handler as photosApi } from '../../lambda/handlers/photos-api';
 import { dispose as disposeProfiles, handler as profilesApi } from '../../lambda/handlers/profiles-api';
 import type { EventOptions } from './support/http';
 import { httpEvent, invoke } from './support/http';
-import { createReadyPhoto, createUpload, newUserId } from './support/photos';
+import { createReadyPhoto, createUpload, newUserId, notifyUpload, putBytes } from './support/photos';
 import { Stores } from './support/stores';
 
 const stores = new Stores();
 const owner = newUserId();
 const stranger = newUserId();
-const fixture = { readyPhotoId: '', pendingPhotoId: '', feedCursor: '', ownerCursor: '' };
+const fixture = {
+  readyPhotoId: '',
+  pendingPhotoId: '',
+  rejectedPhotoId: '',
+  feedCursor: '',
+  ownerCursor: '',
+};
 
 beforeAll(async () => {
   await invoke(profilesApi, httpEvent('PUT /me', { caller: owner, body: { displayName: 'Owner' } }));
   fixture.readyPhotoId = (await createReadyPhoto(owner)).photoId;
   await createReadyPhoto(owner);
   fixture.pendingPhotoId = (await createUpload(owner)).photoId;
+  const rejected = await createUpload(owner, { contentType: 'image/jpeg', sizeBytes: 64 });
+  await putBytes(rejected, Buffer.alloc(64, 0x20));
+  await notifyUpload(rejected.objectKey, 64);
+  fixture.rejectedPhotoId = rejected.photoId;
   const feed = await invoke(photosApi, httpEvent('GET /feed', { caller: stranger, query: { limit: '1' } }));
   fixture.feedCursor = feed.json.nextCursor;
   const listing = await invoke(
@@ -224,7 +234,32 @@ const cases: BadInput[] = [
     code: 'NOT_FOUND',
   },
   {
-    name: "DELETE another user's photo",
+    name: "DELETE another user's PENDING photo (as if it did not exist)",
+    api: 'photos',
+    route: 'DELETE /photos/{photoId}',
+    options: () => ({ caller: stranger, pathParameters: { photoId: fixture.pendingPhotoId } }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: "GET another user's REJECTED photo",
+    api: 'photos',
+    route: 'GET /photos/{photoId}',
+    options: () => ({ caller: stranger, pathParameters: { photoId: fixture.rejectedPhotoId } }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    name: "DELETE another user's REJECTED photo",
+    api: 'photos',
+    route: 'DELETE /photos/{photoId}',
+    options: () => ({ caller: stranger, pathParameters: { photoId: fixture.rejectedPhotoId } }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    // A READY photo is public: refusing to delete it reveals nothing.
+    name: "DELETE another user's READY photo",
     api: 'photos',
     route: 'DELETE /photos/{photoId}',
     options: () => ({ caller: stranger, pathParameters: { photoId: fixture.readyPhotoId } }),
@@ -522,4 +557,26 @@ describe('bad inputs', () => {
     expect(response.body).not.toMatch(/\n\s+at /);
     expect(await stores.snapshot()).toEqual(before);
   });
+});
+
+describe('a photo the caller may not see', () => {
+  it.each(['GET /photos/{photoId}', 'DELETE /photos/{photoId}'])(
+    '%s answers exactly as for a photo that does not exist',
+    async (route) => {
+      const missing = await invoke(
+        photosApi,
+        httpEvent(route, { caller: stranger, pathParameters: { photoId: unknownPhotoId } }),
+      );
+      expect(missing.statusCode).toBe(404);
+      for (const photoId of [fixture.pendingPhotoId, fixture.rejectedPhotoId]) {
+        const hidden = await invoke(
+          photosApi,
+          httpEvent(route, { caller: stranger, pathParameters: { photoId } }),
+        );
+        expect(hidden.statusCode).toBe(missing.statusCode);
+        expect(hidden.headers).toEqual(missing.headers);
+        expect(Buffer.from(hidden.body ?? '').equals(Buffer.from(missing.body ?? ''))).toBe(true);
+      }
+    },
+  );
 });

@@ -6,6 +6,7 @@ import {
   objectKeyFor,
   parseObjectKey,
 } from '../../lambda/domain/photos';
+import { detectImageType, imageSignatureMismatch } from '../../lambda/domain/image-signature';
 import { ConfigurationError, cacheConfig, databaseConfig, photosApiConfig } from '../../lambda/shared/env';
 
 const photo = (overrides: Partial<Photo> = {}): Photo => ({
@@ -51,6 +52,43 @@ describe('decideUploadOutcome', () => {
   });
 });
 
+describe('detectImageType', () => {
+  const bytes = (...parts: (string | number[])[]): Uint8Array =>
+    Buffer.concat(
+      parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))),
+    );
+  const ftyp = (major: string, ...compatible: string[]): Uint8Array =>
+    bytes([0, 0, 0, 16 + 4 * compatible.length], 'ftyp', major, [0, 0, 0, 0], ...compatible);
+
+  it.each([
+    ['JPEG (JFIF)', bytes([0xff, 0xd8, 0xff, 0xe0, 0, 0x10], 'JFIF'), 'image/jpeg'],
+    ['JPEG (Exif)', bytes([0xff, 0xd8, 0xff, 0xe1]), 'image/jpeg'],
+    ['PNG', bytes([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d], 'IHDR'), 'image/png'],
+    ['WebP', bytes('RIFF', [0x24, 0, 0, 0], 'WEBPVP8 '), 'image/webp'],
+    ['HEIC, major brand heic', ftyp('heic', 'mif1', 'heic'), 'image/heic'],
+    ['HEIC, major brand heix', ftyp('heix', 'mif1'), 'image/heic'],
+    ['HEIC, generic major brand mif1 with heic compatible', ftyp('mif1', 'heic'), 'image/heic'],
+    ['HEIC sequence, msf1 with hevc compatible', ftyp('msf1', 'hevc'), 'image/heic'],
+    ['AVIF (a HEIF, not HEIC)', ftyp('avif', 'mif1', 'avif'), undefined],
+    ['generic HEIF without an HEVC brand', ftyp('mif1', 'avif'), undefined],
+    ['MP4 video', ftyp('isom', 'mp41'), undefined],
+    ['WAV (RIFF, not WebP)', bytes('RIFF', [0x24, 0, 0, 0], 'WAVEfmt '), undefined],
+    ['PNG signature cut short', bytes([0x89, 0x50, 0x4e, 0x47]), undefined],
+    ['text', bytes('<html>'), undefined],
+    ['nothing', bytes(), undefined],
+  ] as const)('%s -> %s', (_name, input, expected) => {
+    expect(detectImageType(input)).toBe(expected);
+  });
+
+  it('names what the bytes are when they are another image type', () => {
+    expect(imageSignatureMismatch('image/jpeg', bytes([0xff, 0xd8, 0xff]))).toBeUndefined();
+    expect(imageSignatureMismatch('image/jpeg', ftyp('heic'))).toBe(
+      'content is image/heic, not the declared image/jpeg',
+    );
+    expect(imageSignatureMismatch('image/png', bytes('GIF89a'))).toBe('content does not look like image/png');
+  });
+});
+
 describe('derivedActions', () => {
   const pending = photo();
   const ready = photo({ status: 'READY' });
@@ -65,10 +103,10 @@ describe('derivedActions', () => {
     );
   });
 
-  it('uncounts a removed READY photo and deletes the object of any removed photo', () => {
+  it('deletes the object of any removed photo before it uncounts a removed READY one', () => {
     expect(derivedActions({ kind: 'REMOVE', before: ready, expiredByTtl: false })).toEqual([
-      { type: 'UNCOUNT_PHOTO', ownerId: 'owner', photoId: ready.photoId },
       { type: 'DELETE_OBJECT', objectKey: ready.objectKey },
+      { type: 'UNCOUNT_PHOTO', ownerId: 'owner', photoId: ready.photoId },
     ]);
     expect(derivedActions({ kind: 'REMOVE', before: pending, expiredByTtl: true })).toEqual([
       { type: 'DELETE_OBJECT', objectKey: pending.objectKey },
@@ -102,6 +140,7 @@ describe('environment parsing', () => {
     UPLOAD_URL_EXPIRY_SECONDS: '300',
     PENDING_UPLOAD_TTL_SECONDS: '3600',
     DOWNLOAD_URL_EXPIRY_SECONDS: '60',
+    MAX_PENDING_UPLOADS_PER_USER: '7',
   };
 
   it('parses the contract variables', () => {
@@ -111,6 +150,7 @@ describe('environment parsing', () => {
       uploadUrlExpirySeconds: 300,
       pendingUploadTtlSeconds: 3600,
       downloadUrlExpirySeconds: 60,
+      maxPendingUploadsPerUser: 7,
     });
     expect(databaseConfig({ DB_HOST: 'proxy', DB_NAME: 'photos', DB_USER: 'app_user' })).toEqual({
       host: 'proxy',
@@ -154,6 +194,13 @@ describe('environment parsing', () => {
     expect(() => photosApiConfig({ ...photosEnv, PENDING_UPLOAD_TTL_SECONDS: '120' })).toThrow(
       /at least UPLOAD_URL_EXPIRY_SECONDS/,
     );
+    for (const bad of ['0', '1001']) {
+      expect(() => photosApiConfig({ ...photosEnv, MAX_PENDING_UPLOADS_PER_USER: bad })).toThrow(
+        new ConfigurationError(
+          'Environment variable MAX_PENDING_UPLOADS_PER_USER must be between 1 and 1000',
+        ),
+      );
+    }
     expect(() => databaseConfig({ DB_HOST: 'h', DB_NAME: 'n', DB_USER: 'u', DB_TLS: 'yes' })).toThrow(
       /"true" or "false"/,
     );

@@ -107,7 +107,7 @@ describe('ObjectCreatedDelivery', () => {
   it('invokes the upload-complete handler, which marks the photo READY', async () => {
     const user = newUserId();
     const upload = await createUpload(user, { contentType: 'image/png', sizeBytes: 100 });
-    expect(await putBytes(upload, imageBytes(100))).toBe(200);
+    expect(await putBytes(upload, imageBytes(100, 'image/png'))).toBe(200);
     const lines: string[] = [];
     const delivery = new ObjectCreatedDelivery(uploadComplete, (line) => lines.push(line));
     delivery.deliver(s3rverNotification('ObjectCreated:Put', upload.objectKey, 100));

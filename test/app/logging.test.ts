@@ -15,7 +15,7 @@ describe('logging', () => {
     try {
       const owner = newUserId();
       const upload = await createUpload(owner, { contentType: 'image/png', sizeBytes: 32 });
-      await putBytes(upload, imageBytes(32));
+      await putBytes(upload, imageBytes(32, 'image/png'));
       await notifyUpload(upload.objectKey, 32);
       const get = await invoke(
         photosApi,

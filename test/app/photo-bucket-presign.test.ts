@@ -1,8 +1,10 @@
 /**
  * What the presigned URLs bind. s3rver does not verify signatures, so this is checked here, on the
- * URLs themselves: signed headers, expiry, and signatures that change with type and size.
+ * URLs themselves: signed headers, expiry, and signatures that change with type and size, and
+ * (support/sigv4.ts) which requests S3 would accept with them.
  */
 import { S3PhotoObjectStore, createS3Client } from '../../lambda/adapters/photo-bucket';
+import { s3WouldAccept } from './support/sigv4';
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -44,14 +46,18 @@ const upload = (contentType: string, sizeBytes: number) =>
   store().presignUpload({ objectKey: 'photos/u/p', contentType, sizeBytes, expiresInSeconds: 300 });
 
 describe('presigned upload', () => {
-  it('signs Content-Type and Content-Length and nothing the client cannot send', async () => {
+  it('signs Content-Type, Content-Length and If-None-Match and nothing the client cannot send', async () => {
     const { url, method, headers } = await upload('image/png', 1234);
     expect(method).toBe('PUT');
-    expect(headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '1234' });
+    expect(headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '1234', 'If-None-Match': '*' });
     const parsed = new URL(url);
     expect(parsed.host).toBe('photo-bucket.s3.eu-west-1.amazonaws.com');
     expect(parsed.pathname).toBe('/photos/u/p');
-    expect(parsed.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(parsed.searchParams.get('X-Amz-SignedHeaders')).toBe(
+      'content-length;content-type;host;if-none-match',
+    );
+    // A header, not a query parameter: S3 applies conditional-write semantics to the header only.
+    expect(parsed.searchParams.has('If-None-Match')).toBe(false);
     expect(parsed.searchParams.get('X-Amz-Expires')).toBe('300');
     expect(parsed.searchParams.get('X-Amz-Date')).toBe('20261123T120000Z');
     // No SDK checksum of the empty presigning body, which the real upload could never match.
@@ -65,6 +71,26 @@ describe('presigned upload', () => {
     expect(await signature('image/png', 1234)).toBe(original);
     expect(await signature('image/jpeg', 1234)).not.toBe(original);
     expect(await signature('image/png', 1235)).not.toBe(original);
+  });
+
+  it('is accepted by S3 only with If-None-Match: *, so the URL can create the object but never replace it', async () => {
+    const { url, method, headers } = await upload('image/jpeg', 2048);
+    const secret = credentials.secretAccessKey;
+    expect(s3WouldAccept(url, { method, headers }, secret)).toBe(true);
+
+    const unconditional = Object.fromEntries(
+      Object.entries(headers).filter(([name]) => name !== 'If-None-Match'),
+    );
+    expect(s3WouldAccept(url, { method, headers: unconditional }, secret)).toBe(false);
+    expect(s3WouldAccept(url, { method, headers: { ...headers, 'If-None-Match': '"etag"' } }, secret)).toBe(
+      false,
+    );
+    expect(s3WouldAccept(url, { method, headers: { ...headers, 'Content-Type': 'image/png' } }, secret)).toBe(
+      false,
+    );
+    expect(s3WouldAccept(url, { method, headers: { ...headers, 'Content-Length': '2049' } }, secret)).toBe(
+      false,
+    );
   });
 });
 

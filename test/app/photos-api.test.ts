@@ -31,12 +31,16 @@ describe('POST /photos', () => {
       updatedAt: expect.any(String),
     });
     expect(upload.method).toBe('PUT');
-    expect(upload.headers).toEqual({ 'Content-Type': 'image/webp', 'Content-Length': '5000' });
+    expect(upload.headers).toEqual({
+      'Content-Type': 'image/webp',
+      'Content-Length': '5000',
+      'If-None-Match': '*',
+    });
     const url = new URL(upload.url as string);
     expect(url.pathname).toBe(`/${process.env.BUCKET_NAME}/photos/${owner}/${photo.photoId}`);
     expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
     expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
-      expect.arrayContaining(['content-length', 'content-type', 'host']),
+      expect.arrayContaining(['content-length', 'content-type', 'host', 'if-none-match']),
     );
     expect(Date.parse(upload.expiresAt as string)).toBeGreaterThan(Date.now());
 

@@ -9,7 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { cacheIamCredentials, TOKEN_EXPIRY_SECONDS } from '../../lambda/adapters/cache-iam-auth';
-import { RedisProfileCache } from '../../lambda/adapters/profile-cache';
+import { ProfileCacheInvalidationError, RedisProfileCache } from '../../lambda/adapters/profile-cache';
 import type { CacheCredentials } from '../../lambda/adapters/profile-cache';
 import type { Profile } from '../../lambda/domain/profiles';
 import { PROFILE_CACHE_ACL_RULES } from '../../lib/constructs/profile-cache';
@@ -80,12 +80,19 @@ describe('Redis profile cache', () => {
     await setCacheUserPassword('first-token');
     const auth = rotatingCredentials('first-token');
     const cache = new RedisProfileCache(
-      { host: '127.0.0.1', port, tls: false, ttlSeconds: 100, credentials: auth.credentials },
+      {
+        host: '127.0.0.1',
+        port,
+        tls: false,
+        ttlSeconds: 100,
+        credentials: auth.credentials,
+        markerTtlMs: 60_000,
+      },
       () => 0.999,
     );
     try {
       expect(await cache.get(profile.userId)).toBeUndefined();
-      await cache.set(profile);
+      await cache.fill(profile, new Date());
       expect(await cache.get(profile.userId)).toEqual(profile);
 
       // TTL 100 s plus up to 10 % jitter.
@@ -95,10 +102,40 @@ describe('Redis profile cache', () => {
       await admin.set('profile:user-2', '{not json');
       expect(await cache.get('user-2')).toBeUndefined();
 
+      // The invalidation leaves a marker that expires on its own and that no fill replaces.
       await cache.invalidate(profile.userId);
       expect(await cache.get(profile.userId)).toBeUndefined();
-      expect(await admin.exists('profile:user-1')).toBe(0);
+      await cache.fill(profile, new Date());
+      expect(await cache.get(profile.userId)).toBeUndefined();
+      expect(JSON.parse((await admin.get('profile:user-1')) ?? 'null')).toEqual({
+        invalidatedAt: expect.any(String),
+      });
+      const markerTtl = await admin.pttl('profile:user-1');
+      expect(markerTtl).toBeGreaterThan(50_000);
+      expect(markerTtl).toBeLessThanOrEqual(60_000);
+      await admin.del('profile:user-1');
       expect(auth.calls()).toBe(1);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('does not store a profile whose database read started longer ago than the fill window', async () => {
+    await setCacheUserPassword('window-token');
+    const cache = new RedisProfileCache({
+      host: '127.0.0.1',
+      port,
+      tls: false,
+      ttlSeconds: 100,
+      credentials: () => Promise.resolve({ username: cacheUser, password: 'window-token' }),
+      fillWindowMs: 1000,
+    });
+    try {
+      const late = { ...profile, userId: 'user-late' };
+      await cache.fill(late, new Date(Date.now() - 2000));
+      expect(await admin.exists('profile:user-late')).toBe(0);
+      await cache.fill(late, new Date());
+      expect(await cache.get(late.userId)).toEqual(late);
     } finally {
       await cache.close();
     }
@@ -128,7 +165,7 @@ describe('Redis profile cache', () => {
       credentials: auth.credentials,
     });
     try {
-      await cache.set(profile);
+      await cache.fill(profile, new Date());
       expect(await cache.get(profile.userId)).toEqual(profile);
 
       // The first token stops working and the server ends the connection (as ElastiCache does
@@ -150,7 +187,7 @@ describe('Redis profile cache', () => {
     }
   });
 
-  it('treats rejected credentials as a miss instead of failing the request', async () => {
+  it('treats rejected credentials as a miss, but fails an invalidation it could not make', async () => {
     await setCacheUserPassword('right-token');
     const cache = new RedisProfileCache({
       host: '127.0.0.1',
@@ -160,8 +197,9 @@ describe('Redis profile cache', () => {
       credentials: () => Promise.resolve({ username: cacheUser, password: 'wrong-token' }),
     });
     try {
-      await expect(cache.set(profile)).resolves.toBeUndefined();
+      await expect(cache.fill(profile, new Date())).resolves.toBeUndefined();
       await expect(cache.get(profile.userId)).resolves.toBeUndefined();
+      await expect(cache.invalidate(profile.userId)).rejects.toThrow(ProfileCacheInvalidationError);
     } finally {
       await cache.close();
     }

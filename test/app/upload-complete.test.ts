@@ -1,8 +1,14 @@
-/** The S3 "Object Created" handler: verification, rejection, orphans, and idempotent replays. */
+/**
+ * The S3 "Object Created" handler: verification (size, type, and the bytes' magic number),
+ * rejection, orphans, and idempotent replays.
+ */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { PhotoObjectStore } from '../../lambda/domain/photo-service';
 import { handler as uploadComplete } from '../../lambda/handlers/upload-complete';
 import { lambdaContext } from './support/http';
+import { localPhotos } from './support/photo-service';
 import {
+  IMAGE_SIGNATURES,
   createUpload,
   imageBytes,
   newUserId,
@@ -102,5 +108,91 @@ describe('upload-complete', () => {
       uploadComplete(objectCreatedEvent(`photos/${newUserId()}/x`, 1, 'some-other-bucket'), lambdaContext),
     ).resolves.toBeUndefined();
     expect(await stores.snapshot()).toEqual(before);
+  });
+});
+
+describe('upload-complete checks the bytes against the declared type', () => {
+  it.each(Object.keys(IMAGE_SIGNATURES))(
+    'accepts an upload of %s whose bytes carry its magic number',
+    async (type) => {
+      const upload = await createUpload(newUserId(), { contentType: type, sizeBytes: 500 });
+      expect(await putBytes(upload, imageBytes(500, type))).toBe(200);
+      await expect(notifyUpload(upload.objectKey, 500)).resolves.toMatchObject({ action: 'MARK_READY' });
+      expect(await stores.photoItem(upload.photoId)).toMatchObject({ status: 'READY' });
+    },
+  );
+
+  /** Runs the reconciler on a store that records deletes, with the version id S3 would send. */
+  async function completeRecordingDeletes(objectKey: string, versionId: string) {
+    const deletes: [string, string | undefined][] = [];
+    const ranges: (string | undefined)[] = [];
+    const photos = localPhotos({
+      objects: (store): PhotoObjectStore => ({
+        presignUpload: (input) => store.presignUpload(input),
+        presignDownload: (key, expires) => store.presignDownload(key, expires),
+        head: (key, version) => store.head(key, version),
+        readFirstBytes: (key, version, count) => store.readFirstBytes(key, version, count),
+        delete: async (key, version) => {
+          deletes.push([key, version]);
+          await store.delete(key, version);
+        },
+      }),
+    });
+    photos.s3.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { method?: string; headers?: Record<string, string> };
+        if (request.method === 'GET') ranges.push(request.headers?.range);
+        return next(args);
+      },
+      { step: 'finalizeRequest' },
+    );
+    try {
+      const outcome = await photos.reconciler.completeUpload(objectKey, versionId);
+      return { outcome, deletes, ranges };
+    } finally {
+      photos.close();
+    }
+  }
+
+  it.each([
+    ['PNG bytes', imageBytes(400, 'image/png'), 'content is image/png, not the declared image/jpeg'],
+    [
+      'text',
+      Buffer.from('<html>not a photo</html>'.padEnd(400, ' ')),
+      'content does not look like image/jpeg',
+    ],
+  ])(
+    'rejects %s declared as image/jpeg: photo REJECTED with the reason, that exact version deleted',
+    async (_name, bytes, reason) => {
+      const upload = await createUpload(newUserId(), { contentType: 'image/jpeg', sizeBytes: 400 });
+      // Type and size are the declared ones (the signature binds them); only the bytes lie.
+      expect(await putBytes(upload, bytes)).toBe(200);
+      const { outcome, deletes, ranges } = await completeRecordingDeletes(upload.objectKey, 'version-1');
+      expect(outcome).toEqual({ action: 'REJECT', reason });
+      expect(ranges).toEqual(['bytes=0-31']);
+      expect(deletes).toEqual([[upload.objectKey, 'version-1']]);
+      expect(await stores.objectExists(upload.objectKey)).toBe(false);
+      const item = await stores.photoItem(upload.photoId);
+      expect(item).toMatchObject({
+        status: 'REJECTED',
+        rejectionReason: reason,
+        expiresAt: expect.any(Number),
+      });
+      expect(item?.gsi1pk).toBeUndefined();
+    },
+  );
+
+  it('rejects a HEIC upload whose ftyp box names AVIF only', async () => {
+    const avif = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypavif\0\0\0\0mif1avif')]);
+    const upload = await createUpload(newUserId(), { contentType: 'image/heic', sizeBytes: 300 });
+    const bytes = Buffer.alloc(300, 0);
+    avif.copy(bytes);
+    expect(await putBytes(upload, bytes)).toBe(200);
+    await expect(notifyUpload(upload.objectKey, 300)).resolves.toMatchObject({ action: 'REJECT' });
+    expect(await stores.photoItem(upload.photoId)).toMatchObject({
+      status: 'REJECTED',
+      rejectionReason: 'content does not look like image/heic',
+    });
+    expect(await stores.objectExists(upload.objectKey)).toBe(false);
   });
 });

@@ -1,12 +1,18 @@
-import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { APP_METRICS, APP_METRICS_NAMESPACE } from '../../lib/app-metrics';
 import { AppFunction } from '../../lib/constructs/app-function';
-import { STAGE_CONFIGS } from '../../lib/config';
-import { buildPhotoApp } from '../../lib/photo-app';
-import { SKIP_BUNDLING } from '../../scripts/cdk-context';
-import { missingAlarms } from './helpers/alarm-coverage';
-import { CDK_JSON_CONTEXT, synthStage } from './helpers/app';
+import { STAGE_CONFIGS, type AlarmKind } from '../../lib/config';
+import type { PhotoAppStacks } from '../../lib/photo-app';
+import { missingAlarms, missingAlarmsAfter } from './helpers/alarm-coverage';
+import { synthStage } from './helpers/app';
+import { dashboardWidgets } from './helpers/dashboard';
 import { followStackOutput, templatesByStackName, type StackTemplates } from './helpers/stack-outputs';
 
 describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
@@ -15,6 +21,15 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
   const byName = templatesByStackName(synthesized);
   const alarms = Object.values(templates.monitoring.findResources('AWS::CloudWatch::Alarm'));
   const topic = Object.keys(templates.monitoring.findResources('AWS::SNS::Topic'))[0];
+  /** The environment the API stack gives the function of `service`. */
+  const environmentOf = (service: string): Record<string, unknown> => {
+    const functions = Object.values(templates.api.findResources('AWS::Lambda::Function'));
+    const variables = functions
+      .map((f) => f.Properties.Environment?.Variables as Record<string, unknown> | undefined)
+      .filter((v) => v?.POWERTOOLS_SERVICE_NAME === service);
+    expect(variables).toHaveLength(1);
+    return variables[0]!;
+  };
 
   it('covers every monitored resource with its required alarms', () => {
     expect(missingAlarms(byName, stacks.monitoring.stackName)).toEqual([]);
@@ -22,8 +37,9 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
 
   it('reads every watched resource through a local copy that holds a whole value of its stack', () => {
     const copies = templates.monitoring.findResources('AWS::SSM::Parameter');
-    // 6 functions, 2 queues, the HTTP API, the table, the cluster, the proxy, the cache.
-    expect(Object.keys(copies)).toHaveLength(13);
+    // 7 functions, the rotation function, 3 queues, the HTTP API, the table, the cluster, the
+    // proxy, the cache, the user pool and its app client.
+    expect(Object.keys(copies)).toHaveLength(18);
     for (const copy of Object.values(copies)) {
       expect(followStackOutput(byName, copy.Properties.Value)).toMatchObject({
         stackName: expect.stringMatching(/^PhotoApp-(Dev|Prod)-(Data|Api)$/),
@@ -39,10 +55,11 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
   });
 
   it('has the expected number of alarms', () => {
-    // API 2, functions 6x3 + iterator age, 2 queues, table 2, Aurora 3, proxy 1, Redis 3 per node (+ lag per node in prod)
-    expect(alarms).toHaveLength(
-      stage === 'prod' ? 2 + 19 + 2 + 2 + 3 + 1 + 2 * 4 : 2 + 19 + 2 + 2 + 3 + 1 + 3,
-    );
+    // API 2, functions 7x3 + iterator age, rotation 1, 3 queues, table 2, Aurora 3, proxy 1, user
+    // pool 1, alarm topic 1, app metrics 3 (failed stream records, cache errors of 2 functions),
+    // Redis 3 per node (+ lag per node in prod)
+    const common = 2 + 22 + 1 + 3 + 2 + 3 + 1 + 1 + 1 + 3;
+    expect(alarms).toHaveLength(stage === 'prod' ? common + 2 * 4 : common + 3);
   });
 
   it('sends every alarm and its recovery to the alarm topic', () => {
@@ -62,8 +79,10 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
 
   it('takes the window of each alarm from the stage config', () => {
     const lambdaErrors = STAGE_CONFIGS[stage].monitoring.alarms.lambdaErrors;
-    const errorsAlarms = alarms.filter((a) => a.Properties.MetricName === 'Errors');
-    expect(errorsAlarms).toHaveLength(6);
+    const errorsAlarms = alarms.filter(
+      (a) => a.Properties.MetricName === 'Errors' && !/^Secret rotation/.test(a.Properties.AlarmDescription),
+    );
+    expect(errorsAlarms).toHaveLength(7);
     for (const alarm of errorsAlarms) {
       expect(alarm.Properties).toMatchObject({
         Threshold: lambdaErrors.threshold,
@@ -82,7 +101,7 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
       .filter((a) => a.Properties.MetricName === 'Duration')
       .map((a) => a.Properties.Threshold as number)
       .sort((a, b) => a - b);
-    const timeoutsMs = [3, 10, 10, 30, 60, 300].map((s) => s * 1000);
+    const timeoutsMs = [3, 10, 10, 30, 60, 300, 300].map((s) => s * 1000);
     expect(thresholds).toEqual(timeoutsMs.map((ms) => (ms * percent) / 100));
   });
 
@@ -101,6 +120,7 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
       '## API',
       '## Lambda functions',
       '## Stream and failure queues',
+      '## App metrics',
       '## DynamoDB photo table',
       '## Aurora and RDS Proxy',
       '## Redis',
@@ -108,6 +128,87 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
       expect(body).toContain(row);
     }
   });
+
+  it('alarms where a person must act on the app metrics, in the namespace and service the functions emit', () => {
+    const appAlarms = alarms.filter((a) => a.Properties.Namespace === APP_METRICS_NAMESPACE);
+    const emitted = (service: string) => environmentOf(service).POWERTOOLS_METRICS_NAMESPACE;
+    const expected: Array<[AlarmKind, string, string]> = [
+      ['failedStreamRecords', APP_METRICS.failedStreamRecords, 'stream-processor'],
+      ['cacheErrors', APP_METRICS.cacheErrors, 'profiles-api'],
+      ['cacheErrors', APP_METRICS.cacheErrors, 'stream-processor'],
+    ];
+    expect(appAlarms).toHaveLength(expected.length);
+    for (const [kind, metricName, service] of expected) {
+      const setting = STAGE_CONFIGS[stage].monitoring.alarms[kind];
+      expect(emitted(service)).toBe(APP_METRICS_NAMESPACE);
+      expect(appAlarms).toContainEqual(
+        expect.objectContaining({
+          Properties: expect.objectContaining({
+            Namespace: APP_METRICS_NAMESPACE,
+            MetricName: metricName,
+            Dimensions: [{ Name: 'service', Value: service }],
+            Statistic: 'Sum',
+            Threshold: setting.threshold,
+            Period: setting.periodMinutes * 60,
+            EvaluationPeriods: setting.evaluationPeriods,
+            DatapointsToAlarm: setting.datapointsToAlarm,
+            TreatMissingData: 'notBreaching',
+          }),
+        }),
+      );
+    }
+  });
+
+  it('graphs every app metric on the dashboard, one line per function that emits it', () => {
+    const widgets = dashboardWidgets(templates.monitoring);
+    const row = widgets.findIndex((w) => w.properties.markdown === '## App metrics');
+    const line = (name: string, service: string) => [
+      APP_METRICS_NAMESPACE,
+      name,
+      'service',
+      service,
+      { label: service, stat: 'Sum' },
+    ];
+    expect(widgets.slice(row + 1, row + 5).map((w) => [w.properties.title, w.properties.metrics])).toEqual([
+      ['Failed stream records', [line(APP_METRICS.failedStreamRecords, 'stream-processor')]],
+      [
+        'Cache errors',
+        [line(APP_METRICS.cacheErrors, 'profiles-api'), line(APP_METRICS.cacheErrors, 'stream-processor')],
+      ],
+      ['Rejected uploads', [line(APP_METRICS.rejectedUploads, 'upload-complete')]],
+      ['Expired uploads cleaned up', [line(APP_METRICS.cleanedUpUploads, 'stream-processor')]],
+    ]);
+  });
+
+  it.each([
+    ['rotationErrors', 'AWS/Lambda', ['Errors']],
+    ['topicDeliveryFailures', 'AWS/SNS', ['NumberOfNotificationsFailed']],
+    ['userPoolThrottles', 'AWS/Cognito', ['SignUpThrottles', 'SignInThrottles', 'TokenRefreshThrottles']],
+  ] as Array<[AlarmKind, string, string[]]>)(
+    'raises the %s alarm on %s with the stage thresholds',
+    (kind, namespace, metricNames) => {
+      const setting = STAGE_CONFIGS[stage].monitoring.alarms[kind];
+      // Alarm ids end in their kind: `<subject><Kind><hash>`.
+      const idPart = kind.charAt(0).toUpperCase() + kind.slice(1);
+      const matching = Object.entries(templates.monitoring.findResources('AWS::CloudWatch::Alarm'))
+        .filter(([id]) => new RegExp(`${idPart}[0-9A-F]{8}$`).test(id))
+        .map(([, alarm]) => alarm.Properties as Record<string, any>);
+      expect(matching).toHaveLength(1);
+      const [alarm] = matching;
+      const read = alarm.MetricName
+        ? [[alarm.Namespace, alarm.MetricName]]
+        : (alarm.Metrics as Array<Record<string, any>>)
+            .filter((m) => m.MetricStat)
+            .map((m) => [m.MetricStat.Metric.Namespace, m.MetricStat.Metric.MetricName]);
+      expect(read).toEqual(metricNames.map((name) => [namespace, name]));
+      expect(alarm).toMatchObject({
+        Threshold: setting.threshold,
+        EvaluationPeriods: setting.evaluationPeriods,
+        DatapointsToAlarm: setting.datapointsToAlarm,
+        TreatMissingData: 'notBreaching',
+      });
+    },
+  );
 
   it("leaves the dashboard untagged (some regions' schemas have no Tags for it) and tags the alarm topic", () => {
     const [dashboard] = Object.values(templates.monitoring.findResources('AWS::CloudWatch::Dashboard'));
@@ -122,32 +223,89 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
 
 describe('alarm coverage', () => {
   it('fails when a new function has no alarms', () => {
-    const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
-    const stacks = buildPhotoApp(app, STAGE_CONFIGS.dev);
-    new AppFunction(stacks.api, 'ForgottenFunction', {
-      entry: 'lambda/handlers/health.ts',
-      description: 'A function nobody added to the monitoring',
-      serviceName: 'forgotten',
-      memorySize: 128,
-      timeout: Duration.seconds(3),
-      logRetentionDays: logs.RetentionDays.ONE_DAY,
-      logRemovalPolicy: RemovalPolicy.DESTROY,
-      invocation: { type: 'sync', caller: 'nobody' },
+    const missing = missingAlarmsAfter((stacks) => {
+      new AppFunction(stacks.api, 'ForgottenFunction', {
+        entry: 'lambda/handlers/health.ts',
+        description: 'A function nobody added to the monitoring',
+        serviceName: 'forgotten',
+        memorySize: 128,
+        timeout: Duration.seconds(3),
+        logRetentionDays: logs.RetentionDays.ONE_DAY,
+        logRemovalPolicy: RemovalPolicy.DESTROY,
+        invocation: { type: 'sync', caller: 'nobody' },
+      });
     });
-    const templates = templatesByStackName({
-      stacks,
-      templates: {
-        network: Template.fromStack(stacks.network),
-        data: Template.fromStack(stacks.data),
-        api: Template.fromStack(stacks.api),
-        monitoring: Template.fromStack(stacks.monitoring),
-      },
-    });
-    expect(missingAlarms(templates, stacks.monitoring.stackName)).toEqual([
+    expect(missing).toEqual([
       expect.stringMatching(/^ForgottenFunction.*: AWS\/Lambda\/Errors$/),
       expect.stringMatching(/^ForgottenFunction.*: AWS\/Lambda\/Throttles$/),
       expect.stringMatching(/^ForgottenFunction.*: AWS\/Lambda\/Duration$/),
     ]);
+  });
+
+  const inlineFunction = (scope: PhotoAppStacks[keyof PhotoAppStacks]) =>
+    new lambda.Function(scope, 'Forgotten', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => undefined;'),
+    });
+
+  it.each<[string, (stacks: PhotoAppStacks) => void, RegExp[]]>([
+    [
+      'a function in the network stack',
+      (s) => inlineFunction(s.network),
+      [/^Forgotten.*: AWS\/Lambda\/Errors$/, /Throttles$/, /Duration$/],
+    ],
+    [
+      'a plain DynamoDB table in the data stack',
+      (s) =>
+        new dynamodb.Table(s.data, 'Forgotten', {
+          partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        }),
+      [/^Forgotten.*: AWS\/DynamoDB\/ReadThrottleEvents$/, /WriteThrottleEvents$/, /SystemErrors$/],
+    ],
+    [
+      'a queue in the API stack',
+      (s) => new sqs.Queue(s.api, 'Forgotten'),
+      [/^Forgotten.*ApproximateNumberOfMessagesVisible$/],
+    ],
+    [
+      'a topic in the monitoring stack',
+      (s) => new sns.Topic(s.monitoring, 'Forgotten'),
+      [/^Forgotten.*: AWS\/SNS\/NumberOfNotificationsFailed$/],
+    ],
+    [
+      'an interface endpoint in the network stack',
+      (s) =>
+        s.network.network.vpc.addInterfaceEndpoint('Forgotten', {
+          service: ec2.InterfaceVpcEndpointAwsService.SQS,
+        }),
+      [/^NetworkVpcForgotten.*: AWS\/PrivateLinkEndpoints\/PacketsDropped$/],
+    ],
+    [
+      'a resource type the walk has no rule for',
+      (s) => new kinesis.CfnStream(s.data, 'Forgotten', { shardCount: 1 }),
+      [/^Forgotten: no alarm rule for AWS::Kinesis::Stream/],
+    ],
+  ])('fails when the app gains %s without alarms', (_what, change, expected) => {
+    const missing = missingAlarmsAfter(change);
+    expect(missing).toHaveLength(expected.length);
+    expected.forEach((pattern, i) => expect(missing[i]).toMatch(pattern));
+  });
+
+  it('fails when any one alarm that a resource needs is removed', () => {
+    const synthesized = synthStage('dev', { nag: false });
+    const monitoringStack = synthesized.stacks.monitoring.stackName;
+    const templates = templatesByStackName(synthesized);
+    const required = Object.entries(templates[monitoringStack].Resources).filter(
+      // The app-metric alarms watch what handlers emit, not a resource: their own tests pin them.
+      ([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.Namespace !== APP_METRICS_NAMESPACE,
+    );
+    expect(required.length).toBeGreaterThan(30);
+    for (const [id] of required) {
+      const without = JSON.parse(JSON.stringify(templates)) as StackTemplates;
+      delete (without[monitoringStack].Resources as Record<string, unknown>)[id];
+      expect([id, missingAlarms(without, monitoringStack).length > 0]).toEqual([id, true]);
+    }
   });
 
   it("does not count an alarm whose local copy holds another resource's name", () => {

@@ -1,3 +1,4 @@
+import { PENDING_CHANGES_PK } from '../../lambda/adapters/pending-change-table';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { synthStage, type SynthesizedApp } from './helpers/app';
 import { statementsForFunction, type AppliedStatement } from './helpers/role-statements';
@@ -77,15 +78,57 @@ function grantsOf(stage: Stage, service: string): Grant[] {
     .sort(byPlace);
 }
 
-/** Statements every function has: logs, X-Ray, and network interfaces in the VPC. */
-const isBaseline = (grant: Grant) =>
-  (grant.Action as string[]).every(
-    (a) => a.startsWith('logs:') || a.startsWith('xray:') || a.startsWith('ec2:'),
-  );
+const X_RAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const NETWORK_INTERFACE_ACTIONS = [
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:UnassignPrivateIpAddresses',
+];
 
-/** The statements that give a function access to data: everything but the baseline. */
-const dataGrantsOf = (stage: Stage, service: string) =>
-  grantsOf(stage, service).filter((g) => !isBaseline(g));
+/**
+ * The statements AppFunction gives every function, exactly: logs to its own
+ * log group, the two X-Ray actions, and in the VPC the network-interface
+ * actions. Compared whole, statement by statement, not by action family.
+ */
+function baselineOf(stage: Stage, service: string): Grant[] {
+  const fn = functionsByService(api(stage))[service];
+  const where = stackName(stage, 'api');
+  // CDK's default policy of the role: `<role id without hash>DefaultPolicy<hash>`.
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
+  const policy = `${roleId.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy`;
+  const baseline = [
+    allow(
+      where,
+      policy,
+      'inline',
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      [{ 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] }],
+    ),
+    allow(where, policy, 'inline', X_RAY_ACTIONS, ['*']),
+  ];
+  if (fn.Properties.VpcConfig) {
+    baseline.push({
+      ...allow(where, policy, 'inline', NETWORK_INTERFACE_ACTIONS, ['*']),
+      Sid: 'ManageVpcNetworkInterfaces',
+    });
+  }
+  return sortGrants(baseline);
+}
+
+/** Equal statements, whatever the order of their keys. */
+const sameGrant = (a: Grant, b: Grant) => {
+  const canonical = (g: Grant) => JSON.stringify(Object.entries(g).sort(([x], [y]) => x.localeCompare(y)));
+  return canonical(a) === canonical(b);
+};
+
+/** The statements that give a function access to data: everything but the exact baseline statements. */
+const dataGrantsOf = (stage: Stage, service: string) => {
+  const baseline = baselineOf(stage, service);
+  return grantsOf(stage, service).filter((g) => !baseline.some((b) => sameGrant(b, g)));
+};
 
 const allow = (
   stack: string,
@@ -100,6 +143,12 @@ const allow = (
   Effect: 'Allow',
   Action: [...actions].sort(),
   Resource: resources,
+});
+
+/** A grant on the pending photo changes only: the table, within their one partition key. */
+const onPendingChanges = (stack: string, policy: string, actions: string[]): Grant => ({
+  ...allow(stack, policy, 'managed', actions, [TABLE_ARN]),
+  Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [PENDING_CHANGES_PK] } },
 });
 
 /** Grants in a stable order: stack, policy, actions. */
@@ -145,7 +194,14 @@ const CACHE_APP_USER = [
   },
 ];
 
-const SERVICES = ['health', 'photos-api', 'profiles-api', 'upload-complete', 'stream-processor'];
+const SERVICES = [
+  'health',
+  'photos-api',
+  'profiles-api',
+  'upload-complete',
+  'stream-processor',
+  'reconcile-photo-changes',
+];
 
 describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
   describe('functions', () => {
@@ -176,6 +232,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       ['profiles-api', 512, 10],
       ['upload-complete', 256, 30],
       ['stream-processor', 512, 60],
+      ['reconcile-photo-changes', 512, 300],
     ])('%s: explicit memory %i MB and timeout %i s', (service, memory, timeout) => {
       expect(functionsByService(api(stage))[service].Properties).toMatchObject({
         MemorySize: memory,
@@ -189,7 +246,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
         .filter(([, fn]) => fn.Properties.VpcConfig)
         .map(([name]) => name)
         .sort();
-      expect(inVpc).toEqual(['profiles-api', 'stream-processor']);
+      expect(inVpc).toEqual(['profiles-api', 'reconcile-photo-changes', 'stream-processor']);
       for (const name of inVpc) {
         expect(JSON.stringify(fns[name].Properties.VpcConfig)).toContain('NetworkVpcApplicationSubnet');
         expect(JSON.stringify(fns[name].Properties.VpcConfig.SecurityGroupIds)).toContain(
@@ -219,41 +276,29 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     it.each(SERVICES)(
       '%s writes logs to its own log group only, traces to X-Ray, and manages network interfaces only in the VPC',
       (service) => {
-        const fn = functionsByService(api(stage))[service];
-        const where = stackName(stage, 'api');
-        // CDK's default policy of the role: `<role id without hash>DefaultPolicy<hash>`.
-        const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
-        const policy = `${roleId.replace(/[0-9A-F]{8}$/, '')}DefaultPolicy`;
-        const expected = [
-          allow(
-            where,
-            policy,
-            'inline',
-            ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            [{ 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] }],
-          ),
-          allow(where, policy, 'inline', ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], ['*']),
-        ];
-        if (fn.Properties.VpcConfig) {
-          expected.push({
-            ...allow(
-              where,
-              policy,
-              'inline',
-              [
-                'ec2:AssignPrivateIpAddresses',
-                'ec2:CreateNetworkInterface',
-                'ec2:DeleteNetworkInterface',
-                'ec2:DescribeNetworkInterfaces',
-                'ec2:DescribeSubnets',
-                'ec2:UnassignPrivateIpAddresses',
-              ],
-              ['*'],
-            ),
-            Sid: 'ManageVpcNetworkInterfaces',
-          });
+        const grants = grantsOf(stage, service);
+        for (const statement of baselineOf(stage, service)) {
+          expect(grants.filter((g) => sameGrant(g, statement))).toHaveLength(1);
         }
-        expect(grantsOf(stage, service).filter(isBaseline)).toEqual(sortGrants(expected));
+      },
+    );
+
+    it.each(SERVICES)(
+      '%s may use "*" only for the X-Ray actions, and in the VPC the network-interface actions',
+      (service) => {
+        const grants = grantsOf(stage, service);
+        const onAnyResource = grants
+          .filter((g) => (g.Resource as unknown[]).includes('*'))
+          .flatMap((g) => g.Action as string[])
+          .sort();
+        const inVpc = functionsByService(api(stage))[service].Properties.VpcConfig !== undefined;
+        expect(onAnyResource).toEqual([...(inVpc ? NETWORK_INTERFACE_ACTIONS : []), ...X_RAY_ACTIONS].sort());
+        // Nothing that widens a statement past its listed actions and resources.
+        for (const grant of grants) {
+          expect(grant).not.toHaveProperty('NotAction');
+          expect(grant).not.toHaveProperty('NotResource');
+          expect((grant.Action as string[]).filter((a) => a.includes('*'))).toEqual([]);
+        }
       },
     );
 
@@ -405,6 +450,34 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
           ),
           allow(D(), 'ProfileCacheConnectAsAppUser', 'managed', ['elasticache:Connect'], CACHE_APP_USER),
           allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS]),
+          onPendingChanges(D(), 'PhotoTableKeepPendingChanges', ['dynamodb:PutItem']),
+        ]),
+      );
+    });
+
+    it('reconcile-photo-changes lists and removes pending changes, updates counts and deletes objects', () => {
+      expect(dataGrantsOf(stage, 'reconcile-photo-changes')).toEqual(
+        sortGrants([
+          allow(
+            A(),
+            'ReconcilerFunctionRoleDefaultPolicy',
+            'inline',
+            ['sqs:SendMessage'],
+            [{ 'Fn::GetAtt': ['ReconcilerFailuresQueue35F5DC93', 'Arn'] }],
+          ),
+          allow(
+            D(),
+            'ProfileDatabaseConnectAsAppUser',
+            'managed',
+            ['rds-db:connect'],
+            [APP_USER_THROUGH_PROXY],
+          ),
+          allow(D(), 'ProfileCacheConnectAsAppUser', 'managed', ['elasticache:Connect'], CACHE_APP_USER),
+          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS]),
+          onPendingChanges(D(), 'PhotoTableReconcilePendingChanges', [
+            'dynamodb:DeleteItem',
+            'dynamodb:Query',
+          ]),
         ]),
       );
     });
@@ -435,6 +508,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       const queues = api(stage).findResources('AWS::SQS::Queue');
       expect(Object.keys(queues).sort()).toEqual([
         expect.stringMatching(/^PhotoStreamFailureQueue/),
+        expect.stringMatching(/^ReconcilerFailuresQueue/),
         expect.stringMatching(/^UploadFailuresQueue/),
       ]);
       for (const queue of Object.values(queues)) {
@@ -453,6 +527,30 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
           ]),
         );
       }
+    });
+  });
+
+  describe('reconciliation', () => {
+    it('runs the reconciler every 15 minutes, with a dead-letter queue for runs that still fail', () => {
+      api(stage).hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReconcilerFunction'), 'Arn'] },
+            DeadLetterConfig: {
+              Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReconcilerFailuresQueue'), 'Arn'] },
+            },
+          }),
+        ],
+      });
+      expect(functionsByService(api(stage))['reconcile-photo-changes'].Properties.DeadLetterConfig).toEqual({
+        TargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^ReconcilerFailuresQueue/), 'Arn'] },
+      });
+    });
+
+    it('tells the stream processor which table keeps its pending changes', () => {
+      const env = functionsByService(api(stage))['stream-processor'].Properties.Environment.Variables;
+      expect(JSON.stringify(env.TABLE_NAME)).toContain('PhotoTable');
     });
   });
 

@@ -1,4 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { PENDING_CHANGES_PK } from '../../lambda/adapters/pending-change-table';
 import { synthStage, type SynthesizedApp } from './helpers/app';
 import { dependenciesOf } from './helpers/dependencies';
 import { statementsForFunction } from './helpers/role-statements';
@@ -227,12 +228,30 @@ describe('data stack', () => {
         'PhotoBucketGetPhotos',
         'PhotoBucketPutPhotos',
         'PhotoBucketVerifyUploads',
+        'PhotoTableKeepPendingChanges',
         'PhotoTableReadWritePhotos',
+        'PhotoTableReconcilePendingChanges',
         'PhotoTableVerifyUploads',
         'ProfileCacheConnectAsAppUser',
         'ProfileDatabaseConnectAsAppUser',
       ]);
       for (const list of Object.values(statements)) expect(list).toHaveLength(1);
+    });
+
+    it('confines the pending-change grants to the partition the runtime writes, on the table only', () => {
+      const statements = statementsById();
+      const pendingChanges = (actions: string | string[]) => [
+        {
+          Effect: 'Allow',
+          Action: actions,
+          Resource: tableArn,
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [PENDING_CHANGES_PK] } },
+        },
+      ];
+      expect(statements.PhotoTableKeepPendingChanges).toEqual(pendingChanges('dynamodb:PutItem'));
+      expect(statements.PhotoTableReconcilePendingChanges).toEqual(
+        pendingChanges(['dynamodb:DeleteItem', 'dynamodb:Query']),
+      );
     });
 
     it('lets the photo functions use items of the table and its two named indexes, no scans, no wildcard', () => {

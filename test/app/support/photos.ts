@@ -9,8 +9,27 @@ import { objectCreatedEvent as createdObjectEvent } from '../../../scripts/local
 
 export const newUserId = (): string => randomUUID();
 
-export function imageBytes(size: number): Buffer {
-  return Buffer.alloc(size, 0xab);
+/** Each type's magic number, as an encoder writes it at the start of the file. */
+export const IMAGE_SIGNATURES: Readonly<Record<string, Buffer>> = {
+  'image/jpeg': Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]),
+  'image/png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]),
+  'image/webp': Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0, 0, 0]), Buffer.from('WEBPVP8 ')]),
+  // An iPhone's: ftyp box of 24 bytes, major brand heic, compatible mif1 and heic.
+  'image/heic': Buffer.concat([
+    Buffer.from([0, 0, 0, 0x18]),
+    Buffer.from('ftypheic'),
+    Buffer.from([0, 0, 0, 0]),
+    Buffer.from('mif1heic'),
+  ]),
+};
+
+/** `size` bytes that start as an image of the given type would. */
+export function imageBytes(size: number, contentType = 'image/jpeg'): Buffer {
+  const bytes = Buffer.alloc(size, 0xab);
+  const signature = IMAGE_SIGNATURES[contentType];
+  if (!signature) throw new Error(`No signature for ${contentType}`);
+  signature.copy(bytes, 0, 0, Math.min(size, signature.length));
+  return bytes;
 }
 
 export interface CreatedUpload {
@@ -40,10 +59,14 @@ export async function createUpload(
   };
 }
 
+/** PUTs to the presigned URL with the headers it was signed for (fetch sets Content-Length). */
 export async function putBytes(upload: CreatedUpload, bytes: Buffer, contentType?: string): Promise<number> {
+  const headers = Object.fromEntries(
+    Object.entries(upload.headers).filter(([name]) => name !== 'Content-Length'),
+  );
   const response = await fetch(upload.url, {
     method: 'PUT',
-    headers: { 'Content-Type': contentType ?? upload.headers['Content-Type'] ?? '' },
+    headers: { ...headers, 'Content-Type': contentType ?? upload.headers['Content-Type'] ?? '' },
     body: bytes,
   });
   await response.arrayBuffer();
@@ -65,7 +88,7 @@ export function notifyUpload(objectKey: string, size: number): Promise<unknown> 
 /** POST, PUT the bytes, run the upload-complete handler: a READY photo. */
 export async function createReadyPhoto(owner: string, sizeBytes = 2048): Promise<CreatedUpload> {
   const upload = await createUpload(owner, { contentType: 'image/png', sizeBytes });
-  const status = await putBytes(upload, imageBytes(sizeBytes));
+  const status = await putBytes(upload, imageBytes(sizeBytes, 'image/png'));
   if (status !== 200) throw new Error(`PUT to the presigned URL failed with ${status}`);
   await notifyUpload(upload.objectKey, sizeBytes);
   return upload;

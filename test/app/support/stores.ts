@@ -1,7 +1,7 @@
 /** Direct access to the engines behind the handlers, to arrange state and to assert on it. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { PG_ADMIN_PASSWORD, PG_ADMIN_USER } from '../../../scripts/local/engines';
@@ -68,6 +68,25 @@ export class Stores {
     return (await this.items()).find((item) => item.pk === `PHOTO#${photoId}`);
   }
 
+  /** The user's upload slots: photo id -> expiry (epoch seconds); undefined without a slot item. */
+  async uploadSlots(userId: string): Promise<Record<string, number> | undefined> {
+    const item = (await this.items()).find((candidate) => candidate.pk === `UPLOADS#${userId}`);
+    return item?.pending as Record<string, number> | undefined;
+  }
+
+  /** Every object with what identifies its content (ETag, size), sorted by key. */
+  async objects(): Promise<{ key: string; etag: string; size: number }[]> {
+    const page = await this.s3.send(new ListObjectsV2Command({ Bucket: bucketName() }));
+    return (page.Contents ?? [])
+      .map((object) => ({ key: object.Key ?? '', etag: object.ETag ?? '', size: object.Size ?? -1 }))
+      .sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async objectBytes(key: string): Promise<Buffer> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: bucketName(), Key: key }));
+    return Buffer.from(await (object.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array())));
+  }
+
   async objectKeys(): Promise<string[]> {
     const page = await this.s3.send(new ListObjectsV2Command({ Bucket: bucketName() }));
     return (page.Contents ?? []).map((object) => object.Key ?? '').sort();
@@ -94,11 +113,11 @@ export class Stores {
     return row === undefined ? undefined : Number(row.photo_count);
   }
 
-  /** Everything every store holds, for "nothing changed" assertions. */
+  /** Everything every store holds (items whole, objects by ETag), for "nothing changed" assertions. */
   async snapshot(): Promise<Record<string, unknown>> {
     const [items, objects, profiles, ledger, cacheKeys] = await Promise.all([
       this.items(),
-      this.objectKeys(),
+      this.objects(),
       this.db.query('SELECT * FROM profiles ORDER BY user_id').then((result) => result.rows),
       this.db.query('SELECT * FROM counted_photos ORDER BY photo_id').then((result) => result.rows),
       this.redis()

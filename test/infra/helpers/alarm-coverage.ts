@@ -1,8 +1,14 @@
-import { followStackOutput, type StackTemplates } from './stack-outputs';
-
-/** CDK's own helper functions (custom resource providers); everything else is ours and must be watched. */
-const CDK_HELPER_FUNCTION =
-  /^(LogRetention[0-9a-f]{32}|BucketNotificationsHandler[0-9a-f]{32}|CustomS3AutoDeleteObjectsCustomResourceProviderHandler|CustomVpcRestrictDefaultSGCustomResourceProviderHandler|.*Providerframework)/;
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { STAGE_CONFIGS } from '../../../lib/config';
+import { buildPhotoApp, type PhotoAppStacks } from '../../../lib/photo-app';
+import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from '../../../scripts/cdk-context';
+import {
+  followStackOutput,
+  templatesByStackName,
+  type StackTemplates,
+  type TemplateJson,
+} from './stack-outputs';
 
 /**
  * Deep equality of template values, by content only (not by prototype:
@@ -107,12 +113,302 @@ function metricsOf(
     }));
 }
 
+/** One alarm the walk requires: an alarm of the monitoring stack reading this metric with this dimension. */
+interface RequiredAlarm {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimension: Dimension;
+  /** How a missing one is reported, before `: <namespace>/<metric>`. */
+  readonly subject?: string;
+}
+
+/** A resource as a rule sees it. */
+interface Walked {
+  readonly id: string;
+  readonly properties: Record<string, any>;
+  readonly template: TemplateJson;
+  /**
+   * A value of the resource's own template as the monitoring stack's alarms
+   * resolve to it: read from its stack (`ReadFrom`), or, for a resource of
+   * the monitoring stack itself, the value as it is.
+   */
+  readonly own: (value: unknown) => unknown;
+}
+
 /**
- * Walks every monitored resource of the other stacks and lists the required
- * alarms of `monitoringStack` that are missing, as
- * `"<resource>: <namespace>/<metric>"`. An alarm counts for a resource only if
- * its dimension (by name) resolves, through the local copies and the
- * producer's output, to exactly that resource's `Ref` or attribute.
+ * What every resource type of the app needs: the alarms AWS recommends for
+ * it (CloudWatch "Recommended alarms") and what a serverless data path needs,
+ * or a reason why it needs none. A type missing from this table fails the
+ * walk: a new kind of resource is a decision, not a silent pass.
+ */
+type Rule =
+  { readonly alarms: (resource: Walked) => Array<RequiredAlarm | string> } | { readonly none: string };
+
+const byRef = (namespace: string, dimensionName: string, metrics: readonly string[]) => (r: Walked) =>
+  metrics.map((metricName): RequiredAlarm => ({
+    namespace,
+    metricName,
+    dimension: { Name: dimensionName, Value: r.own({ Ref: r.id }) },
+  }));
+
+const LAMBDA_METRICS = ['Errors', 'Throttles', 'Duration'];
+
+/**
+ * CDK's own helper functions. They run only while CloudFormation deploys, as
+ * custom resource handlers: a failure fails the deployment and rolls it back
+ * in front of whoever deploys, and between deployments nothing invokes them,
+ * so an alarm would watch nothing. Each entry names one helper; anything else
+ * that is an `AWS::Lambda::Function` is ours and needs its alarms (the schema
+ * migrations runner, which also runs only at deploy time, is watched anyway:
+ * it is our code).
+ */
+const DEPLOY_TIME_HELPERS: ReadonlyArray<{ readonly id: RegExp; readonly does: string }> = [
+  { id: /^LogRetention[0-9a-f]{32}[0-9A-F]{8}$/, does: 'sets the retention of the log groups RDS creates' },
+  {
+    id: /^BucketNotificationsHandler[0-9a-f]{32}[0-9A-F]{8}$/,
+    does: "turns on the photo bucket's EventBridge notifications",
+  },
+  {
+    id: /^CustomS3AutoDeleteObjectsCustomResourceProviderHandler[0-9A-F]{8}$/,
+    does: 'empties the dev buckets before CloudFormation deletes them',
+  },
+  {
+    id: /^CustomVpcRestrictDefaultSGCustomResourceProviderHandler[0-9A-F]{8}$/,
+    does: "removes the rules of the VPC's default security group",
+  },
+  {
+    id: /^[A-Za-z0-9]+ProviderframeworkonEvent[0-9A-F]{8}$/,
+    does: 'relays the schema migrations custom resource to its runner (the runner is watched)',
+  },
+];
+
+/** The Secrets Manager rotation applications AWS publishes in the Serverless Application Repository. */
+const ROTATION_APPLICATION =
+  /^arn:aws:serverlessrepo:[a-z0-9-]+:\d{12}:applications\/SecretsManager\w+Rotation\w*$/;
+
+/** The application id of a SAR application, resolving CDK's per-partition mapping for the `aws` partition. */
+function applicationId(template: TemplateJson, properties: Record<string, any>): unknown {
+  const id = properties.Location?.ApplicationId;
+  const findInMap = id?.['Fn::FindInMap'] as [string, unknown, string] | undefined;
+  if (!findInMap) return id;
+  const [map, partition, key] = findInMap;
+  const mappings = (template as { Mappings?: Record<string, Record<string, Record<string, unknown>>> })
+    .Mappings;
+  return sameValue(partition, { Ref: 'AWS::Partition' }) ? mappings?.[map]?.aws?.[key] : undefined;
+}
+
+/** The literal end of an endpoint's service name (`com.amazonaws.<region>.<service>`, joined around the region). */
+function endpointServiceSuffix(serviceName: unknown): string {
+  const parts = (serviceName as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join']?.[1];
+  const last: unknown = Array.isArray(parts) ? parts[parts.length - 1] : serviceName;
+  return typeof last === 'string' ? last : '';
+}
+
+const NONE = {
+  configuration:
+    "configuration or wiring of a watched resource, with no metrics of its own: its failures show on that resource's alarms",
+  plumbing:
+    'identity, network plumbing or logs: CloudWatch publishes no metric for it and AWS recommends no alarm',
+  monitoring: 'part of the monitoring itself',
+  deployTime:
+    'a custom resource, run only while CloudFormation deploys: a failure fails the deployment in front of whoever deploys',
+};
+
+const RULES: Readonly<Record<string, Rule>> = {
+  'AWS::Lambda::Function': {
+    alarms: (r) => {
+      if (DEPLOY_TIME_HELPERS.some((helper) => helper.id.test(r.id))) return [];
+      const readsStream = Object.values(r.template.Resources).some(
+        (other) =>
+          other.Type === 'AWS::Lambda::EventSourceMapping' &&
+          sameValue(other.Properties?.FunctionName, { Ref: r.id }),
+      );
+      return byRef('AWS/Lambda', 'FunctionName', [
+        ...LAMBDA_METRICS,
+        ...(readsStream ? ['IteratorAge'] : []),
+      ])(r);
+    },
+  },
+  // The secret rotation function: the application creates it, so it is no
+  // AWS::Lambda::Function here. Errors only (see OperationsMonitoring).
+  'AWS::Serverless::Application': {
+    alarms: (r) => {
+      const application = applicationId(r.template, r.properties);
+      if (typeof application !== 'string' || !ROTATION_APPLICATION.test(application)) {
+        return [
+          `${r.id}: a Serverless application that is not a known rotation function (what does it create?)`,
+        ];
+      }
+      const functionName = {
+        'Fn::Select': [6, { 'Fn::Split': [':', { 'Fn::GetAtt': [r.id, 'Outputs.RotationLambdaARN'] }] }],
+      };
+      return [
+        {
+          namespace: 'AWS/Lambda',
+          metricName: 'Errors',
+          dimension: { Name: 'FunctionName', Value: r.own(functionName) },
+        },
+      ];
+    },
+  },
+  // Every queue of the app is a dead-letter queue: a message waiting is the signal.
+  'AWS::SQS::Queue': {
+    alarms: (r) => [
+      {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimension: { Name: 'QueueName', Value: r.own({ 'Fn::GetAtt': [r.id, 'QueueName'] }) },
+      },
+    ],
+  },
+  'AWS::ApiGatewayV2::Api': { alarms: byRef('AWS/ApiGateway', 'ApiId', ['5xx', 'Latency']) },
+  'AWS::DynamoDB::GlobalTable': {
+    alarms: byRef('AWS/DynamoDB', 'TableName', ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors']),
+  },
+  'AWS::DynamoDB::Table': {
+    alarms: byRef('AWS/DynamoDB', 'TableName', ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors']),
+  },
+  'AWS::RDS::DBCluster': {
+    alarms: byRef('AWS/RDS', 'DBClusterIdentifier', [
+      'CPUUtilization',
+      'ACUUtilization',
+      'DatabaseConnections',
+    ]),
+  },
+  // AWS's Aurora guidance: alarm on the cluster (or role) metrics, not on
+  // instances, whose roles change on failover. A standalone instance needs its own.
+  'AWS::RDS::DBInstance': {
+    alarms: (r) => {
+      const cluster = r.properties.DBClusterIdentifier as { Ref?: string } | undefined;
+      if (cluster?.Ref && r.template.Resources[cluster.Ref]?.Type === 'AWS::RDS::DBCluster') return [];
+      return byRef('AWS/RDS', 'DBInstanceIdentifier', [
+        'CPUUtilization',
+        'FreeableMemory',
+        'FreeStorageSpace',
+        'DatabaseConnections',
+      ])(r);
+    },
+  },
+  'AWS::RDS::DBProxy': { alarms: byRef('AWS/RDS', 'ProxyName', ['DatabaseConnectionsBorrowLatency']) },
+  'AWS::ElastiCache::ReplicationGroup': {
+    alarms: (r) => {
+      const nodes = r.properties.NumCacheClusters as number;
+      return Array.from({ length: nodes }, (_, i) => i + 1).flatMap((n) =>
+        ['EngineCPUUtilization', 'DatabaseMemoryUsagePercentage', 'Evictions']
+          .concat(nodes > 1 ? ['ReplicationLag'] : [])
+          .map((metricName): RequiredAlarm => ({
+            namespace: 'AWS/ElastiCache',
+            metricName,
+            // A node's id is the group's id and the node's number.
+            dimension: {
+              Name: 'CacheClusterId',
+              Value: { 'Fn::Join': ['', [r.own({ Ref: r.id }), `-${String(n).padStart(3, '0')}`]] },
+            },
+            subject: `${r.id} node ${n}`,
+          })),
+      );
+    },
+  },
+  // FederationThrottles too once the pool has federated identity providers.
+  'AWS::Cognito::UserPool': {
+    alarms: byRef('AWS/Cognito', 'UserPool', ['SignUpThrottles', 'SignInThrottles', 'TokenRefreshThrottles']),
+  },
+  'AWS::SNS::Topic': {
+    alarms: (r) => [
+      {
+        namespace: 'AWS/SNS',
+        metricName: 'NumberOfNotificationsFailed',
+        dimension: { Name: 'TopicName', Value: r.own({ 'Fn::GetAtt': [r.id, 'TopicName'] }) },
+      },
+    ],
+  },
+  'AWS::EC2::VPCEndpoint': {
+    alarms: (r) => {
+      // Gateway endpoints (S3, DynamoDB) publish no CloudWatch metrics.
+      if (r.properties.VpcEndpointType !== 'Interface') return [];
+      // The Secrets Manager endpoint's only client is the rotation function:
+      // dropped packets there fail a rotation, which the rotation errors alarm reports.
+      if (/\.secretsmanager$/.test(endpointServiceSuffix(r.properties.ServiceName))) return [];
+      return byRef('AWS/PrivateLinkEndpoints', 'VPC Endpoint Id', ['PacketsDropped'])(r);
+    },
+  },
+  // There is none (isolated subnets only); one would need these.
+  'AWS::EC2::NatGateway': {
+    alarms: byRef('AWS/NATGateway', 'NatGatewayId', ['ErrorPortAllocation', 'PacketsDropCount']),
+  },
+  'AWS::S3::Bucket': {
+    none: "AWS's S3 alarms (4xxErrors, 5xxErrors) need request metrics, a paid opt-in per bucket; clients reach S3 directly with presigned URLs and retry 5XX, and an upload that never arrives shows on the dashboard as an expired upload cleaned up",
+  },
+  'AWS::Events::Rule': {
+    none: 'events it cannot deliver land in its dead-letter queue, which is watched (AWS recommends no alarm for rules)',
+  },
+  'AWS::KMS::Key': {
+    none: 'AWS recommends no alarm for it; a key the topic cannot use fails its notifications',
+  },
+  'AWS::SecretsManager::Secret': { none: 'AWS recommends no alarm for it; its rotation function is watched' },
+  ...Object.fromEntries(
+    [
+      'AWS::ApiGatewayV2::Authorizer',
+      'AWS::ApiGatewayV2::Integration',
+      'AWS::ApiGatewayV2::Route',
+      'AWS::ApiGatewayV2::Stage',
+      'AWS::Cognito::UserPoolClient',
+      'AWS::ElastiCache::SubnetGroup',
+      'AWS::ElastiCache::User',
+      'AWS::ElastiCache::UserGroup',
+      'AWS::Lambda::EventSourceMapping',
+      'AWS::Lambda::Permission',
+      'AWS::RDS::DBClusterParameterGroup',
+      'AWS::RDS::DBProxyTargetGroup',
+      'AWS::RDS::DBSubnetGroup',
+      'AWS::S3::BucketPolicy',
+      'AWS::SNS::Subscription',
+      'AWS::SNS::TopicPolicy',
+      'AWS::SQS::QueuePolicy',
+      'AWS::SecretsManager::ResourcePolicy',
+      'AWS::SecretsManager::RotationSchedule',
+      'AWS::SecretsManager::SecretTargetAttachment',
+    ].map((type) => [type, { none: NONE.configuration }]),
+  ),
+  ...Object.fromEntries(
+    [
+      'AWS::EC2::FlowLog',
+      'AWS::EC2::RouteTable',
+      'AWS::EC2::SecurityGroup',
+      'AWS::EC2::SecurityGroupEgress',
+      'AWS::EC2::SecurityGroupIngress',
+      'AWS::EC2::Subnet',
+      'AWS::EC2::SubnetRouteTableAssociation',
+      'AWS::EC2::VPC',
+      'AWS::IAM::ManagedPolicy',
+      'AWS::IAM::Policy',
+      'AWS::IAM::Role',
+      'AWS::Logs::LogGroup',
+    ].map((type) => [type, { none: NONE.plumbing }]),
+  ),
+  ...Object.fromEntries(
+    ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::SSM::Parameter', 'AWS::CDK::Metadata'].map(
+      (type) => [type, { none: NONE.monitoring }],
+    ),
+  ),
+  ...Object.fromEntries(
+    [
+      'Custom::LogRetention',
+      'Custom::S3AutoDeleteObjects',
+      'Custom::S3BucketNotifications',
+      'Custom::SchemaMigrations',
+      'Custom::VpcRestrictDefaultSG',
+    ].map((type) => [type, { none: NONE.deployTime }]),
+  ),
+};
+
+/**
+ * Walks every resource of every stack, the monitoring stack included, and
+ * lists what is missing, as `"<resource>: <namespace>/<metric>"`: each
+ * required alarm of `monitoringStack` that does not exist, and each resource
+ * whose type has no rule. An alarm counts for a resource only if its
+ * dimension (by name) resolves, through the local copies and the producer's
+ * output, to exactly that resource's `Ref` or attribute.
  */
 export function missingAlarms(templates: StackTemplates, monitoringStack: string): string[] {
   const watched: WatchedMetric[] = Object.values(templates[monitoringStack].Resources)
@@ -120,89 +416,61 @@ export function missingAlarms(templates: StackTemplates, monitoringStack: string
     .flatMap((r) => metricsOf(r.Properties ?? {}))
     .map((m) => ({
       ...m,
-      dimensions: (m.dimensions as Dimension[]).map((d) => ({
+      dimensions: ((m.dimensions ?? []) as Dimension[]).map((d) => ({
         Name: d.Name,
         Value: resolve(d.Value, templates, monitoringStack),
       })),
     }));
-  const missing: string[] = [];
-  const isWatched = (namespace: string, metricName: string, dimension: Dimension) =>
+  const isWatched = (required: RequiredAlarm) =>
     watched.some(
       (m) =>
-        m.namespace === namespace &&
-        m.metricName === metricName &&
-        m.dimensions.some((d) => d.Name === dimension.Name && sameValue(d.Value, dimension.Value)),
+        m.namespace === required.namespace &&
+        m.metricName === required.metricName &&
+        m.dimensions.some(
+          (d) => d.Name === required.dimension.Name && sameValue(d.Value, required.dimension.Value),
+        ),
     );
 
+  const missing: string[] = [];
   for (const [stackName, template] of Object.entries(templates)) {
-    if (stackName === monitoringStack) continue;
-    const resources = template.Resources;
-    const streamConsumers = new Set(
-      Object.values(resources)
-        .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
-        .map((r) => r.Properties?.FunctionName?.Ref as string),
-    );
-    for (const [id, resource] of Object.entries(resources)) {
-      const ref: ReadFrom = { readFrom: stackName, value: { Ref: id } };
-      const require = (
-        namespace: string,
-        metricName: string,
-        dimensionName: string,
-        value: unknown = ref,
-      ) => {
-        if (!isWatched(namespace, metricName, { Name: dimensionName, Value: value })) {
-          missing.push(`${id}: ${namespace}/${metricName}`);
+    const own = (value: unknown) =>
+      stackName === monitoringStack ? value : ({ readFrom: stackName, value } satisfies ReadFrom);
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      const rule = RULES[resource.Type];
+      if (!rule) {
+        missing.push(
+          `${id}: no alarm rule for ${resource.Type} (its recommended alarms, or a reason for none)`,
+        );
+        continue;
+      }
+      if ('none' in rule) continue;
+      for (const required of rule.alarms({ id, properties: resource.Properties ?? {}, template, own })) {
+        if (typeof required === 'string') missing.push(required);
+        else if (!isWatched(required)) {
+          missing.push(`${required.subject ?? id}: ${required.namespace}/${required.metricName}`);
         }
-      };
-      switch (resource.Type) {
-        case 'AWS::Lambda::Function':
-          if (CDK_HELPER_FUNCTION.test(id)) break;
-          for (const metric of ['Errors', 'Throttles', 'Duration'])
-            require('AWS/Lambda', metric, 'FunctionName');
-          if (streamConsumers.has(id)) require('AWS/Lambda', 'IteratorAge', 'FunctionName');
-          break;
-        case 'AWS::SQS::Queue':
-          require('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', {
-            readFrom: stackName,
-            value: { 'Fn::GetAtt': [id, 'QueueName'] },
-          });
-          break;
-        case 'AWS::ApiGatewayV2::Api':
-          require('AWS/ApiGateway', '5xx', 'ApiId');
-          require('AWS/ApiGateway', 'Latency', 'ApiId');
-          break;
-        case 'AWS::DynamoDB::GlobalTable':
-          for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors']) {
-            require('AWS/DynamoDB', metric, 'TableName');
-          }
-          break;
-        case 'AWS::RDS::DBCluster':
-          for (const metric of ['CPUUtilization', 'ACUUtilization', 'DatabaseConnections']) {
-            require('AWS/RDS', metric, 'DBClusterIdentifier');
-          }
-          break;
-        case 'AWS::RDS::DBProxy':
-          require('AWS/RDS', 'DatabaseConnectionsBorrowLatency', 'ProxyName');
-          break;
-        case 'AWS::ElastiCache::ReplicationGroup': {
-          const nodes = resource.Properties?.NumCacheClusters as number;
-          for (let n = 1; n <= nodes; n++) {
-            const metrics = ['EngineCPUUtilization', 'DatabaseMemoryUsagePercentage', 'Evictions'];
-            if (nodes > 1) metrics.push('ReplicationLag');
-            // A node's id is the group's id and the node's number.
-            const node = { 'Fn::Join': ['', [ref, `-${String(n).padStart(3, '0')}`]] };
-            for (const metric of metrics) {
-              if (!isWatched('AWS/ElastiCache', metric, { Name: 'CacheClusterId', Value: node })) {
-                missing.push(`${id} node ${n}: AWS/ElastiCache/${metric}`);
-              }
-            }
-          }
-          break;
-        }
-        default:
-          break;
       }
     }
   }
   return missing;
+}
+
+/**
+ * The walk's findings on the dev stage after `change` adds to its stacks: how
+ * the tests show that an unwatched resource of each kind fails it.
+ */
+export function missingAlarmsAfter(change: (stacks: PhotoAppStacks) => void): string[] {
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
+  const stacks = buildPhotoApp(app, STAGE_CONFIGS.dev);
+  change(stacks);
+  const templates = templatesByStackName({
+    stacks,
+    templates: {
+      network: Template.fromStack(stacks.network),
+      data: Template.fromStack(stacks.data),
+      api: Template.fromStack(stacks.api),
+      monitoring: Template.fromStack(stacks.monitoring),
+    },
+  });
+  return missingAlarms(templates, stacks.monitoring.stackName);
 }
