@@ -115,16 +115,21 @@ export class Stores {
 
   /** Everything every store holds (items whole, objects by ETag), for "nothing changed" assertions. */
   async snapshot(): Promise<Record<string, unknown>> {
-    const [items, objects, profiles, ledger, cacheKeys] = await Promise.all([
+    const [items, objects, profiles, ledger, cache] = await Promise.all([
       this.items(),
       this.objects(),
       this.db.query('SELECT * FROM profiles ORDER BY user_id').then((result) => result.rows),
       this.db.query('SELECT * FROM counted_photos ORDER BY photo_id').then((result) => result.rows),
-      this.redis()
-        .keys('*')
-        .then((keys) => keys.sort()),
+      this.cacheEntries(),
     ]);
-    return { items, objects, profiles, ledger, cacheKeys };
+    return { items, objects, profiles, ledger, cache };
+  }
+
+  /** Every cache key with its value, sorted by key: a changed value counts as a change. */
+  async cacheEntries(): Promise<[string, string | null][]> {
+    const keys = (await this.redis().keys('*')).sort();
+    const values = keys.length > 0 ? await this.redis().mget(...keys) : [];
+    return keys.map((key, i) => [key, values[i] ?? null]);
   }
 
   async close(): Promise<void> {
