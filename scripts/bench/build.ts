@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { APP_METRICS_NAMESPACE } from '../../lib/app-metrics';
 import { APP_BUNDLING } from '../../lib/constructs/app-function';
 import { summarize, type Figure } from './stats';
@@ -67,6 +67,31 @@ export interface BundleFigure {
 }
 
 /**
+ * Bundles one handler (lambda/handlers/<handler>.ts) into `outfile` with the
+ * options AppFunction hands to CDK's NodejsFunction (APP_BUNDLING, CommonJS).
+ * The one place outside CDK that runs esbuild for a handler, so the benchmark
+ * and the runtime-SDK test measure exactly what is deployed.
+ */
+export async function bundleHandler(handler: string, outfile: string): Promise<Metafile> {
+  const result = await build({
+    entryPoints: [path.join(ROOT, 'lambda', 'handlers', `${handler}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: APP_BUNDLING.target,
+    minify: APP_BUNDLING.minify,
+    sourcemap: APP_BUNDLING.sourceMap,
+    sourcesContent: APP_BUNDLING.sourcesContent,
+    external: [...APP_BUNDLING.externalModules],
+    mainFields: [...APP_BUNDLING.mainFields],
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return result.metafile;
+}
+
+/**
  * Bundles every handler exactly as AppFunction does (APP_BUNDLING, CommonJS) and reads the size of
  * index.js from esbuild's metafile; the source map is a separate file, as deployed.
  */
@@ -80,26 +105,12 @@ export async function benchBundles(outDir: string): Promise<BundleFigure[]> {
   const figures: BundleFigure[] = [];
   for (const handler of handlers) {
     const outfile = path.join(outDir, handler, 'index.js');
-    const result = await build({
-      entryPoints: [path.join(handlersDir, `${handler}.ts`)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: APP_BUNDLING.target,
-      minify: APP_BUNDLING.minify,
-      sourcemap: APP_BUNDLING.sourceMap,
-      sourcesContent: APP_BUNDLING.sourcesContent,
-      external: [...APP_BUNDLING.externalModules],
-      mainFields: [...APP_BUNDLING.mainFields],
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('/index.js'));
+    const metafile = await bundleHandler(handler, outfile);
+    const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('/index.js'));
     if (!output) {
       throw new Error(`esbuild wrote no bundle for ${handler}`);
     }
-    const inputs = Object.keys(result.metafile.inputs);
+    const inputs = Object.keys(metafile.inputs);
     figures.push({
       handler,
       bytes: output[1].bytes,

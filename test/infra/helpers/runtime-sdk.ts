@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { build } from 'esbuild';
-import { APP_BUNDLING, PROJECT_ROOT } from '../../../lib/constructs/app-function';
+import { PROJECT_ROOT } from '../../../lib/constructs/app-function';
+import { bundleHandler } from '../../../scripts/bench/build';
 
 const RUNTIME_SDK_DIR = path.join(PROJECT_ROOT, 'runtime-sdk');
 const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
@@ -93,22 +93,8 @@ export function createRuntimeSandbox(): RuntimeSandbox {
 /** Bundles one handler with the options AppFunction hands to CDK's NodejsFunction (CommonJS). */
 export async function buildHandlerBundle(handler: string, outDir: string): Promise<HandlerBundle> {
   const file = path.join(outDir, handler, 'index.js');
-  const result = await build({
-    entryPoints: [path.join(HANDLERS_DIR, `${handler}.ts`)],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: APP_BUNDLING.target,
-    minify: APP_BUNDLING.minify,
-    sourcemap: APP_BUNDLING.sourceMap,
-    sourcesContent: APP_BUNDLING.sourcesContent,
-    mainFields: [...APP_BUNDLING.mainFields],
-    external: [...APP_BUNDLING.externalModules],
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const output = Object.entries(result.metafile.outputs).find(([out]) => out.endsWith('index.js'));
+  const metafile = await bundleHandler(handler, file);
+  const output = Object.entries(metafile.outputs).find(([out]) => out.endsWith('index.js'));
   if (!output) throw new Error(`esbuild wrote no bundle for ${handler}`);
   const externalImports = new Set(
     output[1].imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path),
