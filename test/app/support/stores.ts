@@ -129,7 +129,10 @@ export class Stores {
   async cacheEntries(): Promise<[string, string | null][]> {
     const keys = (await this.redis().keys('*')).sort();
     const values = keys.length > 0 ? await this.redis().mget(...keys) : [];
-    return keys.map((key, i) => [key, values[i] ?? null]);
+    // A key that expired between KEYS and MGET (a lapsing invalidation marker) is gone, not changed.
+    return keys
+      .map((key, i): [string, string | null] => [key, values[i] ?? null])
+      .filter(([, value]) => value !== null);
   }
 
   async close(): Promise<void> {
