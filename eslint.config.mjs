@@ -56,6 +56,34 @@ export default tseslint.config(
     },
   },
   {
+    // The contract is shared by the stacks, the handlers, the tools and the tests: it depends on
+    // none of them, only on zod and itself.
+    files: ['contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../*',
+                '**/lib/**',
+                '**/lambda/**',
+                '**/scripts/**',
+                '**/test/**',
+                'aws-cdk-lib',
+                'aws-cdk-lib/*',
+                'constructs',
+                '@aws-sdk/*',
+              ],
+              message: 'The contract imports only zod and its own files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['lambda/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -4,6 +4,16 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 module.exports = {
   projects: [
     {
+      // No engines and no synth: the domain, the contract, pure adapters and helpers. Seconds, for
+      // the edit-test loop: npx jest --selectProjects unit
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/unit'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      setupFiles: ['<rootDir>/test/unit/support/environment.ts'],
+    },
+    {
       displayName: 'infra',
       testEnvironment: 'node',
       roots: ['<rootDir>/test/infra'],
@@ -23,6 +33,15 @@ module.exports = {
       globalSetup: '<rootDir>/test/app/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/app/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/app/support/timeouts.ts', '<rootDir>/test/app/support/serial.ts'],
+    },
+    {
+      // How the engines start and fail (scripts/local/engines.ts). No global setup: each test starts
+      // what it needs, so these run even where the app project's engines cannot start.
+      displayName: 'engines',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/engines'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
     },
   ],
 };

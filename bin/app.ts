@@ -5,7 +5,7 @@ import { loadStageConfig } from '../lib/config';
 import { buildPhotoApp } from '../lib/photo-app';
 
 const app = new App();
-// `-c stage=dev|prod`; dev when absent.
+// `-c stage=<name>`, one of lib/config/stages; DEFAULT_STAGE (dev) when absent.
 const config = loadStageConfig(app.node.tryGetContext('stage'));
 // `-c region=...`, else the region the CLI resolved from the profile: synth
 // fails early, naming the service, where the region is known to lack one.

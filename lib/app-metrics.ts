@@ -25,7 +25,7 @@ export const APP_METRICS = {
   cleanedUpUploads: 'ExpiredUploadCleanedUp',
   /** Uploaded objects that did not match their pending photo and were deleted. */
   rejectedUploads: 'UploadREJECT',
-  /** Redis commands that failed; the handlers carried on without the cache. */
+  /** Cache commands that failed; the handlers carried on without the cache. */
   cacheErrors: 'ProfileCacheError',
 } as const;
 

@@ -92,7 +92,7 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     functions: [
       ...api.monitoredFunctions,
       {
-        name: 'schema-migrations',
+        name: migrations.serviceName,
         function: migrations.function,
         timeout: migrations.timeout,
         serviceName: migrations.serviceName,

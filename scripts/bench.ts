@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { STAGE_NAMES } from '../lib/config';
 import { benchBundles, benchCommand, benchInits, benchSynth, ROOT, type BundleFigure } from './bench/build';
 import { benchHandlers, type HandlerBench } from './bench/handlers';
 import { round, type Figure } from './bench/stats';
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   const progress = (what: string) =>
     console.log(`[${round((Date.now() - started) / 1000, 1)} s] ${what} ...`);
   progress('cdk synth per stage (cold process, bundling)');
-  const synth = [benchSynth('dev', runs), benchSynth('prod', runs)];
+  const synth = STAGE_NAMES.map((stage) => benchSynth(stage, runs));
 
   progress('Tests');
   // CI runs the whole suite just before the quick mode: timing it again would only double the

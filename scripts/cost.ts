@@ -3,13 +3,13 @@
  * cost per million API requests, from the stage config, the synthesized
  * templates (to count alarms) and the prices table in scripts/cost/prices.ts.
  *
- *   npm run cost                       # dev
+ *   npm run cost                       # the default stage (dev)
  *   npm run cost -- --stage prod
  *   npm run cost -- --stage dev --without-proxy   # the cheaper dev variant
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadStageConfig, type StageConfig } from '../lib/config';
+import { DEFAULT_STAGE, loadStageConfig, STAGE_NAMES, type StageConfig } from '../lib/config';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from './cdk-context';
 import { buildPhotoApp } from '../lib/photo-app';
 import { idleFloor, marginalCostPerMillion, total, type CostLine, type IdleInputs } from './cost/model';
@@ -22,7 +22,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  let stage = 'dev';
+  let stage: string = DEFAULT_STAGE;
   let withoutProxy = false;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
@@ -31,7 +31,10 @@ function parseArgs(argv: string[]): Options {
     else if (arg.startsWith('--stage=')) stage = arg.slice('--stage='.length);
     else if (arg === '--without-proxy') withoutProxy = true;
     else if (arg === '--json') json = true;
-    else throw new Error(`Unknown argument ${arg}; use --stage dev|prod [--without-proxy] [--json]`);
+    else
+      throw new Error(
+        `Unknown argument ${arg}; use --stage ${STAGE_NAMES.join('|')} [--without-proxy] [--json]`,
+      );
   }
   return { stage, withoutProxy, json };
 }

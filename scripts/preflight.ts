@@ -3,13 +3,13 @@
  * caller's own credentials, so that a first `cdk deploy` does not fail
  * half-way. Read-only: it only calls Describe/Get/List APIs.
  *
- *   npm run preflight                  # dev
+ *   npm run preflight                  # the default stage (dev)
  *   npm run preflight -- --stage prod
  *
  * Exit code: 0 nothing blocks, 1 some check failed, 2 the preflight could not
  * run (no credentials, no region, bad arguments).
  */
-import { loadStageConfig, STAGE_NAMES, type StageConfig } from '../lib/config';
+import { DEFAULT_STAGE, loadStageConfig, STAGE_NAMES, type StageConfig } from '../lib/config';
 import { checkCredentials } from './preflight/account-checks';
 import { createClients, resolveRegion, type PreflightClients } from './preflight/clients';
 import { errorMessage } from './preflight/errors';
@@ -18,7 +18,7 @@ import { runChecks } from './preflight/run';
 import { LIB_REGIONS, type RegionKnowledge } from './preflight/service-checks';
 import { synthStageNeeds, type StageNeeds } from './preflight/stage-needs';
 
-export const USAGE = 'usage: npm run preflight -- [--stage dev|prod] [--help]';
+export const USAGE = `usage: npm run preflight -- [--stage ${STAGE_NAMES.join('|')}] [--help]`;
 
 export interface PreflightDeps {
   readonly resolveRegion: () => Promise<string | undefined>;
@@ -41,7 +41,7 @@ const DEFAULT_DEPS: PreflightDeps = {
 type Parsed = { readonly help: true } | { readonly help: false; readonly stage: string };
 
 function parseArgs(argv: readonly string[]): Parsed {
-  let stage = 'dev';
+  let stage: string = DEFAULT_STAGE;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return { help: true };

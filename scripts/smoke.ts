@@ -3,9 +3,14 @@
  * server or a deployed stage, printing each step with its latency, and exits non-zero on the first
  * failure with what it expected and what it got. Without --token it asks the local server's issuer
  * (URL/local/token) for a token of a fresh user; a deployed API needs a Cognito ID token (README).
+ * The API calls go through an openapi-fetch client typed by the types generated from the OpenAPI
+ * document (contract/openapi-types.ts), so a contract change that breaks the flow fails the type check.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import createClient from 'openapi-fetch';
+import type { Client, Middleware } from 'openapi-fetch';
+import type { paths } from '../contract/openapi-types';
 
 export interface SmokeOptions {
   /** The API's base URL, e.g. http://localhost:3000 or the stage's invoke URL. */
@@ -15,6 +20,20 @@ export interface SmokeOptions {
   /** How long to wait for the upload to be processed and the derived data to catch up. @default 30 s */
   readonly waitMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Sees each answer of the API (not of S3 or the local token issuer) before the flow reads it;
+   * the local-run test checks them against the OpenAPI document. A throw fails the step.
+   */
+  readonly onResponse?: (answer: ApiAnswer) => void;
+}
+
+/** One answer of the API, as received. */
+export interface ApiAnswer {
+  /** The operation's route key, e.g. `GET /photos/{photoId}`. */
+  readonly routeKey: string;
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
 }
 
 export interface SmokeStep {
@@ -69,48 +88,92 @@ export function tinyJpeg(): Buffer {
   ]);
 }
 
-interface Response {
+/** A response as the steps read it: typed `data` on success, the raw text for failure messages. */
+interface Answer<T> {
   readonly status: number;
-  readonly json: unknown;
+  readonly data: T | undefined;
   readonly text: string;
 }
+
+type Api = Client<paths>;
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const POLL_INTERVAL_MS = 250;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const brief = (response: Response): string =>
+const brief = (response: { readonly status: number; readonly text: string }): string =>
   `${response.status} ${response.text.length > 300 ? `${response.text.slice(0, 300)}...` : response.text}`;
+
+/** Every request, through the API client or not, gives up after REQUEST_TIMEOUT_MS. */
+const timedFetch = (request: Request): Promise<Response> =>
+  fetch(request, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+
+/** openapi-fetch's result, with the body's text kept for messages (its `error` is the parsed body). */
+async function answer<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<Answer<T>> {
+  const { data, error, response } = await call;
+  const payload: unknown = data ?? error;
+  const text = payload === undefined ? '' : typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return { status: response.status, data, text };
+}
 
 class SmokeRun {
   readonly steps: SmokeStep[] = [];
+  /** The API with the bearer token (once there is one). */
+  readonly api: Api;
+  /** The API without a token: the health check and the authorizer's refusal. */
+  readonly anonymous: Api;
   private token = '';
 
   constructor(
     private readonly base: string,
     private readonly log: (line: string) => void,
     private readonly waitMs: number,
-  ) {}
-
-  async request(method: string, path: string, body?: unknown, auth = true): Promise<Response> {
-    const response = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        ...(auth ? { authorization: `Bearer ${this.token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    onResponse: SmokeOptions['onResponse'],
+  ) {
+    const observer: Middleware = {
+      async onResponse({ request, response, schemaPath }) {
+        if (!onResponse) return undefined;
+        onResponse({
+          routeKey: `${request.method} ${schemaPath}`,
+          statusCode: response.status,
+          headers: Object.fromEntries(response.headers),
+          body: await response.clone().text(),
+        });
+        return undefined;
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    };
+    const bearer: Middleware = {
+      onRequest: ({ request }) => {
+        if (this.token) request.headers.set('authorization', `Bearer ${this.token}`);
+        return request;
+      },
+    };
+    this.api = createClient<paths>({ baseUrl: base, fetch: timedFetch });
+    this.api.use(bearer, observer);
+    this.anonymous = createClient<paths>({ baseUrl: base, fetch: timedFetch });
+    this.anonymous.use(observer);
+  }
+
+  /** The local server's token issuer: not part of the API, so a plain request. */
+  async localToken(sub: string): Promise<Answer<{ token?: unknown }>> {
+    const response = await timedFetch(
+      new Request(`${this.base}/local/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sub }),
+      }),
+    );
     const text = await response.text();
-    let json: unknown;
+    let data: { token?: unknown } | undefined;
     try {
-      json = text ? JSON.parse(text) : undefined;
+      data = text ? (JSON.parse(text) as { token?: unknown }) : undefined;
     } catch {
-      json = undefined;
+      data = undefined;
     }
-    return { status: response.status, json, text };
+    return { status: response.status, data, text };
   }
 
   /** Runs one step, records and prints its latency; the step returns a detail for the log line. */
@@ -135,16 +198,16 @@ class SmokeRun {
     this.log(`  ok   ${name.padEnd(34)} ${String(ms).padStart(6)} ms  ${detail}`);
   }
 
-  expectStatus(step: string, response: Response, status: number): void {
+  expectStatus(step: string, response: Answer<unknown>, status: number): void {
     if (response.status !== status) throw new SmokeFailure(step, `HTTP ${status}`, brief(response));
   }
 
   /** Polls until `check` returns a detail (bounded by waitMs); otherwise fails with the last response. */
-  async until(
+  async until<T>(
     step: string,
     expected: string,
-    poll: () => Promise<Response>,
-    check: (response: Response) => string | undefined,
+    poll: () => Promise<Answer<T>>,
+    check: (response: Answer<T>) => string | undefined,
   ): Promise<string> {
     const deadline = Date.now() + this.waitMs;
     let attempts = 0;
@@ -165,31 +228,23 @@ class SmokeRun {
   }
 }
 
-interface PhotoView {
-  readonly photoId: string;
-  readonly status: string;
-}
-
-const itemsOf = (response: Response): PhotoView[] =>
-  ((response.json as { items?: PhotoView[] } | undefined)?.items ?? []).filter(
-    (item) => typeof item?.photoId === 'string',
-  );
-
 /** Walks the flow; resolves with the steps, or rejects with the first SmokeFailure. */
 export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
   const base = options.url.replace(/\/+$/, '');
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const run = new SmokeRun(base, log, options.waitMs ?? 30_000);
+  const run = new SmokeRun(base, log, options.waitMs ?? 30_000, options.onResponse);
+  const { api, anonymous } = run;
   const started = performance.now();
   const jpeg = tinyJpeg();
   let userId = '';
   let photoId = '';
-  let upload: { url: string; method?: string; headers: Record<string, string> } | undefined;
+  let upload: { url: string; method: string; headers: Record<string, string> } | undefined;
   let downloadUrl = '';
+  const photo = () => answer(api.GET('/photos/{photoId}', { params: { path: { photoId } } }));
 
   log(`Smoke test of ${base}`);
   await run.step('GET /health', async () => {
-    const response = await run.request('GET', '/health', undefined, false);
+    const response = await answer(anonymous.GET('/health'));
     run.expectStatus('GET /health', response, 200);
     return response.text;
   });
@@ -199,7 +254,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
   } else {
     await run.step('POST /local/token (local issuer)', async () => {
       const sub = `smoke-${randomUUID()}`;
-      const response = await run.request('POST', '/local/token', { sub }, false);
+      const response = await run.localToken(sub);
       if (response.status === 404)
         throw new SmokeFailure(
           'POST /local/token',
@@ -207,7 +262,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
           brief(response),
         );
       run.expectStatus('POST /local/token', response, 200);
-      const token = (response.json as { token?: unknown } | undefined)?.token;
+      const token = response.data?.token;
       if (typeof token !== 'string')
         throw new SmokeFailure('POST /local/token', '{"token": "..."}', brief(response));
       run.setToken(token);
@@ -216,50 +271,44 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
   }
 
   await run.step('GET /me without a token', async () => {
-    const response = await fetch(`${base}/me`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    const text = await response.text();
+    const response = await answer(anonymous.GET('/me'));
     if (response.status !== 401)
-      throw new SmokeFailure('GET /me without a token', 'HTTP 401', `${response.status} ${text}`);
-    return `401 ${text}`;
+      throw new SmokeFailure('GET /me without a token', 'HTTP 401', brief(response));
+    return `401 ${response.text}`;
   });
 
   await run.step('PUT /me', async () => {
-    const response = await run.request('PUT', '/me', {
-      displayName: 'Smoke Test',
-      bio: 'Created by npm run smoke',
-    });
+    const response = await answer(
+      api.PUT('/me', { body: { displayName: 'Smoke Test', bio: 'Created by npm run smoke' } }),
+    );
     run.expectStatus('PUT /me', response, 200);
-    const profile = response.json as { userId?: unknown; displayName?: unknown } | undefined;
-    if (typeof profile?.userId !== 'string' || profile.displayName !== 'Smoke Test')
+    const profile = response.data;
+    if (!profile || profile.displayName !== 'Smoke Test')
       throw new SmokeFailure('PUT /me', 'the profile with displayName "Smoke Test"', brief(response));
     userId = profile.userId;
     return `userId ${userId}`;
   });
 
   await run.step('POST /photos', async () => {
-    const response = await run.request('POST', '/photos', {
-      contentType: 'image/jpeg',
-      sizeBytes: jpeg.byteLength,
-      caption: 'smoke test',
-    });
+    const response = await answer(
+      api.POST('/photos', {
+        body: { contentType: 'image/jpeg', sizeBytes: jpeg.byteLength, caption: 'smoke test' },
+      }),
+    );
     run.expectStatus('POST /photos', response, 201);
-    const created = response.json as
-      { photo?: { photoId?: unknown; status?: unknown }; upload?: typeof upload } | undefined;
-    if (
-      typeof created?.photo?.photoId !== 'string' ||
-      created.photo.status !== 'PENDING' ||
-      !created.upload?.url
-    )
+    const created = response.data;
+    if (created?.photo.status !== 'PENDING' || !created.upload.url)
       throw new SmokeFailure('POST /photos', 'a PENDING photo and an upload URL', brief(response));
     photoId = created.photo.photoId;
     upload = created.upload;
     return `photoId ${photoId}`;
   });
 
+  // The upload and the download go to S3 through presigned URLs, outside the API's contract.
   await run.step(`PUT JPEG to the upload URL`, async () => {
     if (!upload) throw new SmokeFailure('PUT upload', 'an upload URL', 'none');
     const response = await fetch(upload.url, {
-      method: upload.method ?? 'PUT',
+      method: upload.method,
       headers: upload.headers,
       body: jpeg,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
@@ -271,29 +320,18 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
   });
 
   await run.step('wait until READY', () =>
-    run.until(
-      'wait until READY',
-      'status READY',
-      () => run.request('GET', `/photos/${photoId}`),
-      (response) => {
-        const body = response.json as { photo?: { status?: string }; downloadUrl?: string } | undefined;
-        if (response.status !== 200 || body?.photo?.status !== 'READY') return undefined;
-        downloadUrl = body.downloadUrl ?? '';
-        return 'READY';
-      },
-    ),
+    run.until('wait until READY', 'status READY', photo, (response) => {
+      if (response.status !== 200 || response.data?.photo.status !== 'READY') return undefined;
+      downloadUrl = response.data.downloadUrl ?? '';
+      return 'READY';
+    }),
   );
 
   await run.step('GET /photos/{photoId}', async () => {
-    const response = await run.request('GET', `/photos/${photoId}`);
+    const response = await photo();
     run.expectStatus('GET /photos/{photoId}', response, 200);
-    const body = response.json as
-      { photo?: { photoId?: string; status?: string }; downloadUrl?: unknown } | undefined;
-    if (
-      body?.photo?.photoId !== photoId ||
-      body.photo.status !== 'READY' ||
-      typeof body.downloadUrl !== 'string'
-    )
+    const body = response.data;
+    if (body?.photo.photoId !== photoId || body.photo.status !== 'READY' || body.downloadUrl === undefined)
       throw new SmokeFailure(
         'GET /photos/{photoId}',
         `photo ${photoId} READY with a downloadUrl`,
@@ -317,17 +355,20 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
     return `${bytes.byteLength} bytes, equal`;
   });
 
+  const listed = (response: Answer<{ items: { photoId: string }[] }>): string | undefined => {
+    const items = response.data?.items ?? [];
+    return response.status === 200 && items.some((item) => item.photoId === photoId)
+      ? `${items.length} photo(s), ours included`
+      : undefined;
+  };
+
   await run.step('GET /users/{userId}/photos', () =>
     run.until(
       'GET /users/{userId}/photos',
       `photo ${photoId} in the list`,
-      () => run.request('GET', `/users/${encodeURIComponent(userId)}/photos?limit=10`),
-      (response) => {
-        const items = itemsOf(response);
-        return response.status === 200 && items.some((item) => item.photoId === photoId)
-          ? `${items.length} photo(s), ours included`
-          : undefined;
-      },
+      () =>
+        answer(api.GET('/users/{userId}/photos', { params: { path: { userId }, query: { limit: '10' } } })),
+      listed,
     ),
   );
 
@@ -335,13 +376,8 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
     run.until(
       'GET /feed',
       `photo ${photoId} in the feed's first page`,
-      () => run.request('GET', '/feed?limit=100'),
-      (response) => {
-        const items = itemsOf(response);
-        return response.status === 200 && items.some((item) => item.photoId === photoId)
-          ? `${items.length} photo(s), ours included`
-          : undefined;
-      },
+      () => answer(api.GET('/feed', { params: { query: { limit: '100' } } })),
+      listed,
     ),
   );
 
@@ -349,22 +385,19 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
     run.until(
       'GET /me photoCount 1',
       'photoCount 1 (kept by the stream processor)',
-      () => run.request('GET', '/me'),
-      (response) =>
-        response.status === 200 && (response.json as { photoCount?: unknown } | undefined)?.photoCount === 1
-          ? 'photoCount 1'
-          : undefined,
+      () => answer(api.GET('/me')),
+      (response) => (response.status === 200 && response.data?.photoCount === 1 ? 'photoCount 1' : undefined),
     ),
   );
 
   await run.step('DELETE /photos/{photoId}', async () => {
-    const response = await run.request('DELETE', `/photos/${photoId}`);
+    const response = await answer(api.DELETE('/photos/{photoId}', { params: { path: { photoId } } }));
     run.expectStatus('DELETE /photos/{photoId}', response, 204);
     return '204';
   });
 
   await run.step('GET /photos/{photoId} is gone', async () => {
-    const response = await run.request('GET', `/photos/${photoId}`);
+    const response = await photo();
     run.expectStatus('GET /photos/{photoId} after DELETE', response, 404);
     return '404';
   });

@@ -1,5 +1,5 @@
 /**
- * IAM authentication to ElastiCache (Redis OSS 7+, TLS, an IAM-enabled user): the password is a
+ * IAM authentication to ElastiCache (Valkey 7.2+ or Redis OSS 7+, TLS, an IAM-enabled user): the password is a
  * short-lived token, a SigV4-presigned `GET http://<replication group id>/?Action=connect&User=<user
  * id>` without its scheme, signed for the `elasticache` service. A token opens new connections for
  * 15 minutes; an open connection lasts up to 12 hours, after which the adapter reconnects with a

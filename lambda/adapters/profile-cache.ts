@@ -1,5 +1,6 @@
 /**
- * Redis (ElastiCache) cache-aside for public profiles under `profile:<userId>`.
+ * Cache-aside for public profiles under `profile:<userId>`, in ElastiCache for Valkey, spoken to
+ * with the Redis protocol (ioredis).
  *
  * The cache is optional: a failed read or fill (unreachable, timeout, bad payload) is a miss or a
  * no-op, and commands fail fast (no offline queue, short timeouts) so the database answers
@@ -43,7 +44,8 @@ export interface CacheConnection {
   readonly host: string;
   readonly port: number;
   readonly tls: boolean;
-  readonly ttlSeconds: number;
+  /** Lifetime of a fill; a cache that only invalidates (the stream processor) has none. */
+  readonly ttlSeconds?: number;
   /** Resolves the credentials of each new connection; absent when the server needs none. */
   readonly credentials?: () => Promise<CacheCredentials>;
   /** TCP (and TLS) connect. @default CACHE_DEADLINE.connectTimeoutMs */
@@ -62,7 +64,7 @@ export interface CacheConnection {
 }
 
 /**
- * A cached profile is one GET of a few hundred bytes (sub-millisecond in the same AZ). A hung Redis
+ * A cached profile is one GET of a few hundred bytes (sub-millisecond in the same AZ). A hung cache
  * is waited for once per retry window: a command on an open connection (0.3 s), or a new connection
  * (connect 0.5 s, then the sign-in 0.3 s), so at most 0.8 s of a request before the database
  * answers.
@@ -72,7 +74,7 @@ export const CACHE_DEADLINE = { connectTimeoutMs: 500, commandTimeoutMs: 300, re
 /**
  * A profile read takes at most 3.5 s even when it opens a connection (DATABASE_DEADLINE), so a 5 s
  * fill window drops almost no fill; the marker lives 5 s longer, which a SET that was sent in time
- * has to reach Redis in (its reply is waited for 0.3 s). While a marker lives, reads of that profile
+ * has to reach the cache in (its reply is waited for 0.3 s). While a marker lives, reads of that profile
  * go to the database.
  */
 export const CACHE_INVALIDATION = { markerTtlMs: 10_000, fillWindowMs: 5_000 } as const;
@@ -99,7 +101,7 @@ export function createProfileCache(config: CacheConfig, region: string): RedisPr
     host: config.host,
     port: config.port,
     tls: config.tls,
-    ttlSeconds: config.ttlSeconds,
+    ...(config.ttlSeconds === undefined ? {} : { ttlSeconds: config.ttlSeconds }),
     ...(config.iamAuth ? { credentials: cacheIamCredentials({ ...config.iamAuth, region }) } : {}),
   });
 }
@@ -137,8 +139,9 @@ export class RedisProfileCache implements ProfileCache {
       countMetric('ProfileCacheFillSkipped');
       return;
     }
-    const ttl =
-      this.connection.ttlSeconds + Math.floor(this.random() * Math.max(1, this.connection.ttlSeconds * 0.1));
+    const { ttlSeconds } = this.connection;
+    if (ttlSeconds === undefined) throw new Error('This profile cache has no fill TTL: it only invalidates');
+    const ttl = ttlSeconds + Math.floor(this.random() * Math.max(1, ttlSeconds * 0.1));
     // NX: an invalidation marker (or a fresher fill) already there wins over this read.
     await this.run('fill', (redis) =>
       redis.set(profileCacheKey(profile.userId), JSON.stringify(profile), 'EX', ttl, 'NX'),

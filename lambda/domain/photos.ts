@@ -4,17 +4,13 @@
  * and, for any state, deletion by the owner or by TTL expiry.
  */
 import { isPhotoId, isUserId } from './identifiers';
-import { expectObject, optionalText, rejectUnknownFields, requireInteger, requireText } from './validation';
-import { ValidationError } from '../shared/errors';
+import { PHOTO_CONTENT_TYPES, type CreatePhotoBody, type PhotoViewBody } from '../../contract/schemas';
 
-export const PHOTO_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic'] as const;
 export type PhotoContentType = (typeof PHOTO_CONTENT_TYPES)[number];
-export const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
-export const MAX_CAPTION_CHARACTERS = 300;
 /** How long a REJECTED item is kept (so its owner can see why) before TTL removes it. */
 export const REJECTED_RETENTION_SECONDS = 7 * 24 * 3600;
 
-export type PhotoStatus = 'PENDING' | 'READY' | 'REJECTED';
+export type PhotoStatus = PhotoViewBody['status'];
 
 export interface Photo {
   readonly photoId: string;
@@ -31,18 +27,8 @@ export interface Photo {
   readonly rejectionReason?: string;
 }
 
-/** What clients see: storage details (object key, TTL) stay private. */
-export interface PhotoView {
-  readonly photoId: string;
-  readonly ownerId: string;
-  readonly status: PhotoStatus;
-  readonly contentType: PhotoContentType;
-  readonly sizeBytes: number;
-  readonly caption?: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly rejectionReason?: string;
-}
+/** What clients see (the contract's Photo): storage details (object key, TTL) stay private. */
+export type PhotoView = PhotoViewBody;
 
 export interface CreatePhotoRequest {
   readonly contentType: PhotoContentType;
@@ -54,15 +40,9 @@ export function isPhotoContentType(value: unknown): value is PhotoContentType {
   return typeof value === 'string' && (PHOTO_CONTENT_TYPES as readonly string[]).includes(value);
 }
 
-export function parseCreatePhotoRequest(body: unknown): CreatePhotoRequest {
-  const value = expectObject(body);
-  rejectUnknownFields(value, ['contentType', 'sizeBytes', 'caption']);
-  const contentType = requireText(value, 'contentType', { min: 1, max: 100 });
-  if (!isPhotoContentType(contentType)) {
-    throw new ValidationError('contentType', `must be one of ${PHOTO_CONTENT_TYPES.join(', ')}`);
-  }
-  const sizeBytes = requireInteger(value, 'sizeBytes', { min: 1, max: MAX_PHOTO_BYTES });
-  const caption = optionalText(value, 'caption', { min: 0, max: MAX_CAPTION_CHARACTERS });
+/** The validated body of POST /photos as the service takes it: an empty caption is no caption. */
+export function toCreatePhotoRequest(body: CreatePhotoBody): CreatePhotoRequest {
+  const { contentType, sizeBytes, caption } = body;
   return { contentType, sizeBytes, ...(caption ? { caption } : {}) };
 }
 

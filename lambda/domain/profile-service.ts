@@ -1,4 +1,4 @@
-/** Profile use cases: the database is the source of truth, Redis an optional cache-aside layer. */
+/** Profile use cases: the database is the source of truth, the cache an optional cache-aside layer. */
 import type { Profile, ProfileInput } from './profiles';
 import { NotFoundError } from '../shared/errors';
 

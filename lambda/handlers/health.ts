@@ -1,10 +1,6 @@
 /** GET /health: liveness of the API itself (no auth, no dependencies). */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { json } from '../shared/http';
-import { instrument } from '../shared/powertools';
+import { routeHandler } from '../shared/routing';
 
-export const handler = instrument(
-  'health',
-  (_event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
-    Promise.resolve(json(200, { status: 'ok' })),
-);
+export const handler = routeHandler('health', {
+  'GET /health': () => Promise.resolve({ status: 200, body: { status: 'ok' } }),
+});

@@ -12,18 +12,20 @@ import { createProfileCache } from '../adapters/profile-cache';
 import { PostgresProfileStore, createDatabasePool } from '../adapters/profile-database';
 import type { ReconciliationResult } from '../domain/pending-changes';
 import { PendingChangeReconciler } from '../domain/pending-changes';
-import { awsConfig, cacheConfig, databaseConfig, photoStoreConfig } from '../shared/env';
+import { FUNCTIONS } from '../../contract/functions';
+import { awsConfig, cacheConfig, databaseConfig, environmentOf, photoStoreConfig } from '../shared/env';
 import { countMetric, instrument, logger } from '../shared/powertools';
 
+const env = environmentOf(FUNCTIONS.reconciler);
 const aws = awsConfig();
-const { tableName, bucketName } = photoStoreConfig();
-const pool = createDatabasePool({ ...databaseConfig(), region: aws.region });
-const profileCache = createProfileCache(cacheConfig(), aws.region);
+const { tableName, bucketName, s3ForcePathStyle } = photoStoreConfig(env.photoTable, env.photoBucket);
+const pool = createDatabasePool({ ...databaseConfig(env.database), region: aws.region });
+const profileCache = createProfileCache(cacheConfig(env.cache), aws.region);
 const reconciler = new PendingChangeReconciler(
   new DynamoPendingChangeStore(createDocumentClient(aws.region), tableName),
   new PostgresProfileStore(pool),
   new S3PhotoObjectStore(
-    createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle }),
+    createS3Client({ region: aws.region, forcePathStyle: s3ForcePathStyle }),
     bucketName,
   ),
   profileCache,
@@ -31,7 +33,7 @@ const reconciler = new PendingChangeReconciler(
 
 export class PendingChangesLeftError extends Error {}
 
-export const handler = instrument('reconcile-photo-changes', async (): Promise<ReconciliationResult> => {
+export const handler = instrument(FUNCTIONS.reconciler, async (): Promise<ReconciliationResult> => {
   const { lastError, ...result } = await reconciler.run();
   if (result.applied > 0) countMetric('PendingPhotoChangeApplied', result.applied);
   logger.info('Pending photo changes reconciled', { ...result });

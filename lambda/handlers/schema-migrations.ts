@@ -7,12 +7,13 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { DataApiSqlRunner, createDataApiClient } from '../adapters/data-api-sql-runner';
 import { applyMigrations } from '../domain/schema-migrations';
 import { migrations } from '../migrations';
-import { awsConfig, migrationsConfig } from '../shared/env';
+import { FUNCTIONS } from '../../contract/functions';
+import { awsConfig, environmentOf, migrationsConfig } from '../shared/env';
 import { instrument, logger } from '../shared/powertools';
 
 const PHYSICAL_RESOURCE_ID = 'schema-migrations';
 
-const config = migrationsConfig();
+const config = migrationsConfig(environmentOf(FUNCTIONS.schemaMigrations).migrations);
 // Each call has a deadline; worst cases against the 5-minute timeout: DATA_API_DEADLINE.
 const client = createDataApiClient(awsConfig().region);
 const runner = new DataApiSqlRunner(client, {
@@ -27,7 +28,7 @@ export interface ProviderResponse {
 }
 
 export const handler = instrument(
-  'schema-migrations',
+  FUNCTIONS.schemaMigrations,
   async (event: CloudFormationCustomResourceEvent): Promise<ProviderResponse> => {
     if (event.RequestType === 'Delete') {
       logger.info('Delete: leaving the schema in place');

@@ -17,15 +17,16 @@ import { pendingChangeOf } from '../domain/pending-changes';
 import type { PendingChangeStore } from '../domain/pending-changes';
 import { PhotoChangeProcessor } from '../domain/photo-service';
 import type { PhotoChange } from '../domain/photos';
-import { awsConfig, bucketConfig, cacheConfig, databaseConfig, photoTableConfig } from '../shared/env';
+import { FUNCTIONS } from '../../contract/functions';
+import { awsConfig, cacheConfig, databaseConfig, environmentOf, photoStoreConfig } from '../shared/env';
 import { DependencyUnavailableError } from '../shared/errors';
 import { countMetric, instrument, logger } from '../shared/powertools';
 
+const env = environmentOf(FUNCTIONS.streamProcessor);
 const aws = awsConfig();
-const { bucketName } = bucketConfig();
-const database = databaseConfig();
-const cache = cacheConfig();
-const { tableName } = photoTableConfig();
+const { tableName, bucketName, s3ForcePathStyle } = photoStoreConfig(env.photoTable, env.photoBucket);
+const database = databaseConfig(env.database);
+const cache = cacheConfig(env.cache);
 
 // Only removals touch S3, so the S3 client (the heaviest module here, about 75 ms to load) is
 // loaded on the first deletion instead of at every cold start (bench/results.json).
@@ -34,7 +35,7 @@ function photoObjects(): S3PhotoObjectStore {
   if (!objectStore) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
     const bucket = require('../adapters/photo-bucket') as typeof PhotoBucketAdapter;
-    const s3 = bucket.createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle });
+    const s3 = bucket.createS3Client({ region: aws.region, forcePathStyle: s3ForcePathStyle });
     objectStore = new bucket.S3PhotoObjectStore(s3, bucketName);
   }
   return objectStore;
@@ -149,7 +150,7 @@ function keepForReconciliation(): (record: DynamoDBRecord) => Promise<void> {
 }
 
 export const handler = instrument(
-  'stream-processor',
+  FUNCTIONS.streamProcessor,
   async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
     // In order: a photo's READY and REMOVE records must not race each other. A fully failed batch
     // is reported record by record too (same retry effect as throwing, one response shape).

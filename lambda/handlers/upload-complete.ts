@@ -7,13 +7,15 @@ import type { S3ObjectCreatedNotificationEvent } from 'aws-lambda';
 import { S3PhotoObjectStore, createS3Client } from '../adapters/photo-bucket';
 import { DynamoPhotoRepository, createDocumentClient } from '../adapters/photo-table';
 import { UploadReconciler } from '../domain/photo-service';
-import { awsConfig, photoStoreConfig } from '../shared/env';
+import { FUNCTIONS } from '../../contract/functions';
+import { awsConfig, environmentOf, photoStoreConfig } from '../shared/env';
 import { countMetric, instrument, logger } from '../shared/powertools';
 
-const config = photoStoreConfig();
+const env = environmentOf(FUNCTIONS.uploadComplete);
+const config = photoStoreConfig(env.photoTable, env.photoBucket);
 const aws = awsConfig();
 const documents = createDocumentClient(aws.region);
-const s3 = createS3Client({ region: aws.region, forcePathStyle: aws.s3ForcePathStyle });
+const s3 = createS3Client({ region: aws.region, forcePathStyle: config.s3ForcePathStyle });
 const uploads = new UploadReconciler(
   new DynamoPhotoRepository(documents, config.tableName),
   new S3PhotoObjectStore(s3, config.bucketName),
@@ -25,7 +27,7 @@ export interface UploadCompleteResult {
 }
 
 export const handler = instrument(
-  'upload-complete',
+  FUNCTIONS.uploadComplete,
   async (event: S3ObjectCreatedNotificationEvent): Promise<UploadCompleteResult | undefined> => {
     const detail = event.detail;
     if (event['detail-type'] !== 'Object Created' || detail?.bucket?.name !== config.bucketName) {

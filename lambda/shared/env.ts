@@ -1,53 +1,90 @@
 /**
- * The only module that reads process.env. Each entry point parses its configuration once, at module
- * scope, so a missing or malformed variable fails the cold start with a clear message instead of a
- * request with a confusing one.
+ * The only module that reads process.env. Each entry point parses its function's variables once,
+ * at module scope, with `environmentOf(FUNCTIONS.x)`: every group the contract declares for that
+ * function (contract/functions.ts, contract/environment.ts) is checked, so a missing or malformed
+ * variable fails the cold start with a clear message instead of a request with a confusing one,
+ * and a handler can only read the groups its function is given.
  */
+import {
+  ENVIRONMENT_GROUPS,
+  type EnvironmentGroup,
+  type ParsedGroup,
+  type VariableDeclaration,
+} from '../../contract/environment';
+import type { FunctionDeclaration, GroupsOf } from '../../contract/functions';
+
 type Env = Record<string, string | undefined>;
 
 export class ConfigurationError extends Error {}
 
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') {
+function parseVariable(
+  env: Env,
+  name: string,
+  declaration: VariableDeclaration,
+): string | number | boolean | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') {
+    if (declaration.optional) return declaration.kind === 'flag' ? false : undefined;
     throw new ConfigurationError(`Environment variable ${name} is required`);
   }
-  return value.trim();
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function integer(env: Env, name: string, min: number, max: number, fallback?: number): number {
-  const raw = fallback === undefined ? required(env, name) : (optional(env, name) ?? String(fallback));
-  if (!/^\d+$/.test(raw)) throw new ConfigurationError(`Environment variable ${name} must be an integer`);
-  const value = Number(raw);
-  if (value < min || value > max) {
-    throw new ConfigurationError(`Environment variable ${name} must be between ${min} and ${max}`);
+  switch (declaration.kind) {
+    case 'text':
+      return raw;
+    case 'flag':
+      if (raw !== 'true' && raw !== 'false') {
+        throw new ConfigurationError(`Environment variable ${name} must be "true" or "false"`);
+      }
+      return raw === 'true';
+    case 'integer': {
+      if (!/^\d+$/.test(raw)) throw new ConfigurationError(`Environment variable ${name} must be an integer`);
+      const value = Number(raw);
+      if (value < declaration.min || value > declaration.max) {
+        throw new ConfigurationError(
+          `Environment variable ${name} must be between ${declaration.min} and ${declaration.max}`,
+        );
+      }
+      return value;
+    }
   }
-  return value;
 }
 
-function flag(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (raw !== 'true' && raw !== 'false') {
-    throw new ConfigurationError(`Environment variable ${name} must be "true" or "false"`);
-  }
-  return raw === 'true';
+/** Parses one group's variables as the contract declares them. */
+export function readGroup<G extends EnvironmentGroup>(group: G, env: Env = process.env): ParsedGroup<G> {
+  const declarations: Record<string, VariableDeclaration> = ENVIRONMENT_GROUPS[group];
+  return Object.fromEntries(
+    Object.entries(declarations).map(([name, declaration]) => [name, parseVariable(env, name, declaration)]),
+  ) as ParsedGroup<G>;
+}
+
+/** Parsed groups by name. */
+export type Groups<G extends EnvironmentGroup> = { readonly [K in G]: ParsedGroup<K> };
+export type FunctionEnvironment<F extends FunctionDeclaration> = Groups<GroupsOf<F>>;
+
+/** Every group of one function, parsed; the cold start fails on the first bad variable. */
+export function environmentOf<F extends FunctionDeclaration>(
+  fn: F,
+  env: Env = process.env,
+): FunctionEnvironment<F> {
+  return Object.fromEntries(
+    fn.environment.map((group) => [group, readGroup(group, env)]),
+  ) as FunctionEnvironment<F>;
 }
 
 export interface AwsConfig {
   readonly region: string;
-  /** Local emulators only (s3rver); never set in AWS. */
-  readonly s3ForcePathStyle: boolean;
+}
+
+/** Set by the Lambda runtime (and by the local tools), not by the stacks. */
+export function awsConfig(env: Env = process.env): AwsConfig {
+  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();
+  return { region: region || 'us-east-1' };
 }
 
 export interface PhotoStoreConfig {
   readonly tableName: string;
   readonly bucketName: string;
+  /** Local emulators only (s3rver); never set in AWS. */
+  readonly s3ForcePathStyle: boolean;
 }
 
 export interface PhotosApiConfig extends PhotoStoreConfig {
@@ -71,7 +108,8 @@ export interface CacheConfig {
   readonly tls: boolean;
   /** IAM authentication (ElastiCache); absent locally, where the server needs no credentials. */
   readonly iamAuth?: { readonly cacheId: string; readonly userId: string };
-  readonly ttlSeconds: number;
+  /** Lifetime of a filled entry; functions that only invalidate have none. */
+  readonly ttlSeconds?: number;
 }
 
 export interface MigrationsConfig {
@@ -80,26 +118,25 @@ export interface MigrationsConfig {
   readonly database: string;
 }
 
-export function awsConfig(env: Env = process.env): AwsConfig {
+export function photoStoreConfig(
+  table: ParsedGroup<'photoTable'>,
+  bucket: ParsedGroup<'photoBucket'>,
+): PhotoStoreConfig {
   return {
-    region: optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
-    s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE', false),
+    tableName: table.TABLE_NAME,
+    bucketName: bucket.BUCKET_NAME,
+    s3ForcePathStyle: bucket.S3_FORCE_PATH_STYLE,
   };
 }
 
-export function photoStoreConfig(env: Env = process.env): PhotoStoreConfig {
-  return { tableName: required(env, 'TABLE_NAME'), bucketName: required(env, 'BUCKET_NAME') };
-}
-
-export function photosApiConfig(env: Env = process.env): PhotosApiConfig {
+export function photosApiConfig(env: Groups<'photoTable' | 'photoBucket' | 'uploads'>): PhotosApiConfig {
+  const { uploads } = env;
   const config = {
-    ...photoStoreConfig(env),
-    uploadUrlExpirySeconds: integer(env, 'UPLOAD_URL_EXPIRY_SECONDS', 1, 7 * 24 * 3600),
-    pendingUploadTtlSeconds: integer(env, 'PENDING_UPLOAD_TTL_SECONDS', 60, 30 * 24 * 3600),
-    downloadUrlExpirySeconds: integer(env, 'DOWNLOAD_URL_EXPIRY_SECONDS', 1, 7 * 24 * 3600),
-    // The stack always sets it (lib/config.ts); the fallback only serves tools that load the
-    // handler without a stage.
-    maxPendingUploadsPerUser: integer(env, 'MAX_PENDING_UPLOADS_PER_USER', 1, 1000, 20),
+    ...photoStoreConfig(env.photoTable, env.photoBucket),
+    uploadUrlExpirySeconds: uploads.UPLOAD_URL_EXPIRY_SECONDS,
+    pendingUploadTtlSeconds: uploads.PENDING_UPLOAD_TTL_SECONDS,
+    downloadUrlExpirySeconds: uploads.DOWNLOAD_URL_EXPIRY_SECONDS,
+    maxPendingUploadsPerUser: uploads.MAX_PENDING_UPLOADS_PER_USER,
   };
   // Otherwise a pending item could expire (and its upload be deleted as an orphan) while its
   // upload URL is still valid.
@@ -109,40 +146,40 @@ export function photosApiConfig(env: Env = process.env): PhotosApiConfig {
   return config;
 }
 
-export function photoTableConfig(env: Env = process.env): { readonly tableName: string } {
-  return { tableName: required(env, 'TABLE_NAME') };
-}
-
-export function bucketConfig(env: Env = process.env): { readonly bucketName: string } {
-  return { bucketName: required(env, 'BUCKET_NAME') };
-}
-
-export function databaseConfig(env: Env = process.env): DatabaseConfig {
+export function databaseConfig(database: ParsedGroup<'database'>): DatabaseConfig {
   return {
-    host: required(env, 'DB_HOST'),
-    port: integer(env, 'DB_PORT', 1, 65535, 5432),
-    database: required(env, 'DB_NAME'),
-    user: required(env, 'DB_USER'),
-    tls: flag(env, 'DB_TLS', true),
+    host: database.DB_HOST,
+    port: database.DB_PORT,
+    database: database.DB_NAME,
+    user: database.DB_USER,
+    tls: database.DB_TLS,
   };
 }
 
-export function cacheConfig(env: Env = process.env): CacheConfig {
-  const userId = optional(env, 'REDIS_IAM_USER');
-  return {
-    host: required(env, 'REDIS_HOST'),
-    port: integer(env, 'REDIS_PORT', 1, 65535, 6379),
-    tls: flag(env, 'REDIS_TLS', true),
+export function cacheConfig(
+  cache: ParsedGroup<'cache'>,
+  caching?: ParsedGroup<'profileCaching'>,
+): CacheConfig {
+  const userId = cache.CACHE_IAM_USER;
+  if (userId !== undefined && cache.CACHE_ID === undefined) {
     // The token is signed for the replication group, so the user comes with its id.
-    ...(userId === undefined ? {} : { iamAuth: { cacheId: required(env, 'REDIS_CACHE_ID'), userId } }),
-    ttlSeconds: integer(env, 'CACHE_TTL_SECONDS', 1, 7 * 24 * 3600, 300),
+    throw new ConfigurationError('Environment variable CACHE_ID is required');
+  }
+  return {
+    host: cache.CACHE_HOST,
+    port: cache.CACHE_PORT,
+    tls: cache.CACHE_TLS,
+    ...(userId === undefined || cache.CACHE_ID === undefined
+      ? {}
+      : { iamAuth: { cacheId: cache.CACHE_ID, userId } }),
+    ...(caching ? { ttlSeconds: caching.CACHE_TTL_SECONDS } : {}),
   };
 }
 
-export function migrationsConfig(env: Env = process.env): MigrationsConfig {
+export function migrationsConfig(migrations: ParsedGroup<'migrations'>): MigrationsConfig {
   return {
-    clusterArn: required(env, 'DB_CLUSTER_ARN'),
-    secretArn: required(env, 'DB_SECRET_ARN'),
-    database: required(env, 'DB_NAME'),
+    clusterArn: migrations.DB_CLUSTER_ARN,
+    secretArn: migrations.DB_SECRET_ARN,
+    database: migrations.DB_NAME,
   };
 }

@@ -12,6 +12,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import type { FunctionDeclaration } from '../../contract/functions';
 
 // No service name or namespace here: Powertools reads POWERTOOLS_SERVICE_NAME and
 // POWERTOOLS_METRICS_NAMESPACE, which the infrastructure sets per function (AppFunction), so each
@@ -32,12 +33,13 @@ export function countMetric(name: string, value = 1): void {
  * flushed even when the handler throws.
  */
 export function instrument<E, R>(
-  entryPoint: string,
+  fn: FunctionDeclaration,
   handler: (event: E, context: Context) => Promise<R>,
 ): (event: E, context: Context) => Promise<R> {
   return async (event, context) => {
     logger.addContext(context);
-    logger.appendKeys({ entryPoint });
+    // The function's own name, also where one process hosts several (the local server).
+    logger.appendKeys({ entryPoint: fn.name });
     metrics.captureColdStartMetric();
     try {
       return await handler(event, context);

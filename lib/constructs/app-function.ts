@@ -8,6 +8,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { EnvironmentGroup, GroupVariables } from '../../contract/environment';
+import { entryOf, type FunctionDeclaration, type GroupsOf } from '../../contract/functions';
 import { APP_METRICS_NAMESPACE } from '../app-metrics';
 
 /** Root of the repository: handler entry files are named relative to it. */
@@ -103,11 +105,27 @@ export interface AppFunctionNetworking {
   readonly securityGroups: ec2.ISecurityGroup[];
 }
 
-export interface AppFunctionProps {
-  /** Entry file, relative to the repository root (for example `lambda/handlers/health.ts`). */
-  readonly entry: string;
-  /** What the function does, shown in the console. */
-  readonly description: string;
+/**
+ * One environment group of a function (contract/environment.ts): its variables, and the grant on
+ * what they point at. Constructs hand them out (`profileCache.bind()`), so a function gets a
+ * resource's variables and its permissions in one step, or neither.
+ */
+export interface EnvironmentBinding<G extends EnvironmentGroup> {
+  readonly environment: GroupVariables<G>;
+  /** Grants the function's role what the variables point at; settings have none. */
+  readonly grant?: (role: iam.IRole) => void;
+}
+
+/** A binding for each environment group the function's declaration names, and no other. */
+export type EnvironmentBindings<F extends FunctionDeclaration> = {
+  readonly [G in GroupsOf<F>]: EnvironmentBinding<G>;
+};
+
+export interface AppFunctionProps<F extends FunctionDeclaration> {
+  /** The function's declaration (contract/functions.ts): name (and so its entry file), description, environment groups. */
+  readonly function: F;
+  /** Its environment, group by group, with the grants that go with it. */
+  readonly bindings: EnvironmentBindings<F>;
   /** Memory in MB; set explicitly for every function (CPU scales with it). */
   readonly memorySize: number;
   /** Timeout; set explicitly for every function. */
@@ -116,14 +134,10 @@ export interface AppFunctionProps {
   readonly logRetentionDays: logs.RetentionDays;
   /** Whether the log group is destroyed with the stack. */
   readonly logRemovalPolicy: RemovalPolicy;
-  /** Environment variables the handler reads at module scope. */
-  readonly environment?: Record<string, string>;
-  /** Attach to the VPC only when the handler talks to Aurora/RDS Proxy or Redis. @default - not in a VPC */
+  /** Attach to the VPC only when the handler talks to Aurora/RDS Proxy or the cache. @default - not in a VPC */
   readonly networking?: AppFunctionNetworking;
   /** Caps concurrency to protect a downstream that cannot scale with Lambda. @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
-  /** Service name used by Powertools in logs, metrics and traces. */
-  readonly serviceName: string;
   /**
    * How the function is invoked. Asynchronous invocations need a dead-letter
    * queue; synchronous ones (API Gateway, event source mappings, custom
@@ -139,7 +153,7 @@ export interface AppFunctionProps {
  * runtime, esbuild bundling with the local esbuild (no Docker), source maps,
  * X-Ray tracing, JSON logs into a log group of its own with a retention.
  */
-export class AppFunction extends Construct {
+export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> extends Construct {
   /** The function. */
   public readonly function: nodejs.NodejsFunction;
   /** The function's log group. */
@@ -151,10 +165,12 @@ export class AppFunction extends Construct {
   /** Its Powertools service name: `service` in its logs and the dimension of its metrics. */
   public readonly serviceName: string;
 
-  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+  constructor(scope: Construct, id: string, props: AppFunctionProps<F>) {
     super(scope, id);
-    if (!/^lambda\/handlers\/[a-z0-9-]+\.ts$/.test(props.entry)) {
-      throw new Error(`AppFunction ${id}: entry must be a file under lambda/handlers/ (got ${props.entry})`);
+    const { description, name } = props.function;
+    const entry = entryOf(props.function);
+    if (!/^lambda\/handlers\/[a-z0-9-]+\.ts$/.test(entry)) {
+      throw new Error(`AppFunction ${id}: entry must be a file under lambda/handlers/ (got ${entry})`);
     }
     if (props.memorySize < 128 || props.memorySize > 10240) {
       throw new Error(`AppFunction ${id}: memorySize must be 128-10240 MB (got ${props.memorySize})`);
@@ -164,7 +180,7 @@ export class AppFunction extends Construct {
     }
 
     this.timeout = props.timeout;
-    this.serviceName = props.serviceName;
+    this.serviceName = name;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetentionDays,
       removalPolicy: props.logRemovalPolicy,
@@ -174,7 +190,7 @@ export class AppFunction extends Construct {
     // to this function's log group only.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of ${props.description}`.slice(0, 1000),
+      description: `Execution role of ${description}`.slice(0, 1000),
     });
     this.logGroup.grantWrite(role);
     this.role = role;
@@ -201,14 +217,26 @@ export class AppFunction extends Construct {
       });
     }
 
+    const bindings: Record<string, EnvironmentBinding<EnvironmentGroup>> = props.bindings;
+    const environment: Record<string, string> = {};
+    for (const group of props.function.environment) {
+      const binding = bindings[group];
+      if (!binding) throw new Error(`AppFunction ${id}: no binding for the ${group} environment group`);
+      const variables: Record<string, string | undefined> = binding.environment;
+      for (const [name, value] of Object.entries(variables)) {
+        if (value !== undefined) environment[name] = value;
+      }
+      binding.grant?.(role);
+    }
+
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       role,
       deadLetterQueue: props.invocation.type === 'async' ? props.invocation.deadLetterQueue : undefined,
-      entry: path.join(PROJECT_ROOT, props.entry),
+      entry: path.join(PROJECT_ROOT, entry),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       handler: 'handler',
-      description: props.description,
+      description: description,
       runtime: APP_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
@@ -224,10 +252,10 @@ export class AppFunction extends Construct {
       securityGroups: props.networking?.securityGroups,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_SERVICE_NAME: name,
         // Powertools reads both itself; the dashboard and the alarms read the same namespace.
         POWERTOOLS_METRICS_NAMESPACE: APP_METRICS_NAMESPACE,
-        ...props.environment,
+        ...environment,
       },
       bundling: {
         ...APP_BUNDLING,

@@ -28,7 +28,7 @@ export class AppNetwork extends Construct {
   static readonly CIDR = '10.20.0.0/16';
   /** Subnet group name of the Lambda functions' subnets. */
   static readonly APPLICATION_SUBNETS = 'Application';
-  /** Subnet group name of Aurora, RDS Proxy and Redis. */
+  /** Subnet group name of Aurora, RDS Proxy and the cache. */
   static readonly DATA_SUBNETS = 'Data';
 
   /** The VPC. */

@@ -6,30 +6,26 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { APP_METRICS, APP_METRICS_NAMESPACE, SERVICE_DIMENSION, type AppMetric } from '../app-metrics';
-import { ALARM_KINDS, ALARM_UNITS, type AlarmKind, type AlarmSetting } from '../config';
-import { ALARM_CATALOG, alarmKindsFor, type MonitoredKind } from './alarm-catalog';
+import {
+  ALARM_KINDS,
+  alarmRowsFor,
+  appMetric,
+  cacheNodeMetric,
+  proxyMetric,
+  serverErrorRate,
+  tableThrottles,
+  type AlarmKind,
+  type MonitoredCacheNode,
+  type MonitoredFunction,
+  type MonitoredKind,
+  type MonitoredQueue,
+  type MonitoredResources,
+} from '../alarm-catalog';
+import type { AppMetric } from '../app-metrics';
+import type { AlarmSetting } from '../config';
 
-export interface MonitoredFunction {
-  /** Name used in alarm descriptions and on the dashboard. */
-  readonly name: string;
-  readonly function: lambda.IFunction;
-  /** The function's timeout; the duration alarm is a percent of it. */
-  readonly timeout: Duration;
-  /** Reads a stream, so its iterator age is watched too. @default false */
-  readonly readsStream?: boolean;
-  /** Its POWERTOOLS_SERVICE_NAME: the `service` dimension of the app metrics it emits. @default - emits none */
-  readonly serviceName?: string;
-  /** The app metrics (lib/app-metrics.ts) its handler emits. @default - none */
-  readonly emits?: readonly AppMetric[];
-}
-
-export interface MonitoredQueue {
-  readonly name: string;
-  readonly queue: sqs.IQueue;
-}
+export type { MonitoredFunction, MonitoredQueue } from '../alarm-catalog';
 
 export interface OperationsMonitoringProps {
   /** Every alarm notifies this topic (alarm and OK). */
@@ -51,17 +47,6 @@ export interface OperationsMonitoringProps {
   readonly userPool: { readonly userPoolId: string; readonly clientId: string };
 }
 
-/**
- * App metrics that call for a person, with their alarm. Rejected uploads and
- * cleaned-up uploads are graphs only: each is the app doing its job (refusing
- * a file that is not the declared image, removing an abandoned upload), and
- * neither has a fix an operator could apply.
- */
-const ALARMED_APP_METRICS: Partial<Record<AppMetric, { kind: AlarmKind; resource: MonitoredKind }>> = {
-  failedStreamRecords: { kind: 'failedStreamRecords', resource: 'streamRecordMetric' },
-  cacheErrors: { kind: 'cacheErrors', resource: 'cacheErrorMetric' },
-};
-
 /** One alarm and the resource it watches. */
 export interface MonitoringAlarm {
   readonly kind: AlarmKind;
@@ -69,10 +54,18 @@ export interface MonitoringAlarm {
   readonly alarm: cloudwatch.Alarm;
 }
 
+/** A resource the alarms of its kind watch: its construct id prefix, its name in descriptions, and itself. */
+interface Watched<R extends MonitoredKind> {
+  readonly id: string;
+  readonly subject: string;
+  readonly resource: MonitoredResources[R];
+}
+
 /**
- * Alarms for every resource of the app, from one table (`ALARM_CATALOG`) and
- * the stage's thresholds, all notifying the alarm topic; and one dashboard
- * with a row per layer.
+ * Alarms for every resource of the app, one per row of the alarm catalog
+ * (lib/alarm-catalog.ts) and resource of its kind, with the stage's
+ * thresholds, all notifying the alarm topic; and one dashboard with a row per
+ * layer.
  */
 export class OperationsMonitoring extends Construct {
   /** Every alarm created. */
@@ -104,236 +97,84 @@ export class OperationsMonitoring extends Construct {
     this.props = props;
     this.action = new actions.SnsAction(props.topic);
 
-    // API
-    const apiMetrics = this.apiMetrics();
-    this.watch('Api', 'httpApi', 'HTTP API', {
-      api5xxRate: apiMetrics.serverErrorRate,
-      apiLatencyP90: apiMetrics.latency,
-    });
-
-    // Functions
-    for (const fn of props.functions) {
-      this.watch(
-        fn.name,
-        'function',
-        `Function ${fn.name}`,
-        {
-          lambdaErrors: fn.function.metricErrors(),
-          lambdaThrottles: fn.function.metricThrottles(),
-          lambdaDurationP90: fn.function.metricDuration(),
-        },
-        { lambdaDurationP90: (percent) => (fn.timeout.toMilliseconds() * percent) / 100 },
-      );
-      if (fn.readsStream) {
-        this.watch(fn.name, 'streamFunction', `Function ${fn.name}`, {
-          streamIteratorAge: fn.function.metric('IteratorAge'),
-        });
-      }
-      for (const metric of fn.emits ?? []) {
-        const alarmed = ALARMED_APP_METRICS[metric];
-        if (alarmed) {
-          this.watch(fn.name, alarmed.resource, `Function ${fn.name}`, {
-            [alarmed.kind]: this.appMetric(metric, fn),
-          });
-        }
-      }
-    }
-    // Only the errors alarm: Secrets Manager invokes it once per rotation period, a timeout counts
-    // as an error, and its timeout is set inside the rotation application, out of this app's reach.
-    this.watch('RotationFunction', 'rotationFunction', 'Secret rotation function', {
-      rotationErrors: props.rotationFunction.metricErrors(),
-    });
-
-    for (const q of props.deadLetterQueues) {
-      this.watch(q.name, 'deadLetterQueue', `Queue ${q.name}`, {
-        deadLetterMessages: q.queue.metricApproximateNumberOfMessagesVisible(),
-      });
-    }
-
-    // DynamoDB
-    this.watch('PhotoTable', 'table', 'Photo table', {
-      tableThrottles: this.tableThrottles(),
-      tableSystemErrors: props.table.metricSystemErrorsForOperations({
-        operations: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'].map(
-          (op) => op as dynamodb.Operation,
-        ),
-      }),
-    });
-
-    // Aurora and RDS Proxy
-    this.watch('ProfileDatabase', 'auroraCluster', 'Aurora profile database', {
-      auroraCpu: props.cluster.metricCPUUtilization(),
-      auroraAcuUtilization: props.cluster.metric('ACUUtilization'),
-      auroraConnections: props.cluster.metricDatabaseConnections(),
-    });
-    if (props.proxyName) {
-      this.watch(
-        'ProfileProxy',
-        'proxy',
-        'RDS Proxy',
-        { proxyBorrowLatency: this.proxyMetric(props.proxyName, 'DatabaseConnectionsBorrowLatency') },
-        // The metric is in microseconds; the config speaks milliseconds.
-        { proxyBorrowLatency: (ms) => ms * 1000 },
-      );
-    }
-
-    // Cognito: FederationThrottles is left out, the pool has no federated identity providers.
-    this.watch('UserPool', 'userPool', 'User pool', { userPoolThrottles: this.userPoolThrottles() });
-
-    // The alarm topic itself: a failed delivery means alarms go unheard.
-    this.watch('AlarmTopic', 'alarmTopic', 'Alarm topic', {
-      topicDeliveryFailures: props.topic.metricNumberOfNotificationsFailed(),
-    });
-
-    // Redis: host-level metrics per node (`<group>-001` is the first node).
-    for (const nodeId of this.cacheNodeIds()) {
-      const suffix = nodeId.suffix;
-      const metrics: Partial<Record<AlarmKind, cloudwatch.IMetric>> = {
-        cacheEngineCpu: this.cacheMetric(nodeId.full, 'EngineCPUUtilization'),
-        cacheMemory: this.cacheMetric(nodeId.full, 'DatabaseMemoryUsagePercentage'),
-        cacheEvictions: this.cacheMetric(nodeId.full, 'Evictions'),
-      };
-      this.watch(`CacheNode${suffix}`, 'cacheNode', `Redis node ${suffix}`, metrics);
-      if (props.cache.nodes > 1) {
-        // Whichever node is a replica reports lag; the primary reports none.
-        this.watch(`CacheNode${suffix}`, 'cacheReplica', `Redis node ${suffix}`, {
-          cacheReplicationLag: this.cacheMetric(nodeId.full, 'ReplicationLag'),
-        });
-      }
-    }
-
-    this.dashboard = this.buildDashboard(apiMetrics);
-  }
-
-  private watch(
-    id: string,
-    resource: MonitoredKind,
-    subject: string,
-    metrics: Partial<Record<AlarmKind, cloudwatch.IMetric>>,
-    thresholdFor: Partial<Record<AlarmKind, (configured: number) => number>> = {},
-  ): void {
-    for (const kind of alarmKindsFor(resource)) {
-      const metric = metrics[kind];
-      if (!metric) {
-        throw new Error(`OperationsMonitoring: no metric for ${kind} on ${subject}`);
-      }
-      const definition = ALARM_CATALOG[kind];
-      const setting = this.props.alarms[kind];
-      const threshold = (thresholdFor[kind] ?? ((v: number) => v))(setting.threshold);
-      const period = Duration.minutes(setting.periodMinutes);
-      const window = `${setting.datapointsToAlarm} of ${setting.evaluationPeriods} periods of ${setting.periodMinutes} min`;
-      const alarm = new cloudwatch.Alarm(this, `${id}${kind.charAt(0).toUpperCase()}${kind.slice(1)}`, {
-        metric: withPeriod(metric, period, definition.statistic),
-        threshold,
-        evaluationPeriods: setting.evaluationPeriods,
-        datapointsToAlarm: setting.datapointsToAlarm,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: definition.treatMissingData,
-        alarmDescription: `${subject} ${definition.title} >= ${setting.threshold} ${ALARM_UNITS[kind]} (${window}). ${definition.runbook}`,
-      });
-      alarm.addAlarmAction(this.action);
-      alarm.addOkAction(this.action);
-      this.alarms.push({ kind, subject, alarm });
-    }
-  }
-
-  private apiMetrics(): {
-    serverErrorRate: cloudwatch.IMetric;
-    latency: cloudwatch.IMetric;
-    count: cloudwatch.IMetric;
-  } {
-    const api = this.props.httpApi;
-    const errors = api.metricServerError({ statistic: 'Sum' });
-    const count = api.metricCount({ statistic: 'Sum' });
-    return {
-      serverErrorRate: new cloudwatch.MathExpression({
-        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-        usingMetrics: { errors, requests: count },
-        label: '5XX rate (%)',
-      }),
-      latency: api.metricLatency({ statistic: 'p90' }),
-      count,
+    // Every kind of resource the catalog knows, with the resources of that kind; the order is the
+    // order of the dashboard's alarm status.
+    const watched: { readonly [R in MonitoredKind]: ReadonlyArray<Watched<R>> } = {
+      httpApi: [{ id: 'Api', subject: 'HTTP API', resource: props.httpApi }],
+      function: props.functions.map((fn) => ({ id: fn.name, subject: `Function ${fn.name}`, resource: fn })),
+      rotationFunction: [
+        { id: 'RotationFunction', subject: 'Secret rotation function', resource: props.rotationFunction },
+      ],
+      deadLetterQueue: props.deadLetterQueues.map((q) => ({
+        id: q.name,
+        subject: `Queue ${q.name}`,
+        resource: q,
+      })),
+      table: [{ id: 'PhotoTable', subject: 'Photo table', resource: props.table }],
+      auroraCluster: [{ id: 'ProfileDatabase', subject: 'Aurora profile database', resource: props.cluster }],
+      proxy: props.proxyName
+        ? [{ id: 'ProfileProxy', subject: 'RDS Proxy', resource: { proxyName: props.proxyName } }]
+        : [],
+      userPool: [{ id: 'UserPool', subject: 'User pool', resource: props.userPool }],
+      alarmTopic: [{ id: 'AlarmTopic', subject: 'Alarm topic', resource: props.topic }],
+      cacheNode: this.cacheNodes().map(({ suffix, node }) => ({
+        id: `CacheNode${suffix}`,
+        subject: `Cache node ${suffix}`,
+        resource: node,
+      })),
     };
+    for (const resource of Object.keys(watched) as MonitoredKind[]) {
+      this.watch(resource, watched[resource]);
+    }
+
+    this.dashboard = this.buildDashboard();
   }
 
-  private tableThrottles(): cloudwatch.IMetric {
-    const table = this.props.table;
-    return new cloudwatch.MathExpression({
-      expression: 'reads + writes',
-      usingMetrics: {
-        reads: table.metric('ReadThrottleEvents', { statistic: 'Sum' }),
-        writes: table.metric('WriteThrottleEvents', { statistic: 'Sum' }),
-      },
-      label: 'Throttled reads + writes',
-    });
-  }
-
-  private userPoolThrottles(): cloudwatch.IMetric {
-    const { userPoolId, clientId } = this.props.userPool;
-    const throttles = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/Cognito',
-        metricName,
-        dimensionsMap: { UserPool: userPoolId, UserPoolClient: clientId },
-        statistic: 'Sum',
-      });
-    return new cloudwatch.MathExpression({
-      expression: 'signUps + signIns + refreshes',
-      usingMetrics: {
-        signUps: throttles('SignUpThrottles'),
-        signIns: throttles('SignInThrottles'),
-        refreshes: throttles('TokenRefreshThrottles'),
-      },
-      label: 'Throttled sign-ups + sign-ins + token refreshes',
-    });
-  }
-
-  /** An app metric as Powertools emits it: the app's namespace, one `service` dimension. */
-  private appMetric(metric: AppMetric, fn: MonitoredFunction, label?: string): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: APP_METRICS_NAMESPACE,
-      metricName: APP_METRICS[metric],
-      dimensionsMap: { [SERVICE_DIMENSION]: fn.serviceName! },
-      statistic: 'Sum',
-      label,
-    });
+  /** Raises each row of the catalog for `resource` on each watched resource it applies to. */
+  private watch<R extends MonitoredKind>(resource: R, watched: ReadonlyArray<Watched<R>>): void {
+    const rows = alarmRowsFor(resource);
+    for (const { id, subject, resource: watchedResource } of watched) {
+      for (const { kind, row } of rows) {
+        if (row.only && !row.only.when(watchedResource)) continue;
+        const setting = this.props.alarms[kind];
+        const threshold = row.threshold
+          ? row.threshold(setting.threshold, watchedResource)
+          : setting.threshold;
+        const period = Duration.minutes(setting.periodMinutes);
+        const window = `${setting.datapointsToAlarm} of ${setting.evaluationPeriods} periods of ${setting.periodMinutes} min`;
+        const alarm = new cloudwatch.Alarm(this, `${id}${kind.charAt(0).toUpperCase()}${kind.slice(1)}`, {
+          metric: withPeriod(row.metric(watchedResource), period, row.statistic),
+          threshold,
+          evaluationPeriods: setting.evaluationPeriods,
+          datapointsToAlarm: setting.datapointsToAlarm,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: row.treatMissingData,
+          alarmDescription: `${subject} ${row.title} >= ${setting.threshold} ${row.unit} (${window}). ${row.runbook}`,
+        });
+        alarm.addAlarmAction(this.action);
+        alarm.addOkAction(this.action);
+        this.alarms.push({ kind, subject, alarm });
+      }
+    }
   }
 
   /** One line per function that emits `metric`. */
   private appMetricLines(metric: AppMetric): cloudwatch.IMetric[] {
     return this.props.functions
       .filter((fn) => (fn.emits ?? []).includes(metric))
-      .map((fn) => this.appMetric(metric, fn, fn.name));
+      .map((fn) => appMetric(metric, fn, fn.name));
   }
 
-  private proxyMetric(proxyName: string, metricName: string): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/RDS',
-      metricName,
-      dimensionsMap: { ProxyName: proxyName },
-    });
-  }
-
-  /** Node ids of a cluster-mode-disabled replication group: `<group>-001`, `<group>-002`, ... */
-  private cacheNodeIds(): Array<{ full: string; suffix: string }> {
-    return Array.from({ length: this.props.cache.nodes }, (_, i) => {
+  /** Nodes of a cluster-mode-disabled replication group: `<group>-001`, `<group>-002`, ... */
+  private cacheNodes(): Array<{ suffix: string; node: MonitoredCacheNode }> {
+    const { replicationGroupId, nodes } = this.props.cache;
+    return Array.from({ length: nodes }, (_, i) => {
       const suffix = String(i + 1).padStart(3, '0');
-      return { full: `${this.props.cache.replicationGroupId}-${suffix}`, suffix };
+      return { suffix, node: { cacheClusterId: `${replicationGroupId}-${suffix}`, groupSize: nodes } };
     });
   }
 
-  private cacheMetric(cacheClusterId: string, metricName: string): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/ElastiCache',
-      metricName,
-      dimensionsMap: { CacheClusterId: cacheClusterId },
-    });
-  }
-
-  private buildDashboard(api: {
-    serverErrorRate: cloudwatch.IMetric;
-    count: cloudwatch.IMetric;
-  }): cloudwatch.Dashboard {
+  private buildDashboard(): cloudwatch.Dashboard {
     const props = this.props;
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
@@ -353,8 +194,8 @@ export class OperationsMonitoring extends Construct {
     );
     dashboard.addWidgets(section('API'));
     dashboard.addWidgets(
-      graph('Requests', [api.count]),
-      graph('5XX rate (%)', [api.serverErrorRate]),
+      graph('Requests', [props.httpApi.metricCount({ statistic: 'Sum' })]),
+      graph('5XX rate (%)', [serverErrorRate(props.httpApi)]),
       graph('Latency p50 / p90 / p99 (ms)', [
         props.httpApi.metricLatency({ statistic: 'p50' }),
         props.httpApi.metricLatency({ statistic: 'p90' }),
@@ -406,7 +247,7 @@ export class OperationsMonitoring extends Construct {
         props.table.metricConsumedReadCapacityUnits({ label: 'read' }),
         props.table.metricConsumedWriteCapacityUnits({ label: 'write' }),
       ]),
-      graph('Throttled reads + writes', [this.tableThrottles()]),
+      graph('Throttled reads + writes', [tableThrottles(props.table)]),
       graph('Successful request latency (ms)', [
         props.table.metricSuccessfulRequestLatency({
           dimensionsMap: { TableName: props.table.tableName, Operation: 'Query' },
@@ -428,37 +269,34 @@ export class OperationsMonitoring extends Construct {
         ? graph(
             'Proxy borrow latency (µs) and client connections',
             [
-              this.proxyMetric(proxyName, 'DatabaseConnectionsBorrowLatency'),
-              this.proxyMetric(proxyName, 'ClientConnections'),
+              proxyMetric(proxyName, 'DatabaseConnectionsBorrowLatency'),
+              proxyMetric(proxyName, 'ClientConnections'),
             ],
             6,
           )
         : new cloudwatch.TextWidget({ markdown: 'No RDS Proxy in this stage.', width: 6, height: 6 }),
     );
-    dashboard.addWidgets(section('Redis'));
-    const nodes = this.cacheNodeIds();
+    dashboard.addWidgets(section('Cache'));
+    const nodes = this.cacheNodes().map(({ node }) => node.cacheClusterId);
     dashboard.addWidgets(
       graph(
         'Engine CPU (%)',
-        nodes.map((n) => this.cacheMetric(n.full, 'EngineCPUUtilization')),
+        nodes.map((n) => cacheNodeMetric(n, 'EngineCPUUtilization')),
         6,
       ),
       graph(
         'Memory used (%)',
-        nodes.map((n) => this.cacheMetric(n.full, 'DatabaseMemoryUsagePercentage')),
+        nodes.map((n) => cacheNodeMetric(n, 'DatabaseMemoryUsagePercentage')),
         6,
       ),
       graph(
         'Evictions',
-        nodes.map((n) => this.cacheMetric(n.full, 'Evictions')),
+        nodes.map((n) => cacheNodeMetric(n, 'Evictions')),
         6,
       ),
       graph(
         'Cache hits and misses',
-        nodes.flatMap((n) => [
-          this.cacheMetric(n.full, 'CacheHits'),
-          this.cacheMetric(n.full, 'CacheMisses'),
-        ]),
+        nodes.flatMap((n) => [cacheNodeMetric(n, 'CacheHits'), cacheNodeMetric(n, 'CacheMisses')]),
         6,
       ),
     );

@@ -7,10 +7,11 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { HttpMethod } from '../../contract/routes';
 
 /** One route of the API. */
 export interface PhotoApiRoute {
-  readonly method: apigwv2.HttpMethod;
+  readonly method: HttpMethod;
   /** Path with `{param}` placeholders, for example `/photos/{photoId}`. */
   readonly path: string;
   readonly handler: lambda.IFunction;
@@ -57,7 +58,7 @@ export class PhotoApi extends Construct {
       throw new Error('PhotoApi: allowedOrigins must list explicit origins');
     }
     const publicRoutes = props.routes.filter((r) => r.public);
-    if (publicRoutes.some((r) => !(r.method === apigwv2.HttpMethod.GET && r.path === '/health'))) {
+    if (publicRoutes.some((r) => !(r.method === 'GET' && r.path === '/health'))) {
       throw new Error('PhotoApi: only GET /health may be public');
     }
 
@@ -73,12 +74,8 @@ export class PhotoApi extends Construct {
       defaultAuthorizer: authorizer,
       corsPreflight: {
         allowOrigins: [...props.allowedOrigins],
-        allowMethods: [
-          apigwv2.CorsHttpMethod.GET,
-          apigwv2.CorsHttpMethod.PUT,
-          apigwv2.CorsHttpMethod.POST,
-          apigwv2.CorsHttpMethod.DELETE,
-        ],
+        // Exactly the methods the routes use.
+        allowMethods: [...new Set(props.routes.map((route) => apigwv2.CorsHttpMethod[route.method]))],
         allowHeaders: ['authorization', 'content-type'],
         maxAge: Duration.hours(1),
       },
@@ -126,7 +123,7 @@ export class PhotoApi extends Construct {
       }
       const [httpRoute] = this.httpApi.addRoutes({
         path: route.path,
-        methods: [route.method],
+        methods: [apigwv2.HttpMethod[route.method]],
         integration,
         authorizer: route.public ? new apigwv2.HttpNoneAuthorizer() : undefined,
       });

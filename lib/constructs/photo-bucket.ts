@@ -2,6 +2,10 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { EnvironmentBinding } from './app-function';
+
+/** What a function does with photo objects; each intent is one grant. */
+export type PhotoBucketIntent = 'presign-uploads' | 'read-photos' | 'verify-uploads' | 'delete-photos';
 
 export interface PhotoBucketProps {
   /** Origins allowed to PUT (presigned upload) and GET from a browser. */
@@ -99,18 +103,35 @@ export class PhotoBucket extends Construct {
     }
   }
 
+  /**
+   * The bucket for one function: its name (BUCKET_NAME) and the grants of what that function does
+   * with photo objects: `presign-uploads`, `read-photos`, `verify-uploads`, `delete-photos`.
+   */
+  bind(...intents: [PhotoBucketIntent, ...PhotoBucketIntent[]]): EnvironmentBinding<'photoBucket'> {
+    const grants: Record<PhotoBucketIntent, (role: iam.IRole) => void> = {
+      'presign-uploads': (role) => this.grantPresignUploads(role),
+      'read-photos': (role) => this.grantReadPhotos(role),
+      'verify-uploads': (role) => this.grantVerifyUploads(role),
+      'delete-photos': (role) => this.grantDeletePhotos(role),
+    };
+    return {
+      environment: { BUCKET_NAME: this.bucket.bucketName },
+      grant: (role) => intents.forEach((intent) => grants[intent](role)),
+    };
+  }
+
   /** Sign upload URLs: `s3:PutObject` on photo keys, nothing else. */
-  grantPresignUploads(role: iam.IRole): void {
+  private grantPresignUploads(role: iam.IRole): void {
     role.addManagedPolicy(this.photoPolicy('PutPhotos', ['s3:PutObject'], 'sign upload URLs for photo keys'));
   }
 
   /** Sign download URLs and inspect uploaded objects: `s3:GetObject` (also covers HEAD) on photo keys. */
-  grantReadPhotos(role: iam.IRole): void {
+  private grantReadPhotos(role: iam.IRole): void {
     role.addManagedPolicy(this.photoPolicy('GetPhotos', ['s3:GetObject'], 'read photo objects'));
   }
 
   /** Delete photo objects (deleted and expired photos): a delete marker; lifecycle expires the bytes. */
-  grantDeletePhotos(role: iam.IRole): void {
+  private grantDeletePhotos(role: iam.IRole): void {
     role.addManagedPolicy(this.photoPolicy('DeletePhotos', ['s3:DeleteObject'], 'delete photo objects'));
   }
 
@@ -118,7 +139,7 @@ export class PhotoBucket extends Construct {
    * Verify an upload: read the exact object version that arrived and, if it
    * does not match its pending photo, delete that version for good.
    */
-  grantVerifyUploads(role: iam.IRole): void {
+  private grantVerifyUploads(role: iam.IRole): void {
     role.addManagedPolicy(
       this.photoPolicy(
         'VerifyUploads',

@@ -4,6 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { intentPolicy } from './intent-policy';
 import type { PhotoTableBilling } from '../config';
+import type { EnvironmentBinding } from './app-function';
+
+/** What a function does with the table; each intent is one grant. */
+export type PhotoTableIntent =
+  'photos' | 'verify-uploads' | 'keep-pending-changes' | 'reconcile-pending-changes';
 
 export interface PhotoTableProps {
   /** On-demand (default shape) or provisioned with auto scaling. */
@@ -95,8 +100,23 @@ export class PhotoTable extends Construct {
     });
   }
 
+  /**
+   * The table for one function: its name (TABLE_NAME) and the grant of what that function does
+   * with it. `photos`: the API's reads and writes; `verify-uploads`: the upload verifier;
+   * `keep-pending-changes`: the stream processor; `reconcile-pending-changes`: the reconciler.
+   */
+  bind(intent: PhotoTableIntent): EnvironmentBinding<'photoTable'> {
+    const grants: Record<PhotoTableIntent, (role: iam.IRole) => void> = {
+      photos: (role) => this.grantReadWritePhotos(role),
+      'verify-uploads': (role) => this.grantVerifyUploads(role),
+      'keep-pending-changes': (role) => this.grantKeepPendingChanges(role),
+      'reconcile-pending-changes': (role) => this.grantReconcilePendingChanges(role),
+    };
+    return { environment: { TABLE_NAME: this.table.tableName }, grant: grants[intent] };
+  }
+
   /** Get, query (table and indexes) and write photo items; no scans, no table-level actions. */
-  grantReadWritePhotos(role: iam.IRole): void {
+  private grantReadWritePhotos(role: iam.IRole): void {
     role.addManagedPolicy(
       this.itemPolicy('ReadWritePhotos', 'read, query and write photo items', [
         'dynamodb:GetItem',
@@ -110,7 +130,7 @@ export class PhotoTable extends Construct {
   }
 
   /** Read and update photo items (the upload verifier); it never creates or deletes them. */
-  grantVerifyUploads(role: iam.IRole): void {
+  private grantVerifyUploads(role: iam.IRole): void {
     role.addManagedPolicy(
       this.itemPolicy('VerifyUploads', 'read and update photo items after an upload', [
         'dynamodb:GetItem',
@@ -123,14 +143,14 @@ export class PhotoTable extends Construct {
    * Write pending photo changes (the stream processor, while a dependency is down): items under the
    * one partition key PENDING_CHANGES_PARTITION only, never a photo item.
    */
-  grantKeepPendingChanges(role: iam.IRole): void {
+  private grantKeepPendingChanges(role: iam.IRole): void {
     role.addManagedPolicy(
       this.pendingChangesPolicy('KeepPendingChanges', 'keep pending photo changes', ['dynamodb:PutItem']),
     );
   }
 
   /** List and remove pending photo changes (the reconciler), within their one partition key. */
-  grantReconcilePendingChanges(role: iam.IRole): void {
+  private grantReconcilePendingChanges(role: iam.IRole): void {
     role.addManagedPolicy(
       this.pendingChangesPolicy('ReconcilePendingChanges', 'list and remove pending photo changes', [
         'dynamodb:Query',

@@ -5,11 +5,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { intentPolicy } from './intent-policy';
+import type { EnvironmentBinding } from './app-function';
 
 /**
- * Redis ACL rules of the functions' cache user: the keys the profile cache adapter writes
- * (`profile:<userId>`) and the three commands it sends. The adapter's tests run against a local
- * user with exactly these rules, so a new key or command in the adapter fails there first.
+ * ACL rules (the Redis ACL syntax, which Valkey keeps) of the functions' cache user: the keys the
+ * profile cache adapter writes (`profile:<userId>`) and the three commands it sends. The adapter's
+ * tests run against a local user with exactly these rules, so a new key or command in the adapter
+ * fails there first.
  */
 export const PROFILE_CACHE_ACL_RULES = '~profile:* -@all +get +set +del';
 
@@ -39,19 +41,45 @@ export interface ProfileCacheProps {
 }
 
 /**
- * Redis (ElastiCache replication group, cluster mode disabled) for cache-aside
- * profile reads. There is no L2 construct, so this wraps the L1 with the
- * production settings: TLS required in transit, encryption at rest, IAM
- * authentication (no password exists), a non-default port, and Multi-AZ with
- * automatic failover, a replica and snapshots where the config asks for them.
- * The cache only ever holds copies: losing it costs latency, not data.
+ * Valkey (ElastiCache replication group, cluster mode disabled) for cache-aside
+ * profile reads. Valkey speaks the Redis protocol, so the functions keep the
+ * ioredis client and local runs keep Debian's redis-server. There is no L2
+ * construct, so this wraps the L1 with the production settings: TLS required in
+ * transit, encryption at rest, IAM authentication (no password exists), a
+ * non-default port, and Multi-AZ with automatic failover, a replica and
+ * snapshots where the config asks for them. The cache only ever holds copies:
+ * losing it costs latency, not data.
  *
- * Access control is a user group (Redis ACLs): the `default` user, which
+ * Access control is a user group (ACLs): the `default` user, which
  * every group must hold, is switched off, so an unauthenticated connection
  * can run nothing; the functions' user signs in with short-lived IAM tokens
  * and may run GET, SET and DEL on `profile:*` keys only.
  */
 export class ProfileCache extends Construct {
+  /**
+   * Engine of the replication group. ElastiCache prices Valkey nodes about 20% below Redis OSS and
+   * offers the same IAM authentication (Valkey 7.2 and later). The cost model prices this engine;
+   * the preflight reads it, the version and the parameter group from the template.
+   */
+  static readonly ENGINE = 'valkey';
+  /** The current Valkey minor on ElastiCache; minor upgrades follow `autoMinorVersionUpgrade`. */
+  static readonly ENGINE_VERSION = '9.1';
+  /**
+   * The default parameter group of ENGINE_VERSION's family (`valkey9`), named so that a change of
+   * major version (or of engine, from Redis OSS) changes the group in the same update: ElastiCache
+   * refuses a version whose family differs from the group's, and the Template Reference says the
+   * Redis OSS to Valkey migration "requires a parameter group".
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticache-replicationgroup.html#cfn-elasticache-replicationgroup-engine
+   */
+  static readonly PARAMETER_GROUP = 'default.valkey9';
+  /**
+   * Engine of the users and the user group, which stays `redis`: a Valkey replication group accepts
+   * user groups of either engine, but a `valkey` user group admits only users that authenticate
+   * (password or IAM), and the switched-off `default` user here has no password.
+   * https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html
+   */
+  static readonly USER_ENGINE = 'redis';
+
   /** The replication group. */
   public readonly replicationGroup: elasticache.CfnReplicationGroup;
   /** The IAM-enabled user the functions sign in as (user id and user name are equal). */
@@ -80,7 +108,7 @@ export class ProfileCache extends Construct {
     }
 
     const defaultUser = new elasticache.CfnUser(this, 'DefaultUser', {
-      engine: 'redis',
+      engine: ProfileCache.USER_ENGINE,
       userId: `${props.namePrefix}-default`,
       userName: 'default',
       // Switched off: connections that do not sign in as the app user can run nothing.
@@ -89,14 +117,14 @@ export class ProfileCache extends Construct {
     });
     this.appUserId = `${props.namePrefix}-app`;
     this.appUser = new elasticache.CfnUser(this, 'AppUser', {
-      engine: 'redis',
+      engine: ProfileCache.USER_ENGINE,
       userId: this.appUserId,
       userName: this.appUserId,
       accessString: `on ${PROFILE_CACHE_ACL_RULES}`,
       authenticationMode: { Type: 'iam' },
     });
     const userGroup = new elasticache.CfnUserGroup(this, 'UserGroup', {
-      engine: 'redis',
+      engine: ProfileCache.USER_ENGINE,
       userGroupId: `${props.namePrefix}-profile-cache`,
       userIds: [defaultUser.userId, this.appUser.userId],
     });
@@ -127,8 +155,11 @@ export class ProfileCache extends Construct {
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupDescription: 'Profile cache (cache-aside)',
-      engine: 'redis',
-      engineVersion: '7.1',
+      // An existing Redis OSS group migrates in place: the Template Reference lists Engine as
+      // "Update requires: No interruption" (see the README for the upgrade path).
+      engine: ProfileCache.ENGINE,
+      engineVersion: ProfileCache.ENGINE_VERSION,
+      cacheParameterGroupName: ProfileCache.PARAMETER_GROUP,
       cacheNodeType: props.nodeType,
       numCacheClusters: 1 + props.replicas,
       automaticFailoverEnabled: props.multiAz,
@@ -136,6 +167,7 @@ export class ProfileCache extends Construct {
       port: props.port,
       cacheSubnetGroupName: subnetGroup.ref,
       securityGroupIds: [this.securityGroup.securityGroupId],
+      // Required for a new Valkey group anyway; `required` refuses plain connections.
       transitEncryptionEnabled: true,
       transitEncryptionMode: 'required',
       atRestEncryptionEnabled: true,
@@ -180,8 +212,25 @@ export class ProfileCache extends Construct {
     return this.replicationGroup.ref;
   }
 
+  /**
+   * The cache for a function: its primary endpoint over TLS, the replication group and user that
+   * IAM tokens are signed for, and the `elasticache:Connect` grant for that user.
+   */
+  bind(): EnvironmentBinding<'cache'> {
+    return {
+      environment: {
+        CACHE_HOST: this.primaryEndpoint,
+        CACHE_PORT: String(this.port),
+        CACHE_TLS: 'true',
+        CACHE_ID: this.replicationGroupId,
+        CACHE_IAM_USER: this.appUserId,
+      },
+      grant: (role) => this.grantConnect(role),
+    };
+  }
+
   /** Sign in as the app user with IAM: `elasticache:Connect` on this group and that user only. */
-  grantConnect(role: iam.IRole): void {
+  private grantConnect(role: iam.IRole): void {
     const replicationGroupArn = Stack.of(this).formatArn({
       service: 'elasticache',
       resource: 'replicationgroup',

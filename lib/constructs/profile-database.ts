@@ -8,6 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { intentPolicy } from './intent-policy';
 import { SharedValue } from './shared-value';
+import type { EnvironmentBinding } from './app-function';
 
 export interface ProfileDatabaseProps {
   readonly vpc: ec2.IVpc;
@@ -270,11 +271,44 @@ export class ProfileDatabase extends Construct {
   }
 
   /**
+   * The database for a function that connects to it: where to connect (the proxy, or the writer
+   * where the stage has none), as whom, over TLS, and the `rds-db:connect` grant for that user.
+   */
+  bind(): EnvironmentBinding<'database'> {
+    return {
+      environment: {
+        DB_HOST: this.connectionHost,
+        DB_PORT: String(this.connectionPort),
+        DB_NAME: ProfileDatabase.DATABASE_NAME,
+        DB_USER: ProfileDatabase.APP_USER,
+        DB_TLS: 'true',
+        // Aurora's own certificates chain to the RDS CA, which Node.js does not trust by default;
+        // the Lambda runtime ships that bundle. RDS Proxy presents a publicly trusted certificate
+        // and needs nothing extra.
+        ...(this.proxy ? {} : { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' }),
+      },
+      grant: (role) => this.grantConnect(role),
+    };
+  }
+
+  /** The database for the migrations: the cluster and admin secret for the Data API, and the grant to use them. */
+  bindMigrations(): EnvironmentBinding<'migrations'> {
+    return {
+      environment: {
+        DB_CLUSTER_ARN: this.cluster.clusterArn,
+        DB_SECRET_ARN: this.adminSecret.secretArn,
+        DB_NAME: ProfileDatabase.DATABASE_NAME,
+      },
+      grant: (role) => this.grantDataApiAccess(role),
+    };
+  }
+
+  /**
    * Connect as the application user with an IAM token (`rds-db:connect`),
    * through the proxy when there is one. The `dbuser` ARN names the proxy's
    * (or cluster's) resource id, which exists only inside this stack.
    */
-  grantConnect(role: iam.IRole): void {
+  private grantConnect(role: iam.IRole): void {
     const resourceId = this.proxy
       ? // A proxy ARN ends in `db-proxy:<resource id>`; `rds-db:connect` names that id.
         Fn.select(6, Fn.split(':', this.proxy.dbProxyArn))
@@ -302,7 +336,7 @@ export class ProfileDatabase extends Construct {
   }
 
   /** Run SQL through the RDS Data API as the admin user (schema migrations). */
-  grantDataApiAccess(grantee: iam.IGrantable): iam.Grant {
+  private grantDataApiAccess(grantee: iam.IGrantable): iam.Grant {
     return this.cluster.grantDataApiAccess(grantee);
   }
 }

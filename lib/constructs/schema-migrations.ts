@@ -8,8 +8,9 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { FUNCTIONS } from '../../contract/functions';
 import { AppFunction, PROJECT_ROOT } from './app-function';
-import { ProfileDatabase } from './profile-database';
+import type { ProfileDatabase } from './profile-database';
 
 export interface SchemaMigrationsProps {
   /** The database to migrate. */
@@ -42,21 +43,14 @@ export class SchemaMigrations extends Construct {
     this.migrationsHash = hashDirectory(directory);
 
     this.runner = new AppFunction(this, 'Runner', {
-      entry: 'lambda/handlers/schema-migrations.ts',
-      description: 'Applies versioned SQL migrations to the profile database through the RDS Data API',
-      serviceName: 'schema-migrations',
+      function: FUNCTIONS.schemaMigrations,
+      bindings: { migrations: props.database.bindMigrations() },
       invocation: { type: 'sync', caller: 'the CloudFormation custom resource provider' },
       memorySize: 256,
       timeout: Duration.minutes(5),
       logRetentionDays: props.logRetentionDays,
       logRemovalPolicy: props.logRemovalPolicy,
-      environment: {
-        DB_CLUSTER_ARN: props.database.cluster.clusterArn,
-        DB_SECRET_ARN: props.database.adminSecret.secretArn,
-        DB_NAME: ProfileDatabase.DATABASE_NAME,
-      },
     });
-    props.database.grantDataApiAccess(this.runner.function);
 
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.runner.function,

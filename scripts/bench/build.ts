@@ -1,9 +1,11 @@
+import type { EnvironmentGroup, VariablesOf } from '../../contract/environment';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { APP_METRICS_NAMESPACE } from '../../lib/app-metrics';
+import type { StageName } from '../../lib/config';
 import { APP_BUNDLING } from '../../lib/constructs/app-function';
 import { summarize, type Figure } from './stats';
 
@@ -13,7 +15,7 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 const OUTPUT_LIMIT = 64 * 1024 * 1024;
 
 /** Wall time of `cdk synth` of one stage, bundling included, each run in a fresh process and output folder. */
-export function benchSynth(stage: 'dev' | 'prod', runs: number): Figure {
+export function benchSynth(stage: StageName, runs: number): Figure {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), `photo-synth-${stage}-`));
@@ -131,33 +133,35 @@ export async function benchBundles(outDir: string): Promise<BundleFigure[]> {
  * shell's (variables such as NODE_OPTIONS or NODE_EXTRA_CA_CERTS would change what Node loads).
  */
 export function benchInits(bundles: readonly BundleFigure[], runs: number): Figure[] {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
+  // Typed by the contract: every variable any function reads (contract/environment.ts).
+  const variables: VariablesOf<EnvironmentGroup> = {
     TABLE_NAME: 'bench-table',
     BUCKET_NAME: 'bench-bucket',
     UPLOAD_URL_EXPIRY_SECONDS: '300',
     DOWNLOAD_URL_EXPIRY_SECONDS: '300',
     PENDING_UPLOAD_TTL_SECONDS: '3600',
+    MAX_PENDING_UPLOADS_PER_USER: '20',
     DB_HOST: '127.0.0.1',
     DB_PORT: '9',
     DB_NAME: 'photos',
     DB_USER: 'app_user',
     DB_TLS: 'false',
-    REDIS_HOST: '127.0.0.1',
-    REDIS_PORT: '9',
-    REDIS_TLS: 'false',
-    REDIS_CACHE_ID: 'photoapp-bench-cache',
-    REDIS_IAM_USER: 'photoapp-bench-app',
+    CACHE_HOST: '127.0.0.1',
+    CACHE_PORT: '9',
+    CACHE_TLS: 'false',
+    CACHE_ID: 'photoapp-bench-cache',
+    CACHE_IAM_USER: 'photoapp-bench-app',
     CACHE_TTL_SECONDS: '300',
     DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:123456789012:cluster:bench',
     DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
+  };
+  const env: NodeJS.ProcessEnv = {
+    ...variables,
+    PATH: process.env.PATH,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
     POWERTOOLS_METRICS_NAMESPACE: APP_METRICS_NAMESPACE,
-    // The functions run Node.js 24, where the SDK has no reason to warn about the Node.js version;
-    // on an older local Node.js the warning (an Error with a source-mapped stack) is not theirs.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const samples = bundles.map(() => [] as number[]);
   for (let run = 0; run < runs; run++) {

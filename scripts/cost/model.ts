@@ -1,4 +1,5 @@
 import type { StageConfig } from '../../lib/config';
+import { ProfileCache } from '../../lib/constructs/profile-cache';
 import { HOURS_PER_MONTH, PRICES, type Prices } from './prices';
 
 export type { Prices };
@@ -14,7 +15,7 @@ export interface CostLine {
 export interface IdleInputs {
   /** Availability Zones of the VPC (interface endpoint ENIs). */
   readonly availabilityZones: number;
-  /** Secrets: Aurora admin credentials and the Redis AUTH token. */
+  /** Secrets Manager secrets in the templates (the Aurora admin credentials; the cache has no password). */
   readonly secrets: number;
   /** Customer-managed KMS keys (the alarm topic's). */
   readonly kmsKeys: number;
@@ -22,6 +23,9 @@ export interface IdleInputs {
   readonly alarmMetrics: number;
   readonly dashboards: number;
 }
+
+/** How AWS names the cache engines on the pricing page. */
+const ENGINE_NAMES: Readonly<Record<string, string>> = { valkey: 'Valkey', redis: 'Redis OSS' };
 
 /**
  * The cost of a stage with no traffic at all: what keeps running. Storage,
@@ -46,16 +50,17 @@ export function idleFloor(config: StageConfig, inputs: IdleInputs, prices: Price
       monthlyUsd: proxyAcus * HOURS_PER_MONTH * prices.rdsProxy.acuHour,
     });
   }
-  const nodeHour = prices.elasticache.nodeHour[config.cache.nodeType];
+  const engine = ProfileCache.ENGINE;
+  const nodeHour = prices.elasticache.nodeHour[engine]?.[config.cache.nodeType];
   if (nodeHour === undefined) {
     throw new Error(
-      `No price for cache node type ${config.cache.nodeType}; add it to scripts/cost/prices.ts`,
+      `No price for cache node type ${config.cache.nodeType} (${engine}); add it to scripts/cost/prices.ts`,
     );
   }
   const nodes = 1 + config.cache.replicas;
   lines.push(
     {
-      item: 'ElastiCache Redis nodes',
+      item: `ElastiCache ${ENGINE_NAMES[engine] ?? engine} nodes`,
       basis: `${nodes} x ${config.cache.nodeType} x ${HOURS_PER_MONTH} h x $${nodeHour}`,
       monthlyUsd: nodes * HOURS_PER_MONTH * nodeHour,
     },

@@ -13,7 +13,10 @@ export const HOURS_PER_MONTH = 730;
 export interface Prices {
   readonly aurora: { readonly acuHour: number };
   readonly rdsProxy: { readonly acuHour: number; readonly minimumAcus: number };
-  readonly elasticache: { readonly nodeHour: Readonly<Record<string, number>> };
+  readonly elasticache: {
+    /** On-demand node-hour by engine (as in `ProfileCache.ENGINE`), then by node type. */
+    readonly nodeHour: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  };
   readonly vpc: { readonly interfaceEndpointAzHour: number };
   readonly secretsManager: { readonly secretMonth: number };
   readonly kms: { readonly keyMonth: number };
@@ -39,12 +42,29 @@ export const PRICES: Prices = {
     minimumAcus: 8,
   },
   elasticache: {
-    /** ElastiCache for Redis OSS, on-demand node-hour by node type. https://aws.amazon.com/elasticache/pricing/ */
     nodeHour: {
-      'cache.t4g.micro': 0.016,
-      'cache.t4g.small': 0.032,
-      'cache.t4g.medium': 0.065,
-      'cache.r7g.large': 0.218,
+      /**
+       * ElastiCache for Valkey, on-demand nodes. AWS prices node-based Valkey 20% below the other
+       * engines on every node type, so each figure is the Redis OSS one below x 0.8.
+       * https://aws.amazon.com/elasticache/pricing/
+       * https://aws.amazon.com/about-aws/whats-new/2024/10/amazon-elasticache-valkey/
+       */
+      valkey: {
+        'cache.t4g.micro': 0.0128,
+        'cache.t4g.small': 0.0256,
+        'cache.t4g.medium': 0.052,
+        'cache.r7g.large': 0.1744,
+      },
+      /**
+       * ElastiCache for Redis OSS, on-demand nodes: the engine the cache ran before Valkey.
+       * https://aws.amazon.com/elasticache/pricing/
+       */
+      redis: {
+        'cache.t4g.micro': 0.016,
+        'cache.t4g.small': 0.032,
+        'cache.t4g.medium': 0.065,
+        'cache.r7g.large': 0.218,
+      },
     },
   },
   vpc: {

@@ -16,9 +16,10 @@ import { startLocalEngines } from './engines';
 import type { LocalEngines } from './engines';
 import { StreamReader } from './dynamodb-stream';
 import { ObjectCreatedDelivery, StreamPoller } from './event-sources';
-import type { ApiRoute, MatchedRoute } from './http-api';
+import type { ApiHandler, ApiRoute, MatchedRoute, RouteFunctionKey } from './http-api';
 import {
   PayloadTooLargeError,
+  apiRoutes,
   httpApiEvent,
   matchRoute,
   readBody,
@@ -82,27 +83,13 @@ async function loadHandlers() {
     import('../../lambda/handlers/upload-complete.js'),
     import('../../lambda/handlers/stream-processor.js'),
   ]);
-  const routes: ApiRoute[] = [
-    { routeKey: 'GET /health', functionName: 'health', handler: health.handler, authorization: 'NONE' },
-    ...['GET /me', 'PUT /me', 'GET /users/{userId}'].map((routeKey): ApiRoute => ({
-      routeKey,
-      functionName: 'profiles-api',
-      handler: profiles.handler,
-      authorization: 'JWT',
-    })),
-    ...[
-      'POST /photos',
-      'GET /photos/{photoId}',
-      'DELETE /photos/{photoId}',
-      'GET /users/{userId}/photos',
-      'GET /feed',
-    ].map((routeKey): ApiRoute => ({
-      routeKey,
-      functionName: 'photos-api',
-      handler: photos.handler,
-      authorization: 'JWT',
-    })),
-  ];
+  // Every function of the route table needs its module here, or this does not type-check.
+  const routeHandlers: Record<RouteFunctionKey, ApiHandler> = {
+    health: health.handler,
+    photosApi: photos.handler,
+    profilesApi: profiles.handler,
+  };
+  const routes = apiRoutes(routeHandlers);
   return {
     routes,
     uploadComplete: uploadComplete.handler,

@@ -6,6 +6,7 @@
  *   with bounded retries after which the record is skipped, as the mapping's on-failure
  *   destination would take it.
  */
+import { FUNCTIONS } from '../../contract/functions';
 import { randomUUID } from 'node:crypto';
 import type {
   Context,
@@ -84,10 +85,10 @@ export class ObjectCreatedDelivery {
       try {
         const result = (await this.handler(
           event,
-          localLambdaContext('upload-complete', { requestId: randomUUID() }),
+          localLambdaContext(FUNCTIONS.uploadComplete.name, { requestId: randomUUID() }),
         )) as { action?: string } | undefined;
         this.log(
-          `  event  S3 Object Created ${key} -> upload-complete ${result?.action ?? 'ignored'} ${elapsed(started)}`,
+          `  event  S3 Object Created ${key} -> ${FUNCTIONS.uploadComplete.name} ${result?.action ?? 'ignored'} ${elapsed(started)}`,
         );
         return;
       } catch (error) {
@@ -153,7 +154,7 @@ export class StreamPoller {
     try {
       response = await this.handler(
         streamEvent(batch),
-        localLambdaContext('stream-processor', {
+        localLambdaContext(FUNCTIONS.streamProcessor.name, {
           requestId: randomUUID(),
           timeoutMs: 60_000,
           countDown: true,

@@ -9,6 +9,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { FUNCTIONS } from '../../contract/functions';
+import { ROUTES, ROUTE_KEYS, type RouteKey } from '../../contract/routes';
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -23,6 +25,22 @@ export interface ApiRoute {
   readonly handler: ApiHandler;
   /** JWT routes answer 401 without a valid bearer token, as the authorizer does. */
   readonly authorization: 'NONE' | 'JWT';
+}
+
+/** The functions that answer routes. */
+export type RouteFunctionKey = (typeof ROUTES)[RouteKey]['function'];
+
+/** The route table (contract/routes.ts) with each route's handler. */
+export function apiRoutes(handlers: Readonly<Record<RouteFunctionKey, ApiHandler>>): ApiRoute[] {
+  return ROUTE_KEYS.map((routeKey) => {
+    const route = ROUTES[routeKey];
+    return {
+      routeKey,
+      functionName: FUNCTIONS[route.function].name,
+      handler: handlers[route.function],
+      authorization: route.auth === 'jwt' ? 'JWT' : 'NONE',
+    };
+  });
 }
 
 export interface MatchedRoute {

@@ -17,6 +17,7 @@ import {
   createPhotoTable,
 } from './engines';
 import type { LocalEngines } from './engines';
+import type { EnvironmentGroup, VariablesOf } from '../../contract/environment';
 
 export interface LocalAppNames {
   readonly tableName: string;
@@ -41,17 +42,15 @@ export async function prepareStores(engines: LocalEngines, names: LocalAppNames)
   }
 }
 
-/** The handlers' environment (see lambda/shared/env.ts) pointing at the local engines. */
-export function handlerEnvironment(engines: LocalEngines, names: LocalAppNames): Record<string, string> {
+/**
+ * What every handler reads (contract/environment.ts), pointing at the local engines; the type
+ * requires each declared variable, so a variable added to the contract must be set here too.
+ */
+export function appVariables(engines: LocalEngines, names: LocalAppNames): VariablesOf<EnvironmentGroup> {
   return {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoDb.endpoint,
-    AWS_ENDPOINT_URL_S3: engines.s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
     TABLE_NAME: names.tableName,
     BUCKET_NAME: names.bucketName,
+    S3_FORCE_PATH_STYLE: 'true',
     UPLOAD_URL_EXPIRY_SECONDS: '300',
     PENDING_UPLOAD_TTL_SECONDS: '3600',
     DOWNLOAD_URL_EXPIRY_SECONDS: '120',
@@ -61,10 +60,25 @@ export function handlerEnvironment(engines: LocalEngines, names: LocalAppNames):
     DB_NAME: names.databaseName,
     DB_USER: APP_DB_USER,
     DB_TLS: 'false',
-    REDIS_HOST: '127.0.0.1',
-    REDIS_PORT: String(engines.redis.port),
-    REDIS_TLS: 'false',
+    CACHE_HOST: '127.0.0.1',
+    CACHE_PORT: String(engines.redis.port),
+    CACHE_TLS: 'false',
     CACHE_TTL_SECONDS: '300',
+    // The Data API has no local engine: the migrations run through pg here (prepareStores).
+    DB_CLUSTER_ARN: 'arn:aws:rds:us-east-1:000000000000:cluster:local',
+    DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:local',
+  };
+}
+
+/** The handlers' environment as Lambda gives it: the app's variables plus the runtime's and Powertools'. */
+export function handlerEnvironment(engines: LocalEngines, names: LocalAppNames): Record<string, string> {
+  return {
+    ...appVariables(engines, names),
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoDb.endpoint,
+    AWS_ENDPOINT_URL_S3: engines.s3.endpoint,
     // As AppFunction sets them in Lambda. One process hosts every handler here (dev server, app
     // tests) and Powertools reads the service name once, so they share one local service name.
     POWERTOOLS_SERVICE_NAME: 'photo-app-local',

@@ -26,6 +26,7 @@ import { DescribeAccountAttributesCommand, type RDSClient } from '@aws-sdk/clien
 import { GetServiceQuotaCommand, type ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { stageConfigFile } from '../../lib/config';
 import { toCreate, sum, type CheckContext } from './context';
 import { ask, describeError, errorMessage, errorName, runCheck } from './errors';
 import { fail, ok, warn, type CheckResult } from './report';
@@ -267,7 +268,7 @@ export async function checkLambdaConcurrency(
     return fail(
       name,
       found,
-      `aws service-quotas request-service-quota-increase --service-code lambda --quota-code ${LAMBDA_CONCURRENCY_QUOTA} --desired-value ${desired} --region ${ctx.region}, or lower api.databaseFunctionConcurrency for stage ${ctx.needs.stage} in lib/config.ts`,
+      `aws service-quotas request-service-quota-increase --service-code lambda --quota-code ${LAMBDA_CONCURRENCY_QUOTA} --desired-value ${desired} --region ${ctx.region}, or lower api.databaseFunctionConcurrency in ${stageConfigFile(ctx.needs.stage)}`,
     );
   }
   return ok(name, found);

@@ -19,6 +19,7 @@ import {
   DescribeOrderableDBInstanceOptionsCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
+import { stageConfigFile } from '../../lib/config';
 import { missingServices, REGION_SUPPORT, type RegionNeeds, type RegionSupport } from '../../lib/regions';
 import type { CheckContext } from './context';
 import { ask, errorMessage, errorName } from './errors';
@@ -134,7 +135,7 @@ export async function checkRdsProxy(
     return fail(
       name,
       `RDS Proxy is not offered in ${ctx.region} (${errorName(error)})`,
-      `deploy to a region with RDS Proxy, or set database.proxy: false for stage ${ctx.needs.stage} in lib/config.ts (not allowed in prod)`,
+      `deploy to a region with RDS Proxy, or set database.proxy: false in ${stageConfigFile(ctx.needs.stage)} (not allowed in a production stage)`,
     );
   }
   return ok(name, `RDS Proxy API answers in ${ctx.region} (engine family ${families.join(', ')})`);
@@ -191,18 +192,29 @@ export async function checkCacheEngineVersion(
   const name = 'elasticache engine version';
   if (ctx.needs.caches.length === 0) return [ok(name, 'no ElastiCache replication group in this stage')];
   return Promise.all(
-    ctx.needs.caches.map(async ({ engine, engineVersion }) => {
+    ctx.needs.caches.map(async ({ engine, engineVersion, parameterGroup }) => {
       const answer = await offered(
         'elasticache:DescribeCacheEngineVersions',
         clients.elastiCache.send(
           new DescribeCacheEngineVersionsCommand({ Engine: engine, EngineVersion: engineVersion }),
         ),
       );
-      if ((answer?.CacheEngineVersions ?? []).length === 0) {
+      const versions = answer?.CacheEngineVersions ?? [];
+      if (versions.length === 0) {
         return fail(
           name,
           `${engine} ${engineVersion} is not offered in ${ctx.region}`,
-          `pick a version listed by \`aws elasticache describe-cache-engine-versions --engine ${engine} --query "CacheEngineVersions[].EngineVersion" --region ${ctx.region}\` and set engineVersion in ${CACHE_CONSTRUCT}`,
+          `pick a version listed by \`aws elasticache describe-cache-engine-versions --engine ${engine} --query "CacheEngineVersions[].EngineVersion" --region ${ctx.region}\` and set ENGINE_VERSION in ${CACHE_CONSTRUCT}`,
+        );
+      }
+      // ElastiCache refuses a parameter group of another family than the version's. A default group
+      // is named after its family (default.valkey9); a custom name says nothing, so it is not compared.
+      const family = versions[0].CacheParameterGroupFamily;
+      if (family && parameterGroup?.startsWith('default.') && parameterGroup !== `default.${family}`) {
+        return fail(
+          name,
+          `${engine} ${engineVersion} takes parameter groups of family ${family}, the template names ${parameterGroup}`,
+          `set PARAMETER_GROUP to default.${family} in ${CACHE_CONSTRUCT}`,
         );
       }
       return ok(name, `${engine} ${engineVersion} offered in ${ctx.region}`);
@@ -240,7 +252,7 @@ export async function checkCacheNodeType(
         return fail(
           name,
           `${nodeType} (${engine}) is not offered in ${ctx.region}`,
-          `set cache.nodeType for stage ${ctx.needs.stage} in lib/config.ts to a type \`aws elasticache describe-reserved-cache-nodes-offerings --product-description ${engine} --query "ReservedCacheNodesOfferings[].CacheNodeType" --region ${ctx.region}\` lists`,
+          `set cache.nodeType in ${stageConfigFile(ctx.needs.stage)} to a type \`aws elasticache describe-reserved-cache-nodes-offerings --product-description ${engine} --query "ReservedCacheNodesOfferings[].CacheNodeType" --region ${ctx.region}\` lists`,
         );
       }
       return ok(name, `${nodeType} (${engine}) offered in ${ctx.region}`);

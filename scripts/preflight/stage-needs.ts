@@ -4,7 +4,7 @@
  * again here.
  */
 import { App } from 'aws-cdk-lib';
-import type { StageConfig, StageName } from '../../lib/config';
+import type { StageConfig } from '../../lib/config';
 import { buildPhotoApp } from '../../lib/photo-app';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from '../cdk-context';
 
@@ -37,6 +37,8 @@ export interface AuroraNeed {
 export interface CacheNeed {
   readonly engine: string;
   readonly engineVersion: string;
+  /** `CacheParameterGroupName`, when the template names one. */
+  readonly parameterGroup?: string;
   readonly nodeType: string;
 }
 
@@ -65,7 +67,7 @@ export interface StackCount {
 }
 
 export interface StageNeeds {
-  readonly stage: StageName;
+  readonly stage: string;
   /** Stack names, in the order they deploy. */
   readonly stackNames: readonly string[];
   /** Lowest bootstrap version every template accepts, and the SSM parameter that holds the account's. */
@@ -144,7 +146,7 @@ function highestAzIndex(node: unknown): number {
 }
 
 /** Reads what the stage needs from its templates; pure, so it is tested on handmade templates too. */
-export function needsFromTemplates(stage: StageName, stacks: readonly StackTemplate[]): StageNeeds {
+export function needsFromTemplates(stage: string, stacks: readonly StackTemplate[]): StageNeeds {
   const all = (type: string) =>
     stacks.flatMap(({ stackName, template }) =>
       resources(template, type).map(([logicalId, props]) => ({ stackName, logicalId, props })),
@@ -177,7 +179,9 @@ export function needsFromTemplates(stage: StageName, stacks: readonly StackTempl
     const engine = text(props.Engine);
     const engineVersion = text(props.EngineVersion);
     const nodeType = text(props.CacheNodeType);
-    return engine && engineVersion && nodeType ? [{ engine, engineVersion, nodeType }] : [];
+    const parameterGroup = text(props.CacheParameterGroupName);
+    if (!engine || !engineVersion || !nodeType) return [];
+    return [{ engine, engineVersion, ...(parameterGroup ? { parameterGroup } : {}), nodeType }];
   });
 
   // A UserId that is not a literal (a token) names no fixed physical id, so there is nothing to look up.

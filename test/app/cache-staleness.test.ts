@@ -44,7 +44,7 @@ afterAll(async () => {
 function testCache(windows: Pick<CacheConnection, 'markerTtlMs' | 'fillWindowMs'> = {}): RedisProfileCache {
   const cache = new RedisProfileCache({
     host: '127.0.0.1',
-    port: Number(process.env.REDIS_PORT),
+    port: Number(process.env.CACHE_PORT),
     tls: false,
     ttlSeconds: 300,
     ...windows,
@@ -120,7 +120,7 @@ describe('an invalidation while Redis is unreachable', () => {
     const ttlSeconds = Number(process.env.CACHE_TTL_SECONDS ?? 300);
 
     const written = await withHandlersAt(
-      { REDIS_PORT: String(await freePort()) },
+      { CACHE_PORT: String(await freePort()) },
       (handlers) =>
         invoke(handlers.profilesApi, httpEvent('PUT /me', { caller: user, body: { displayName: 'After' } })),
       isolated,
@@ -145,7 +145,7 @@ describe('an invalidation while Redis is unreachable', () => {
     const ready = records.find((record) => record.eventName === 'MODIFY') as DynamoDBRecord;
 
     const failed = await withHandlersAt(
-      { REDIS_PORT: String(await freePort()) },
+      { CACHE_PORT: String(await freePort()) },
       async (handlers) => {
         const response = await handlers.streamProcessor(streamEvent(records), lambdaContext);
         return response.batchItemFailures.map((failure) => failure.itemIdentifier);

@@ -20,7 +20,7 @@ import { StreamReader, streamEvent } from '../../scripts/local/dynamodb-stream';
 
 const stores = new Stores();
 const stream = new StreamReader(tableName(), dynamoDbEndpoint());
-const redisPort = Number(process.env.REDIS_PORT);
+const redisPort = Number(process.env.CACHE_PORT);
 const pgPort = Number(process.env.DB_PORT);
 const pgDataDir = process.env.TEST_PG_DATA_DIR as string;
 

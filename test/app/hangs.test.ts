@@ -420,7 +420,7 @@ describe('Redis hangs', () => {
     );
     const hole = await blackHole();
     await withHandlersAt(
-      { REDIS_PORT: String(hole.port) },
+      { CACHE_PORT: String(hole.port) },
       (handlers) => expectServedWithoutCache(handlers, user, readies),
       isolated,
     );

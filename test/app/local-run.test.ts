@@ -1,6 +1,7 @@
 /**
  * `npm run dev` end to end: starts the dev server as `npm run dev` does (its own engines, on a free
  * port), walks the smoke client's flow against it, and checks the local authorizer and a clean stop.
+ * Every answer of the API, the local API Gateway's own included, is checked against the contract.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -8,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/local/engines';
 import { runSmoke } from '../../scripts/smoke';
+import { assertMatchesContract } from '../support/contract';
 
 const root = join(__dirname, '..', '..');
 let server: ChildProcess;
@@ -40,6 +42,17 @@ function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecAr
     server.once('exit', exited);
     check();
   });
+}
+
+/** The response's body, after checking the answer against the OpenAPI document. */
+async function contractBody(routeKey: string, response: Response): Promise<unknown> {
+  const body = await response.text();
+  assertMatchesContract(routeKey, {
+    statusCode: response.status,
+    headers: Object.fromEntries(response.headers),
+    body,
+  });
+  return body ? JSON.parse(body) : undefined;
 }
 
 function stopServer(): Promise<number | null> {
@@ -80,7 +93,12 @@ afterAll(async () => {
 describe('npm run dev', () => {
   it('serves the whole photo flow that the smoke client walks', async () => {
     const lines: string[] = [];
-    const steps = await runSmoke({ url, waitMs: 15_000, log: (line) => lines.push(line) });
+    const steps = await runSmoke({
+      url,
+      waitMs: 15_000,
+      log: (line) => lines.push(line),
+      onResponse: (answer) => assertMatchesContract(answer.routeKey, answer),
+    });
     expect(steps.map((step) => step.name)).toEqual([
       'GET /health',
       'POST /local/token (local issuer)',
@@ -107,13 +125,15 @@ describe('npm run dev', () => {
   it('answers 401 as the JWT authorizer does without a valid bearer token', async () => {
     const me = await fetch(`${url}/me`);
     expect(me.status).toBe(401);
-    expect(await me.json()).toEqual({ message: 'Unauthorized' });
+    expect(await contractBody('GET /me', me)).toEqual({ message: 'Unauthorized' });
 
     const forged = await fetch(`${url}/feed`, { headers: { authorization: 'Bearer not.a.jwt' } });
     expect(forged.status).toBe(401);
+    await contractBody('GET /feed', forged);
 
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
+    await contractBody('GET /health', health);
   });
 
   it('puts the verified sub into the claims and answers unknown routes as API Gateway does', async () => {
@@ -129,7 +149,10 @@ describe('npm run dev', () => {
       body: JSON.stringify({ displayName: 'Local' }),
     });
     expect(put.status).toBe(200);
-    expect(await put.json()).toMatchObject({ userId: 'local-run-user', displayName: 'Local' });
+    expect(await contractBody('PUT /me', put)).toMatchObject({
+      userId: 'local-run-user',
+      displayName: 'Local',
+    });
 
     const unknown = await fetch(`${url}/nowhere`, { headers: { authorization: `Bearer ${token}` } });
     expect(unknown.status).toBe(404);

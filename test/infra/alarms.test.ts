@@ -1,3 +1,4 @@
+import { FUNCTIONS } from '../../contract/functions';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,16 +9,22 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { APP_METRICS, APP_METRICS_NAMESPACE } from '../../lib/app-metrics';
 import { AppFunction } from '../../lib/constructs/app-function';
-import { STAGE_CONFIGS, type AlarmKind } from '../../lib/config';
+import { ALARM_KINDS, type AlarmKind } from '../../lib/alarm-catalog';
+import { STAGE_CONFIGS, STAGE_NAMES, stageLabel } from '../../lib/config';
 import type { PhotoAppStacks } from '../../lib/photo-app';
 import { missingAlarms, missingAlarmsAfter } from './helpers/alarm-coverage';
 import { synthStage } from './helpers/app';
 import { dashboardWidgets } from './helpers/dashboard';
 import { followStackOutput, templatesByStackName, type StackTemplates } from './helpers/stack-outputs';
 
-describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
+/** The kinds each stage raises, gathered while the stage suites below are collected. */
+const raisedKinds = new Set<AlarmKind>();
+
+describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
+  const config = STAGE_CONFIGS[stage];
   const synthesized = synthStage(stage);
   const { templates, stacks } = synthesized;
+  for (const { kind } of stacks.monitoring.operations.alarms) raisedKinds.add(kind);
   const byName = templatesByStackName(synthesized);
   const alarms = Object.values(templates.monitoring.findResources('AWS::CloudWatch::Alarm'));
   const topic = Object.keys(templates.monitoring.findResources('AWS::SNS::Topic'))[0];
@@ -42,7 +49,7 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
     expect(Object.keys(copies)).toHaveLength(18);
     for (const copy of Object.values(copies)) {
       expect(followStackOutput(byName, copy.Properties.Value)).toMatchObject({
-        stackName: expect.stringMatching(/^PhotoApp-(Dev|Prod)-(Data|Api)$/),
+        stackName: expect.stringMatching(new RegExp(`^PhotoApp-${stageLabel(stage)}-(Data|Api)$`)),
       });
     }
     const alarmsAndDashboard = [
@@ -55,11 +62,12 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
   });
 
   it('has the expected number of alarms', () => {
-    // API 2, functions 7x3 + iterator age, rotation 1, 3 queues, table 2, Aurora 3, proxy 1, user
-    // pool 1, alarm topic 1, app metrics 3 (failed stream records, cache errors of 2 functions),
-    // Redis 3 per node (+ lag per node in prod)
-    const common = 2 + 22 + 1 + 3 + 2 + 3 + 1 + 1 + 1 + 3;
-    expect(alarms).toHaveLength(stage === 'prod' ? common + 2 * 4 : common + 3);
+    // API 2, functions 7x3 + iterator age, rotation 1, 3 queues, table 2, Aurora 3, user pool 1,
+    // alarm topic 1, app metrics 3 (failed stream records, cache errors of 2 functions); the proxy 1
+    // if the stage has one; 3 per cache node, + replication lag per node when there is a replica.
+    const common = 2 + 22 + 1 + 3 + 2 + 3 + 1 + 1 + 3;
+    const nodes = 1 + config.cache.replicas;
+    expect(alarms).toHaveLength(common + (config.database.proxy ? 1 : 0) + nodes * (nodes > 1 ? 4 : 3));
   });
 
   it('sends every alarm and its recovery to the alarm topic', () => {
@@ -78,7 +86,7 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
   });
 
   it('takes the window of each alarm from the stage config', () => {
-    const lambdaErrors = STAGE_CONFIGS[stage].monitoring.alarms.lambdaErrors;
+    const lambdaErrors = config.monitoring.alarms.lambdaErrors;
     const errorsAlarms = alarms.filter(
       (a) => a.Properties.MetricName === 'Errors' && !/^Secret rotation/.test(a.Properties.AlarmDescription),
     );
@@ -96,7 +104,7 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
   });
 
   it('sets the duration alarm at a percent of each function timeout', () => {
-    const percent = STAGE_CONFIGS[stage].monitoring.alarms.lambdaDurationP90.threshold;
+    const percent = config.monitoring.alarms.lambdaDurationP90.threshold;
     const thresholds = alarms
       .filter((a) => a.Properties.MetricName === 'Duration')
       .map((a) => a.Properties.Threshold as number)
@@ -107,9 +115,7 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
 
   it('converts the proxy borrow latency threshold to microseconds', () => {
     const borrow = alarms.find((a) => a.Properties.MetricName === 'DatabaseConnectionsBorrowLatency')!;
-    expect(borrow.Properties.Threshold).toBe(
-      STAGE_CONFIGS[stage].monitoring.alarms.proxyBorrowLatency.threshold * 1000,
-    );
+    expect(borrow.Properties.Threshold).toBe(config.monitoring.alarms.proxyBorrowLatency.threshold * 1000);
   });
 
   it('has one dashboard with a row per layer', () => {
@@ -123,7 +129,7 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
       '## App metrics',
       '## DynamoDB photo table',
       '## Aurora and RDS Proxy',
-      '## Redis',
+      '## Cache',
     ]) {
       expect(body).toContain(row);
     }
@@ -133,13 +139,13 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
     const appAlarms = alarms.filter((a) => a.Properties.Namespace === APP_METRICS_NAMESPACE);
     const emitted = (service: string) => environmentOf(service).POWERTOOLS_METRICS_NAMESPACE;
     const expected: Array<[AlarmKind, string, string]> = [
-      ['failedStreamRecords', APP_METRICS.failedStreamRecords, 'stream-processor'],
-      ['cacheErrors', APP_METRICS.cacheErrors, 'profiles-api'],
-      ['cacheErrors', APP_METRICS.cacheErrors, 'stream-processor'],
+      ['failedStreamRecords', APP_METRICS.failedStreamRecords, FUNCTIONS.streamProcessor.name],
+      ['cacheErrors', APP_METRICS.cacheErrors, FUNCTIONS.profilesApi.name],
+      ['cacheErrors', APP_METRICS.cacheErrors, FUNCTIONS.streamProcessor.name],
     ];
     expect(appAlarms).toHaveLength(expected.length);
     for (const [kind, metricName, service] of expected) {
-      const setting = STAGE_CONFIGS[stage].monitoring.alarms[kind];
+      const setting = config.monitoring.alarms[kind];
       expect(emitted(service)).toBe(APP_METRICS_NAMESPACE);
       expect(appAlarms).toContainEqual(
         expect.objectContaining({
@@ -170,13 +176,16 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
       { label: service, stat: 'Sum' },
     ];
     expect(widgets.slice(row + 1, row + 5).map((w) => [w.properties.title, w.properties.metrics])).toEqual([
-      ['Failed stream records', [line(APP_METRICS.failedStreamRecords, 'stream-processor')]],
+      ['Failed stream records', [line(APP_METRICS.failedStreamRecords, FUNCTIONS.streamProcessor.name)]],
       [
         'Cache errors',
-        [line(APP_METRICS.cacheErrors, 'profiles-api'), line(APP_METRICS.cacheErrors, 'stream-processor')],
+        [
+          line(APP_METRICS.cacheErrors, FUNCTIONS.profilesApi.name),
+          line(APP_METRICS.cacheErrors, FUNCTIONS.streamProcessor.name),
+        ],
       ],
-      ['Rejected uploads', [line(APP_METRICS.rejectedUploads, 'upload-complete')]],
-      ['Expired uploads cleaned up', [line(APP_METRICS.cleanedUpUploads, 'stream-processor')]],
+      ['Rejected uploads', [line(APP_METRICS.rejectedUploads, FUNCTIONS.uploadComplete.name)]],
+      ['Expired uploads cleaned up', [line(APP_METRICS.cleanedUpUploads, FUNCTIONS.streamProcessor.name)]],
     ]);
   });
 
@@ -187,7 +196,7 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
   ] as Array<[AlarmKind, string, string[]]>)(
     'raises the %s alarm on %s with the stage thresholds',
     (kind, namespace, metricNames) => {
-      const setting = STAGE_CONFIGS[stage].monitoring.alarms[kind];
+      const setting = config.monitoring.alarms[kind];
       // Alarm ids end in their kind: `<subject><Kind><hash>`.
       const idPart = kind.charAt(0).toUpperCase() + kind.slice(1);
       const matching = Object.entries(templates.monitoring.findResources('AWS::CloudWatch::Alarm'))
@@ -221,13 +230,30 @@ describe.each(['dev', 'prod'] as const)('alarms (%s)', (stage) => {
   });
 });
 
+describe('alarm catalog', () => {
+  it.each(STAGE_NAMES)(
+    'gives every row of the catalog a threshold in the %s config, and nothing else',
+    (stage) => {
+      expect(Object.keys(STAGE_CONFIGS[stage].monitoring.alarms).sort()).toEqual([...ALARM_KINDS].sort());
+    },
+  );
+
+  it('raises every row of the catalog in some stage', () => {
+    expect(ALARM_KINDS.filter((kind) => !raisedKinds.has(kind))).toEqual([]);
+  });
+});
+
 describe('alarm coverage', () => {
   it('fails when a new function has no alarms', () => {
     const missing = missingAlarmsAfter((stacks) => {
       new AppFunction(stacks.api, 'ForgottenFunction', {
-        entry: 'lambda/handlers/health.ts',
-        description: 'A function nobody added to the monitoring',
-        serviceName: 'forgotten',
+        function: {
+          // Any existing entry file will do: the function is never deployed.
+          name: 'health',
+          description: 'A function nobody added to the monitoring',
+          environment: [],
+        },
+        bindings: {},
         memorySize: 128,
         timeout: Duration.seconds(3),
         logRetentionDays: logs.RetentionDays.ONE_DAY,

@@ -1,13 +1,20 @@
+import { FUNCTIONS } from '../../contract/functions';
 import { PENDING_CHANGES_PK } from '../../lambda/adapters/pending-change-table';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { synthStage, type SynthesizedApp } from './helpers/app';
+import { ENVIRONMENT_GROUPS, type VariableDeclaration } from '../../contract/environment';
+import { ROUTES, ROUTE_KEYS, methodsInUse } from '../../contract/routes';
+import { STAGE_CONFIGS, STAGE_NAMES, type StageName } from '../../lib/config';
+import { deletionPolicyOf, synthStage, type SynthesizedApp } from './helpers/app';
+
+/** What AppFunction sets on every function, beside the contract's variables. */
+const RUNTIME_VARIABLES = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
 import { statementsForFunction, type AppliedStatement } from './helpers/role-statements';
 import { followStackOutput, templatesByStackName, type StackTemplates } from './helpers/stack-outputs';
 
-type Stage = 'dev' | 'prod';
+type Stage = StageName;
 const synthesized: Partial<Record<Stage, SynthesizedApp & { byName: StackTemplates }>> = {};
 beforeAll(() => {
-  for (const stage of ['dev', 'prod'] as const) {
+  for (const stage of STAGE_NAMES) {
     const app = synthStage(stage);
     synthesized[stage] = { ...app, byName: templatesByStackName(app) };
   }
@@ -194,20 +201,36 @@ const CACHE_APP_USER = [
   },
 ];
 
-const SERVICES = [
-  'health',
-  'photos-api',
-  'profiles-api',
-  'upload-complete',
-  'stream-processor',
-  'reconcile-photo-changes',
-];
+/** The functions of this stack: all but the migrations runner, which lives beside its database. */
+const API_FUNCTIONS = Object.values(FUNCTIONS).filter((fn) => fn !== FUNCTIONS.schemaMigrations);
+const SERVICES = API_FUNCTIONS.map((fn) => fn.name);
 
-describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
+describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
+  const config = STAGE_CONFIGS[stage];
   describe('functions', () => {
     it('has exactly the application functions', () => {
       expect(Object.keys(functionsByService(api(stage))).sort()).toEqual([...SERVICES].sort());
     });
+
+    it.each(API_FUNCTIONS.map((fn) => [fn.name, fn] as const))(
+      '%s: sets exactly the variables of its contract groups, and the runtime ones',
+      (service, declaration) => {
+        const variables = functionsByService(api(stage))[service].Properties.Environment.Variables as Record<
+          string,
+          unknown
+        >;
+        const declared = declaration.environment.flatMap((group) =>
+          Object.entries(ENVIRONMENT_GROUPS[group] as Record<string, VariableDeclaration>),
+        );
+        const required = declared.filter(([, d]) => !d.optional).map(([name]) => name);
+        const allowed = new Set([...declared.map(([name]) => name), ...RUNTIME_VARIABLES]);
+        expect(Object.keys(variables).filter((name) => !allowed.has(name))).toEqual([]);
+        expect(required.filter((name) => !(name in variables))).toEqual([]);
+        expect(variables.POWERTOOLS_SERVICE_NAME).toBe(declaration.name);
+        // The emulator switch is never deployed.
+        expect(variables).not.toHaveProperty('S3_FORCE_PATH_STYLE');
+      },
+    );
 
     it.each(SERVICES)(
       '%s: arm64, newest Node runtime, tracing, JSON logs into its own log group',
@@ -221,18 +244,18 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
         });
         const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
         const logGroup = api(stage).findResources('AWS::Logs::LogGroup')[logGroupId];
-        expect(logGroup.Properties.RetentionInDays).toBe(stage === 'prod' ? 365 : 14);
-        expect(logGroup.DeletionPolicy).toBe(stage === 'prod' ? 'Retain' : 'Delete');
+        expect(logGroup.Properties.RetentionInDays).toBe(config.logRetentionDays);
+        expect(logGroup.DeletionPolicy).toBe(deletionPolicyOf(config));
       },
     );
 
     it.each([
-      ['health', 128, 3],
-      ['photos-api', 512, 10],
-      ['profiles-api', 512, 10],
-      ['upload-complete', 256, 30],
-      ['stream-processor', 512, 60],
-      ['reconcile-photo-changes', 512, 300],
+      [FUNCTIONS.health.name, 128, 3],
+      [FUNCTIONS.photosApi.name, 512, 10],
+      [FUNCTIONS.profilesApi.name, 512, 10],
+      [FUNCTIONS.uploadComplete.name, 256, 30],
+      [FUNCTIONS.streamProcessor.name, 512, 60],
+      [FUNCTIONS.reconciler.name, 512, 300],
     ])('%s: explicit memory %i MB and timeout %i s', (service, memory, timeout) => {
       expect(functionsByService(api(stage))[service].Properties).toMatchObject({
         MemorySize: memory,
@@ -246,7 +269,11 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
         .filter(([, fn]) => fn.Properties.VpcConfig)
         .map(([name]) => name)
         .sort();
-      expect(inVpc).toEqual(['profiles-api', 'reconcile-photo-changes', 'stream-processor']);
+      expect(inVpc).toEqual([
+        FUNCTIONS.profilesApi.name,
+        FUNCTIONS.reconciler.name,
+        FUNCTIONS.streamProcessor.name,
+      ]);
       for (const name of inVpc) {
         expect(JSON.stringify(fns[name].Properties.VpcConfig)).toContain('NetworkVpcApplicationSubnet');
         expect(JSON.stringify(fns[name].Properties.VpcConfig.SecurityGroupIds)).toContain(
@@ -303,9 +330,9 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     );
 
     it('reserves concurrency for the database-facing API in prod only', () => {
-      const profiles = functionsByService(api(stage))['profiles-api'];
-      if (stage === 'prod') {
-        expect(profiles.Properties.ReservedConcurrentExecutions).toBe(100);
+      const profiles = functionsByService(api(stage))[FUNCTIONS.profilesApi.name];
+      if (config.api.databaseFunctionConcurrency !== undefined) {
+        expect(profiles.Properties.ReservedConcurrentExecutions).toBe(config.api.databaseFunctionConcurrency);
       } else {
         expect(profiles.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
       }
@@ -319,7 +346,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     const A = () => stackName(stage, 'api');
 
     it('health has no data access', () => {
-      expect(dataGrantsOf(stage, 'health')).toEqual([]);
+      expect(dataGrantsOf(stage, FUNCTIONS.health.name)).toEqual([]);
       const roleId = functionsByService(api(stage)).health.Properties.Role['Fn::GetAtt'][0] as string;
       expect(api(stage).findResources('AWS::IAM::Role')[roleId].Properties).not.toHaveProperty(
         'ManagedPolicyArns',
@@ -327,7 +354,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     });
 
     it('photos-api reads and writes photo items and may sign PUT and GET for photo keys', () => {
-      expect(dataGrantsOf(stage, 'photos-api')).toEqual(
+      expect(dataGrantsOf(stage, FUNCTIONS.photosApi.name)).toEqual(
         sortGrants([
           allow(
             D(),
@@ -350,7 +377,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     });
 
     it('photos-api names the two indexes, not a wildcard', () => {
-      const dynamo = dataGrantsOf(stage, 'photos-api').filter((g) =>
+      const dynamo = dataGrantsOf(stage, FUNCTIONS.photosApi.name).filter((g) =>
         (g.Action as string[]).includes('dynamodb:Query'),
       );
       expect(dynamo).toHaveLength(1);
@@ -359,7 +386,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     });
 
     it('profiles-api connects to the proxy as app_user and to the cache as its IAM user', () => {
-      expect(dataGrantsOf(stage, 'profiles-api')).toEqual(
+      expect(dataGrantsOf(stage, FUNCTIONS.profilesApi.name)).toEqual(
         sortGrants([
           allow(
             D(),
@@ -373,7 +400,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       );
     });
 
-    it.each(['profiles-api', 'stream-processor'])(
+    it.each([FUNCTIONS.profilesApi.name, FUNCTIONS.streamProcessor.name])(
       '%s may connect to this replication group as the app user only',
       (service) => {
         const connect = dataGrantsOf(stage, service).filter((g) =>
@@ -385,14 +412,14 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
         expect(JSON.stringify(connect[0].Resource)).not.toContain('*');
         const fn = functionsByService(api(stage))[service];
         const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-        expect(env.REDIS_IAM_USER).toBe(`photoapp-${stage}-app`);
-        expect(JSON.stringify(env.REDIS_CACHE_ID)).toContain('ProfileCacheReplicationGroup');
-        expect(env.REDIS_TLS).toBe('true');
+        expect(env.CACHE_IAM_USER).toBe(`photoapp-${stage}-app`);
+        expect(JSON.stringify(env.CACHE_ID)).toContain('ProfileCacheReplicationGroup');
+        expect(env.CACHE_TLS).toBe('true');
       },
     );
 
     it('upload-complete reads and updates items, inspects uploads and deletes rejected versions', () => {
-      expect(dataGrantsOf(stage, 'upload-complete')).toEqual(
+      expect(dataGrantsOf(stage, FUNCTIONS.uploadComplete.name)).toEqual(
         sortGrants([
           allow(
             A(),
@@ -420,7 +447,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     });
 
     it('stream-processor reads the stream, updates counts, invalidates the cache and deletes objects', () => {
-      expect(dataGrantsOf(stage, 'stream-processor')).toEqual(
+      expect(dataGrantsOf(stage, FUNCTIONS.streamProcessor.name)).toEqual(
         sortGrants([
           allow(
             A(),
@@ -456,7 +483,7 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     });
 
     it('reconcile-photo-changes lists and removes pending changes, updates counts and deletes objects', () => {
-      expect(dataGrantsOf(stage, 'reconcile-photo-changes')).toEqual(
+      expect(dataGrantsOf(stage, FUNCTIONS.reconciler.name)).toEqual(
         sortGrants([
           allow(
             A(),
@@ -543,13 +570,14 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
           }),
         ],
       });
-      expect(functionsByService(api(stage))['reconcile-photo-changes'].Properties.DeadLetterConfig).toEqual({
+      expect(functionsByService(api(stage))[FUNCTIONS.reconciler.name].Properties.DeadLetterConfig).toEqual({
         TargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^ReconcilerFailuresQueue/), 'Arn'] },
       });
     });
 
     it('tells the stream processor which table keeps its pending changes', () => {
-      const env = functionsByService(api(stage))['stream-processor'].Properties.Environment.Variables;
+      const env = functionsByService(api(stage))[FUNCTIONS.streamProcessor.name].Properties.Environment
+        .Variables;
       expect(JSON.stringify(env.TABLE_NAME)).toContain('PhotoTable');
     });
   });
@@ -578,7 +606,9 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
     });
 
     it('gives the asynchronously invoked upload-complete handler a dead-letter queue', () => {
-      expect(functionsByService(api(stage))['upload-complete'].Properties.DeadLetterConfig).toEqual({
+      expect(
+        functionsByService(api(stage))[FUNCTIONS.uploadComplete.name].Properties.DeadLetterConfig,
+      ).toEqual({
         TargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^UploadFailuresQueue/), 'Arn'] },
       });
     });
@@ -589,8 +619,9 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       api(stage).hasResourceProperties('AWS::ApiGatewayV2::Api', {
         ProtocolType: 'HTTP',
         CorsConfiguration: {
-          AllowOrigins: stage === 'prod' ? ['https://photos.example.com'] : ['http://localhost:5173'],
-          AllowMethods: ['GET', 'PUT', 'POST', 'DELETE'],
+          AllowOrigins: [...config.api.allowedOrigins],
+          // Exactly the methods of the route table.
+          AllowMethods: methodsInUse(),
           AllowHeaders: ['authorization', 'content-type'],
           MaxAge: 3600,
         },
@@ -627,57 +658,40 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       });
     });
 
-    it('requires the JWT authorizer on every route but GET /health', () => {
+    it('has exactly the routes of the contract, each with its authorization', () => {
       const routes = Object.values(api(stage).findResources('AWS::ApiGatewayV2::Route'));
       const byKey: Record<string, Record<string, unknown>> = Object.fromEntries(
         routes.map((r) => [r.Properties.RouteKey, r.Properties]),
       );
-      expect(Object.keys(byKey).sort()).toEqual(
-        [
-          'DELETE /photos/{photoId}',
-          'GET /feed',
-          'GET /health',
-          'GET /me',
-          'GET /photos/{photoId}',
-          'GET /users/{userId}',
-          'GET /users/{userId}/photos',
-          'POST /photos',
-          'PUT /me',
-        ].sort(),
-      );
-      for (const [key, route] of Object.entries(byKey)) {
-        if (key === 'GET /health') {
+      expect(Object.keys(byKey).sort()).toEqual([...ROUTE_KEYS].sort());
+      for (const key of ROUTE_KEYS) {
+        const route = byKey[key];
+        if (ROUTES[key].auth === 'none') {
           expect(route.AuthorizationType).toBe('NONE');
         } else {
           expect(route.AuthorizationType).toBe('JWT');
           expect(route.AuthorizerId).toEqual({ Ref: expect.stringMatching(/CognitoAuthorizer/) });
         }
       }
+      // The contract itself: only the health check is public.
+      expect(ROUTE_KEYS.filter((key) => ROUTES[key].auth === 'none')).toEqual(['GET /health']);
     });
 
-    it('sends profile routes to profiles-api and photo routes to photos-api', () => {
-      const integrations = api(stage).findResources('AWS::ApiGatewayV2::Integration');
-      const routes = Object.values(api(stage).findResources('AWS::ApiGatewayV2::Route'));
-      const target = (key: string) => {
+    it('sends each route to the function the contract names, with payload format 2.0', () => {
+      const template = api(stage);
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+      const functions = template.findResources('AWS::Lambda::Function');
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+      for (const key of ROUTE_KEYS) {
         const route = routes.find((r) => r.Properties.RouteKey === key)!;
         const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref as string;
         const integration = integrations[integrationId].Properties;
         expect(integration.PayloadFormatVersion).toBe('2.0');
-        return integration.IntegrationUri['Fn::GetAtt'][0] as string;
-      };
-      for (const key of ['GET /me', 'PUT /me', 'GET /users/{userId}']) {
-        expect(target(key)).toMatch(/^ProfilesFunction/);
+        const functionId = integration.IntegrationUri['Fn::GetAtt'][0] as string;
+        expect([key, functions[functionId].Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME]).toEqual(
+          [key, FUNCTIONS[ROUTES[key].function].name],
+        );
       }
-      for (const key of [
-        'POST /photos',
-        'GET /photos/{photoId}',
-        'DELETE /photos/{photoId}',
-        'GET /users/{userId}/photos',
-        'GET /feed',
-      ]) {
-        expect(target(key)).toMatch(/^PhotosFunction/);
-      }
-      expect(target('GET /health')).toMatch(/^HealthFunction/);
     });
 
     it('throttles the stage and writes JSON access logs', () => {
@@ -685,10 +699,10 @@ describe.each(['dev', 'prod'] as const)('api stack (%s)', (stage) => {
       expect(stageResource.Properties).toMatchObject({
         StageName: '$default',
         AutoDeploy: true,
-        DefaultRouteSettings:
-          stage === 'prod'
-            ? { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 }
-            : { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: config.api.throttleRateLimit,
+          ThrottlingBurstLimit: config.api.throttleBurstLimit,
+        },
       });
       const format = JSON.parse(stageResource.Properties.AccessLogSettings.Format as string) as Record<
         string,

@@ -4,12 +4,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { addComplianceChecks } from '../../lib/compliance';
+import { STAGE_NAMES } from '../../lib/config';
 import { SKIP_BUNDLING } from '../../scripts/cdk-context';
 import { CDK_JSON_CONTEXT, synthStage } from './helpers/app';
 import { OFFENDING_ID } from './helpers/offending-resource';
 import { REPO_ROOT, synthInProcess } from './helpers/synth-process';
 
-describe.each(['dev', 'prod'] as const)('cdk-nag on the %s stage', (stage) => {
+describe.each(STAGE_NAMES)('cdk-nag on the %s stage', (stage) => {
   it('synthesizes with zero unacknowledged AwsSolutions and Serverless findings', () => {
     // synthStage registers both packs, as bin/app.ts does; a finding throws here.
     const { app } = synthStage(stage);

@@ -18,9 +18,8 @@ describe('construct props validation', () => {
     expect(
       () =>
         new AppFunction(new Stack(), 'Fn', {
-          entry: 'scripts/tool.ts',
-          description: 'x',
-          serviceName: 'x',
+          function: { name: '../../scripts/tool', description: 'x', environment: [] },
+          bindings: {},
           memorySize: 128,
           timeout: Duration.seconds(3),
           logRetentionDays,
@@ -34,9 +33,8 @@ describe('construct props validation', () => {
     expect(
       () =>
         new AppFunction(new Stack(), 'Fn', {
-          entry: 'lambda/handlers/health.ts',
-          description: 'x',
-          serviceName: 'x',
+          function: { name: 'health', description: 'x', environment: [] },
+          bindings: {},
           memorySize: 64,
           timeout: Duration.seconds(3),
           logRetentionDays,

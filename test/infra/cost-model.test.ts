@@ -1,4 +1,5 @@
-import { STAGE_CONFIGS, type StageConfig } from '../../lib/config';
+import { STAGE_CONFIGS, STAGE_NAMES, type StageConfig } from '../../lib/config';
+import { ProfileCache } from '../../lib/constructs/profile-cache';
 import {
   idleFloor,
   marginalCostPerMillion,
@@ -13,7 +14,7 @@ const prices: Prices = {
   ...PRICES,
   aurora: { acuHour: 0.1 },
   rdsProxy: { acuHour: 0.01, minimumAcus: 8 },
-  elasticache: { nodeHour: { 'cache.test.small': 0.02 } },
+  elasticache: { nodeHour: { [ProfileCache.ENGINE]: { 'cache.test.small': 0.02 } } },
   vpc: { interfaceEndpointAzHour: 0.01 },
   secretsManager: { secretMonth: 0.5 },
   kms: { keyMonth: 1 },
@@ -68,9 +69,35 @@ describe('idle floor', () => {
     expect(lines2.find((l) => /^Aurora/.test(l.item))!.monthlyUsd).toBe(0);
   });
 
+  it('prices the nodes of the engine the construct deploys', () => {
+    expect(lines.find((l) => /^ElastiCache/.test(l.item))!.item).toBe('ElastiCache Valkey nodes');
+    const otherEngineOnly: Prices = {
+      ...prices,
+      elasticache: { nodeHour: { memcached: { 'cache.test.small': 0.02 } } },
+    };
+    expect(() => idleFloor(small, inputs, otherEngineOnly)).toThrow(/cache.test.small \(valkey\)/);
+  });
+
   it('refuses a node type it has no price for', () => {
     const unknown = { ...small, cache: { ...small.cache, nodeType: 'cache.x9.huge' } };
     expect(() => idleFloor(unknown, inputs, prices)).toThrow(/No price for cache node type cache.x9.huge/);
+  });
+});
+
+describe('prices table', () => {
+  const { valkey, redis } = PRICES.elasticache.nodeHour;
+
+  it('has a Valkey node price for the node type of every stage', () => {
+    for (const stage of STAGE_NAMES) {
+      expect(valkey[STAGE_CONFIGS[stage].cache.nodeType]).toBeGreaterThan(0);
+    }
+  });
+
+  it('prices every Valkey node 20% below the same Redis OSS node, as AWS lists them', () => {
+    expect(Object.keys(valkey).sort()).toEqual(Object.keys(redis).sort());
+    for (const [nodeType, price] of Object.entries(valkey)) {
+      expect(price).toBeCloseTo(0.8 * redis[nodeType], 6);
+    }
   });
 });
 

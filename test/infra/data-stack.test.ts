@@ -1,16 +1,18 @@
+import { FUNCTIONS } from '../../contract/functions';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PENDING_CHANGES_PK } from '../../lambda/adapters/pending-change-table';
-import { synthStage, type SynthesizedApp } from './helpers/app';
+import { STAGE_CONFIGS, STAGE_NAMES, stageLabel, type StageName } from '../../lib/config';
+import { readBaseline } from '../../scripts/replacement-baseline/snapshot';
+import { deletionPolicyOf, synthStage, type SynthesizedApp } from './helpers/app';
 import { dependenciesOf } from './helpers/dependencies';
 import { statementsForFunction } from './helpers/role-statements';
 import { followStackOutput, templatesByStackName, type TemplateJson } from './helpers/stack-outputs';
 
-const synthesized: Partial<Record<'dev' | 'prod', SynthesizedApp>> = {};
+const synthesized: Partial<Record<StageName, SynthesizedApp>> = {};
 beforeAll(() => {
-  synthesized.dev = synthStage('dev');
-  synthesized.prod = synthStage('prod');
+  for (const stage of STAGE_NAMES) synthesized[stage] = synthStage(stage);
 });
-const data = (stage: 'dev' | 'prod'): Template => synthesized[stage]!.templates.data;
+const data = (stage: StageName): Template => synthesized[stage]!.templates.data;
 
 /** The only resource of a type, with its logical id. */
 function only(template: Template, type: string): { id: string; resource: Record<string, any> } {
@@ -20,7 +22,7 @@ function only(template: Template, type: string): { id: string; resource: Record<
 }
 
 describe('data stack', () => {
-  describe.each(['dev', 'prod'] as const)('stateful logical ids (%s)', (stage) => {
+  describe.each(STAGE_NAMES)('stateful logical ids (%s)', (stage) => {
     // Renaming any of these would make CloudFormation replace the resource and lose its data.
     it.each([
       ['AWS::DynamoDB::GlobalTable', 'PhotoTable9F014336'],
@@ -38,15 +40,25 @@ describe('data stack', () => {
       ]);
     });
 
-    it('keeps the secret ids (the database admin secret is the only secret)', () => {
+    it('keeps the secret id the replacement baseline pins (the database admin secret is the only secret)', () => {
+      // CDK names the secret after its path, so the id carries the stage; the baseline pins it per stage.
       const ids = Object.keys(data(stage).findResources('AWS::SecretsManager::Secret')).sort();
       expect(ids).toEqual([
-        `PhotoApp${stage === 'dev' ? 'Dev' : 'Prod'}DataProfileDatabaseClusterSecret${stage === 'dev' ? '094EDB58' : 'A9DCA760'}3fdaad7efa858a3daf9490cf0a702aeb`,
+        expect.stringMatching(
+          new RegExp(
+            `^PhotoApp${stageLabel(stage)}DataProfileDatabaseClusterSecret[0-9A-F]{8}3fdaad7efa858a3daf9490cf0a702aeb$`,
+          ),
+        ),
       ]);
+      const pinned = Object.entries(readBaseline()[stage][`PhotoApp-${stageLabel(stage)}-Data`])
+        .filter(([, resource]) => resource.Type === 'AWS::SecretsManager::Secret')
+        .map(([id]) => id);
+      expect(ids).toEqual(pinned);
     });
   });
 
-  describe('removal and protection', () => {
+  describe.each(STAGE_NAMES)('removal and protection (%s)', (stage) => {
+    const config = STAGE_CONFIGS[stage];
     const stateful = [
       'AWS::DynamoDB::GlobalTable',
       'AWS::S3::Bucket',
@@ -54,40 +66,36 @@ describe('data stack', () => {
       'AWS::SecretsManager::Secret',
     ];
 
-    it.each(stateful)('dev destroys %s with the stack', (type) => {
-      for (const resource of Object.values(data('dev').findResources(type))) {
-        expect(resource.DeletionPolicy).toBe('Delete');
-      }
-    });
+    it.each(stateful)(
+      `${config.dataRemoval === 'retain' ? 'retains' : 'destroys'} %s with the stack`,
+      (type) => {
+        const resources = Object.values(data(stage).findResources(type));
+        expect(resources.length).toBeGreaterThan(0);
+        for (const resource of resources) {
+          expect(resource.DeletionPolicy).toBe(deletionPolicyOf(config));
+          expect(resource.UpdateReplacePolicy).toBe(deletionPolicyOf(config));
+        }
+      },
+    );
 
-    it.each(stateful)('prod retains %s', (type) => {
-      const resources = Object.values(data('prod').findResources(type));
-      expect(resources.length).toBeGreaterThan(0);
-      for (const resource of resources) {
-        expect(resource.DeletionPolicy).toBe('Retain');
-        expect(resource.UpdateReplacePolicy).toBe('Retain');
-      }
-    });
-
-    it('snapshots the Aurora cluster and the cache on removal in prod, not in dev', () => {
+    it('snapshots the Aurora cluster and the cache on removal when the stage retains data', () => {
       for (const type of ['AWS::RDS::DBCluster', 'AWS::ElastiCache::ReplicationGroup']) {
-        expect(only(data('prod'), type).resource.DeletionPolicy).toBe('Snapshot');
-        expect(only(data('dev'), type).resource.DeletionPolicy).toBe('Delete');
+        expect(only(data(stage), type).resource.DeletionPolicy).toBe(
+          config.dataRemoval === 'retain' ? 'Snapshot' : 'Delete',
+        );
       }
     });
 
-    it('empties the buckets on teardown only in dev', () => {
-      data('dev').resourceCountIs('Custom::S3AutoDeleteObjects', 2);
-      data('prod').resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    it('empties the buckets on teardown only when the stage destroys data', () => {
+      data(stage).resourceCountIs('Custom::S3AutoDeleteObjects', config.dataRemoval === 'destroy' ? 2 : 0);
     });
 
-    it('turns termination protection on in prod only', () => {
-      expect(synthesized.prod!.stacks.data.terminationProtection).toBe(true);
-      expect(synthesized.dev!.stacks.data.terminationProtection).toBe(false);
+    it('turns termination protection on when the stage retains data', () => {
+      expect(synthesized[stage]!.stacks.data.terminationProtection).toBe(config.dataRemoval === 'retain');
     });
   });
 
-  describe.each(['dev', 'prod'] as const)('photo bucket (%s)', (stage) => {
+  describe.each(STAGE_NAMES)('photo bucket (%s)', (stage) => {
     const photoBucket = () => data(stage).findResources('AWS::S3::Bucket')['PhotoBucketBCCC5A2D'];
 
     it('blocks all public access, encrypts, versions and enforces bucket-owner objects', () => {
@@ -115,7 +123,9 @@ describe('data stack', () => {
             Status: 'Enabled',
           }),
           expect.objectContaining({
-            NoncurrentVersionExpiration: { NoncurrentDays: stage === 'prod' ? 30 : 7 },
+            NoncurrentVersionExpiration: {
+              NoncurrentDays: STAGE_CONFIGS[stage].photos.noncurrentVersionExpirationDays,
+            },
             Status: 'Enabled',
           }),
         ]),
@@ -132,7 +142,7 @@ describe('data stack', () => {
     it('allows CORS uploads and downloads from the configured origins only', () => {
       expect(photoBucket().Properties.CorsConfiguration.CorsRules).toEqual([
         expect.objectContaining({
-          AllowedOrigins: stage === 'prod' ? ['https://photos.example.com'] : ['http://localhost:5173'],
+          AllowedOrigins: STAGE_CONFIGS[stage].api.allowedOrigins,
           AllowedMethods: ['PUT', 'GET'],
         }),
       ]);
@@ -198,7 +208,7 @@ describe('data stack', () => {
     });
   });
 
-  describe.each(['dev', 'prod'] as const)('intent policies (%s)', (stage) => {
+  describe.each(STAGE_NAMES)('intent policies (%s)', (stage) => {
     const statementsById = () =>
       Object.fromEntries(
         Object.entries(data(stage).findResources('AWS::IAM::ManagedPolicy')).map(([id, p]) => [
@@ -323,7 +333,7 @@ describe('data stack', () => {
     });
   });
 
-  describe.each(['dev', 'prod'] as const)('photo table (%s)', (stage) => {
+  describe.each(STAGE_NAMES)('photo table (%s)', (stage) => {
     const table = () => only(data(stage), 'AWS::DynamoDB::GlobalTable').resource.Properties;
 
     it('is on-demand with pk/sk keys', () => {
@@ -363,11 +373,11 @@ describe('data stack', () => {
       ]);
     });
 
-    it('has point-in-time recovery, encryption, and deletion protection in prod only', () => {
+    it('has point-in-time recovery, encryption, and the configured deletion protection', () => {
       expect(table().SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
       expect(table().Replicas[0]).toMatchObject({
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        DeletionProtectionEnabled: stage === 'prod',
+        DeletionProtectionEnabled: STAGE_CONFIGS[stage].photos.deletionProtection,
       });
     });
   });
@@ -401,15 +411,18 @@ describe('data stack', () => {
     );
   });
 
-  describe.each(['dev', 'prod'] as const)('profile database (%s)', (stage) => {
+  describe.each(STAGE_NAMES)('profile database (%s)', (stage) => {
     const cluster = () => only(data(stage), 'AWS::RDS::DBCluster').resource.Properties;
+    const database = STAGE_CONFIGS[stage].database;
 
     it('is Aurora PostgreSQL Serverless v2 within the configured capacity', () => {
       expect(cluster()).toMatchObject({
         Engine: 'aurora-postgresql',
         EngineVersion: '17.9',
-        ServerlessV2ScalingConfiguration:
-          stage === 'prod' ? { MinCapacity: 0.5, MaxCapacity: 16 } : { MinCapacity: 0.5, MaxCapacity: 2 },
+        ServerlessV2ScalingConfiguration: {
+          MinCapacity: database.minCapacity,
+          MaxCapacity: database.maxCapacity,
+        },
         DatabaseName: 'photos',
         Port: 5438,
       });
@@ -425,9 +438,9 @@ describe('data stack', () => {
       });
     });
 
-    it('keeps backups for the configured days and protects prod from deletion', () => {
-      expect(cluster().BackupRetentionPeriod).toBe(stage === 'prod' ? 14 : 1);
-      expect(cluster().DeletionProtection).toBe(stage === 'prod');
+    it('keeps backups for the configured days, with the configured deletion protection', () => {
+      expect(cluster().BackupRetentionPeriod).toBe(database.backupRetentionDays);
+      expect(cluster().DeletionProtection).toBe(database.deletionProtection);
     });
 
     it('requires TLS for every connection', () => {
@@ -436,19 +449,18 @@ describe('data stack', () => {
       });
     });
 
-    it('runs a writer, plus a reader in prod for failover, none publicly accessible', () => {
+    it('runs a writer and the configured readers as failover targets, none publicly accessible', () => {
       const instances = Object.values(data(stage).findResources('AWS::RDS::DBInstance'));
-      expect(instances).toHaveLength(stage === 'prod' ? 2 : 1);
+      expect(instances).toHaveLength(1 + database.readers);
       for (const instance of instances) {
         expect(instance.Properties).toMatchObject({
           DBInstanceClass: 'db.serverless',
           PubliclyAccessible: false,
         });
       }
-      if (stage === 'prod') {
-        const tiers = instances.map((i) => i.Properties.PromotionTier).sort();
-        expect(tiers).toEqual([0, 1]);
-      }
+      // Readers that scale with the writer share promotion tier 1.
+      const tiers = instances.map((i) => i.Properties.PromotionTier).sort();
+      expect(tiers).toEqual([0, ...Array.from({ length: database.readers }, () => 1)]);
     });
 
     it('generates the admin credentials into Secrets Manager and rotates them', () => {
@@ -596,13 +608,22 @@ describe('data stack', () => {
     });
   });
 
-  describe.each(['dev', 'prod'] as const)('profile cache (%s)', (stage) => {
+  describe.each(STAGE_NAMES)('profile cache (%s)', (stage) => {
     const cache = () => only(data(stage), 'AWS::ElastiCache::ReplicationGroup').resource.Properties;
+
+    it("runs Valkey 9.1 with the default parameter group of the version's family", () => {
+      expect(cache()).toMatchObject({
+        Engine: 'valkey',
+        EngineVersion: '9.1',
+        CacheParameterGroupName: 'default.valkey9',
+      });
+      // A major upgrade must move the group along: ElastiCache refuses a group of another family.
+      const major = String(cache().EngineVersion).split('.')[0];
+      expect(cache().CacheParameterGroupName).toBe(`default.${cache().Engine}${major}`);
+    });
 
     it('encrypts in transit (required) and at rest, and admits only its user group', () => {
       expect(cache()).toMatchObject({
-        Engine: 'redis',
-        EngineVersion: '7.1',
         TransitEncryptionEnabled: true,
         TransitEncryptionMode: 'required',
         AtRestEncryptionEnabled: true,
@@ -611,6 +632,8 @@ describe('data stack', () => {
       expect(cache().AuthToken).toBeUndefined();
     });
 
+    // The users and the group keep engine redis: a Valkey group accepts redis user groups, and a
+    // valkey user group would refuse the password-less default user.
     it('signs the functions in with IAM, limited to GET/SET/DEL on profile keys; default user off', () => {
       const users = Object.values(data(stage).findResources('AWS::ElastiCache::User')).map(
         (r) => r.Properties,
@@ -659,31 +682,18 @@ describe('data stack', () => {
       );
     });
 
-    it(
-      stage === 'prod'
-        ? 'is Multi-AZ with failover, a replica and snapshots'
-        : 'is a single node without snapshots',
-      () => {
-        if (stage === 'prod') {
-          expect(cache()).toMatchObject({
-            NumCacheClusters: 2,
-            MultiAZEnabled: true,
-            AutomaticFailoverEnabled: true,
-            SnapshotRetentionLimit: 7,
-          });
-        } else {
-          expect(cache()).toMatchObject({
-            NumCacheClusters: 1,
-            MultiAZEnabled: false,
-            AutomaticFailoverEnabled: false,
-            SnapshotRetentionLimit: 0,
-          });
-        }
-      },
-    );
+    it('has the configured nodes, Multi-AZ failover and snapshots', () => {
+      const configured = STAGE_CONFIGS[stage].cache;
+      expect(cache()).toMatchObject({
+        NumCacheClusters: 1 + configured.replicas,
+        MultiAZEnabled: configured.multiAz,
+        AutomaticFailoverEnabled: configured.multiAz,
+        SnapshotRetentionLimit: configured.snapshotRetentionDays,
+      });
+    });
   });
 
-  describe.each(['dev', 'prod'] as const)('user directory (%s)', (stage) => {
+  describe.each(STAGE_NAMES)('user directory (%s)', (stage) => {
     it('signs users in by e-mail with a strong password policy and optional TOTP MFA', () => {
       data(stage).hasResourceProperties('AWS::Cognito::UserPool', {
         UsernameAttributes: ['email'],
@@ -699,7 +709,7 @@ describe('data stack', () => {
             RequireSymbols: true,
           }),
         },
-        DeletionProtection: stage === 'prod' ? 'ACTIVE' : 'INACTIVE',
+        DeletionProtection: STAGE_CONFIGS[stage].dataRemoval === 'retain' ? 'ACTIVE' : 'INACTIVE',
       });
     });
 
@@ -733,7 +743,7 @@ describe('dev without RDS Proxy (the cheaper variant)', () => {
 
   it('points the handlers at the writer endpoint on the cluster port, with IAM auth to the cluster', () => {
     const profiles = Object.values(templates.api.findResources('AWS::Lambda::Function')).find(
-      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'profiles-api',
+      (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === FUNCTIONS.profilesApi.name,
     )!;
     expect(profiles.Properties.Environment.Variables.DB_PORT).toBe('5438');
     expect(profiles.Properties.Environment.Variables.NODE_EXTRA_CA_CERTS).toBe('/var/runtime/ca-cert.pem');
@@ -741,7 +751,7 @@ describe('dev without RDS Proxy (the cheaper variant)', () => {
       'ProfileDatabaseCluster1C448F76EndpointAddress',
     );
     const [profilesId] = Object.entries(templates.api.findResources('AWS::Lambda::Function')).find(
-      ([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'profiles-api',
+      ([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === FUNCTIONS.profilesApi.name,
     )!;
     const connect = statementsForFunction(
       templatesByStackName(withoutProxy),

@@ -10,6 +10,7 @@ import {
   validateDeployRoleConfig,
   type DeployRoleConfig,
 } from '../../lib/deploy-role-config';
+import { STAGE_NAMES, type StageName } from '../../lib/config';
 import { synthStage } from './helpers/app';
 import {
   joined,
@@ -153,14 +154,18 @@ describe('deploy role stack', () => {
     expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
   });
 
-  it('selects the user pool the dev stage actually deploys, and not the prod one', () => {
-    const poolTags = (stage: 'dev' | 'prod') =>
+  it("selects the user pool the stage its tags name actually deploys, and no other stage's", () => {
+    const poolTags = (stage: StageName) =>
       Object.values(
         synthStage(stage, { nag: false }).templates.data.findResources('AWS::Cognito::UserPool'),
       ).map((pool) => pool.Properties.UserPoolTags);
     const wanted = DEPLOY_ROLE_DEFAULTS.smokeTestUserPoolTags;
-    expect(poolTags('dev')).toEqual([expect.objectContaining(wanted)]);
-    expect(poolTags('prod')).not.toEqual([expect.objectContaining(wanted)]);
+    expect(STAGE_NAMES).toContain(wanted.stage);
+    for (const stage of STAGE_NAMES) {
+      const matches = [expect.objectContaining(wanted)];
+      if (stage === wanted.stage) expect(poolTags(stage)).toEqual(matches);
+      else expect(poolTags(stage)).not.toEqual(matches);
+    }
   });
 
   it('caps every session at one hour', () => {

@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { synthStage } from './helpers/app';
+import { STAGE_CONFIGS, STAGE_NAMES } from '../../lib/config';
+import { deletionPolicyOf, synthStage } from './helpers/app';
 
-describe.each(['dev', 'prod'] as const)('monitoring stack (%s)', (stage) => {
+describe.each(STAGE_NAMES)('monitoring stack (%s)', (stage) => {
   const { templates } = synthStage(stage);
   const monitoring = templates.monitoring;
 
@@ -35,9 +36,9 @@ describe.each(['dev', 'prod'] as const)('monitoring stack (%s)', (stage) => {
     });
   });
 
-  it('keeps the key in prod and destroys it in dev', () => {
+  it('keeps or destroys the key with the stage data', () => {
     const key = Object.values(monitoring.findResources('AWS::KMS::Key'))[0];
-    expect(key.DeletionPolicy).toBe(stage === 'prod' ? 'Retain' : 'Delete');
+    expect(key.DeletionPolicy).toBe(deletionPolicyOf(STAGE_CONFIGS[stage]));
   });
 
   it('has no e-mail subscription unless the config names an address', () => {

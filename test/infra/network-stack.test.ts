@@ -1,7 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { STAGE_CONFIGS, STAGE_NAMES } from '../../lib/config';
 import { synthStage } from './helpers/app';
 
-describe.each(['dev', 'prod'] as const)('network stack (%s)', (stage) => {
+describe.each(STAGE_NAMES)('network stack (%s)', (stage) => {
   let network: Template;
   beforeAll(() => {
     network = synthStage(stage).templates.network;
@@ -51,7 +52,9 @@ describe.each(['dev', 'prod'] as const)('network stack (%s)', (stage) => {
       TrafficType: 'ALL',
       LogDestinationType: 'cloud-watch-logs',
     });
-    network.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: stage === 'prod' ? 365 : 14 });
+    network.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: STAGE_CONFIGS[stage].logRetentionDays,
+    });
   });
 
   it('gives in-VPC functions a security group without open egress', () => {

@@ -252,7 +252,7 @@ describe('lambda concurrency', () => {
     expect(result.fix).toContain(
       `aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region ${REGION}`,
     );
-    expect(result.fix).toContain('api.databaseFunctionConcurrency for stage prod');
+    expect(result.fix).toContain('lower api.databaseFunctionConcurrency in lib/config/stages/prod.ts');
   });
 
   it('counts the reservation a deployed stage holds already', async () => {

@@ -194,9 +194,49 @@ describe('elasticache engine version', () => {
   it('is ok when the version is listed', async () => {
     expect((await run())[0].status).toBe('ok');
     expect(mocks.elastiCache.commandCalls(DescribeCacheEngineVersionsCommand)[0].args[0].input).toEqual({
-      Engine: 'redis',
-      EngineVersion: '7.1',
+      Engine: 'valkey',
+      EngineVersion: '9.1',
     });
+  });
+
+  it("fails when the template's default parameter group is of another family than the version", async () => {
+    mocks.elastiCache.on(DescribeCacheEngineVersionsCommand).resolves({
+      CacheEngineVersions: [{ Engine: 'valkey', EngineVersion: '9.1', CacheParameterGroupFamily: 'valkey9' }],
+    });
+    const stale = checkContext({
+      needs: prodNeeds({
+        caches: [
+          {
+            engine: 'valkey',
+            engineVersion: '9.1',
+            parameterGroup: 'default.valkey8',
+            nodeType: 'cache.t4g.small',
+          },
+        ],
+      }),
+    });
+    const [result] = await runCheck('elasticache engine version', () =>
+      checkCacheEngineVersion(clients, stale),
+    );
+    expect(result).toMatchObject({
+      status: 'FAIL',
+      found: 'valkey 9.1 takes parameter groups of family valkey9, the template names default.valkey8',
+      fix: expect.stringContaining('default.valkey9 in lib/constructs/profile-cache.ts'),
+    });
+  });
+
+  it('does not compare a custom parameter group, whose name says nothing of its family', async () => {
+    const custom = checkContext({
+      needs: prodNeeds({
+        caches: [
+          { engine: 'valkey', engineVersion: '9.1', parameterGroup: 'profiles', nodeType: 'cache.t4g.small' },
+        ],
+      }),
+    });
+    const [result] = await runCheck('elasticache engine version', () =>
+      checkCacheEngineVersion(clients, custom),
+    );
+    expect(result.status).toBe('ok');
   });
 
   it.each([
@@ -232,7 +272,7 @@ describe('elasticache node type', () => {
       mocks.elastiCache.commandCalls(DescribeReservedCacheNodesOfferingsCommand)[0].args[0].input,
     ).toMatchObject({
       CacheNodeType: 'cache.t4g.small',
-      ProductDescription: 'redis',
+      ProductDescription: 'valkey',
     });
   });
 
@@ -242,7 +282,7 @@ describe('elasticache node type', () => {
       .resolves({ ReservedCacheNodesOfferings: [] });
     expect((await run())[0]).toMatchObject({
       status: 'FAIL',
-      fix: expect.stringContaining('cache.nodeType for stage prod in lib/config.ts'),
+      fix: expect.stringContaining('cache.nodeType in lib/config/stages/prod.ts'),
     });
   });
 

@@ -1,5 +1,6 @@
 import { STAGE_CONFIGS } from '../../lib/config';
 import { APP_RUNTIME } from '../../lib/constructs/app-function';
+import { ProfileCache } from '../../lib/constructs/profile-cache';
 import {
   minimumBootstrapVersion,
   needsFromTemplates,
@@ -46,12 +47,14 @@ describe('what a stage needs, read from its synthesized templates', () => {
     }
   });
 
-  it('takes the cache node type of each stage from the replication group', () => {
+  it('takes the cache engine, version, parameter group and node type of each stage from the replication group', () => {
     expect(dev.caches).toEqual([
-      expect.objectContaining({
+      {
+        engine: ProfileCache.ENGINE,
+        engineVersion: ProfileCache.ENGINE_VERSION,
+        parameterGroup: ProfileCache.PARAMETER_GROUP,
         nodeType: STAGE_CONFIGS.dev.cache.nodeType,
-        engineVersion: expect.any(String),
-      }),
+      },
     ]);
     expect(prod.caches).toEqual([expect.objectContaining({ nodeType: STAGE_CONFIGS.prod.cache.nodeType })]);
   });

@@ -1,8 +1,9 @@
+import { STAGE_NAMES, stageLabel } from '../../lib/config';
 import { synthStage } from './helpers/app';
 
 // One snapshot per stack and stage. Asset hashes are masked by the serializer
 // in test/infra/helpers/mask-volatile.ts, so only infrastructure changes show.
-describe.each(['dev', 'prod'] as const)('%s templates', (stage) => {
+describe.each(STAGE_NAMES)('%s templates', (stage) => {
   const { templates } = synthStage(stage);
 
   it.each(['network', 'data', 'api', 'monitoring'] as const)('%s stack matches its snapshot', (name) => {
@@ -10,9 +11,9 @@ describe.each(['dev', 'prod'] as const)('%s templates', (stage) => {
   });
 });
 
-it.each(['dev', 'prod'] as const)('names the %s stacks PhotoApp-<Stage>-<Part>', (stage) => {
+it.each(STAGE_NAMES)('names the %s stacks PhotoApp-<Stage>-<Part>', (stage) => {
   const { stacks } = synthStage(stage, { nag: false });
-  const label = stage === 'dev' ? 'Dev' : 'Prod';
+  const label = stageLabel(stage);
   expect([stacks.network, stacks.data, stacks.api, stacks.monitoring].map((s) => s.stackName)).toEqual([
     `PhotoApp-${label}-Network`,
     `PhotoApp-${label}-Data`,

@@ -126,8 +126,8 @@ describe('telemetry of the handlers', () => {
       const streamEnv = lambdaEnvironment(templates.api, 'stream-processor', {
         DB_HOST: '127.0.0.1',
         DB_PORT: refused,
-        REDIS_HOST: '127.0.0.1',
-        REDIS_PORT: refused,
+        CACHE_HOST: '127.0.0.1',
+        CACHE_PORT: refused,
         AWS_ENDPOINT_URL_S3: s3.url,
         S3_FORCE_PATH_STYLE: 'true',
       });
@@ -139,8 +139,8 @@ describe('telemetry of the handlers', () => {
       const profilesEnv = lambdaEnvironment(templates.api, 'profiles-api', {
         DB_HOST: '127.0.0.1',
         DB_PORT: refused,
-        REDIS_HOST: '127.0.0.1',
-        REDIS_PORT: refused,
+        CACHE_HOST: '127.0.0.1',
+        CACHE_PORT: refused,
       });
       const profileLines = await outputOf(profilesEnv, async () => {
         const module = loadHandler<unknown, unknown>('profiles-api');

@@ -7,7 +7,15 @@ import {
   parseObjectKey,
 } from '../../lambda/domain/photos';
 import { detectImageType, imageSignatureMismatch } from '../../lambda/domain/image-signature';
-import { ConfigurationError, cacheConfig, databaseConfig, photosApiConfig } from '../../lambda/shared/env';
+import { FUNCTIONS } from '../../contract/functions';
+import {
+  ConfigurationError,
+  cacheConfig,
+  databaseConfig,
+  environmentOf,
+  photosApiConfig,
+  readGroup,
+} from '../../lambda/shared/env';
 
 const photo = (overrides: Partial<Photo> = {}): Photo => ({
   photoId: '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f',
@@ -142,17 +150,29 @@ describe('environment parsing', () => {
     DOWNLOAD_URL_EXPIRY_SECONDS: '60',
     MAX_PENDING_UPLOADS_PER_USER: '7',
   };
+  const photosConfig = (env: Record<string, string>) =>
+    photosApiConfig(environmentOf(FUNCTIONS.photosApi, env));
+  const database = (env: Record<string, string>) => databaseConfig(readGroup('database', env));
+  const cache = (env: Record<string, string>) => cacheConfig(readGroup('cache', env));
+  const databaseEnv = {
+    DB_HOST: 'proxy',
+    DB_PORT: '5432',
+    DB_NAME: 'photos',
+    DB_USER: 'app_user',
+    DB_TLS: 'true',
+  };
 
   it('parses the contract variables', () => {
-    expect(photosApiConfig(photosEnv)).toEqual({
+    expect(photosConfig(photosEnv)).toEqual({
       tableName: 't',
       bucketName: 'b',
+      s3ForcePathStyle: false,
       uploadUrlExpirySeconds: 300,
       pendingUploadTtlSeconds: 3600,
       downloadUrlExpirySeconds: 60,
       maxPendingUploadsPerUser: 7,
     });
-    expect(databaseConfig({ DB_HOST: 'proxy', DB_NAME: 'photos', DB_USER: 'app_user' })).toEqual({
+    expect(database(databaseEnv)).toEqual({
       host: 'proxy',
       port: 5432,
       database: 'photos',
@@ -160,49 +180,63 @@ describe('environment parsing', () => {
       tls: true,
     });
     expect(
-      cacheConfig({
-        REDIS_HOST: 'redis',
-        REDIS_IAM_USER: 'photoapp-dev-app',
-        REDIS_CACHE_ID: 'photoapp-dev-cache',
+      cache({
+        CACHE_HOST: 'cache',
+        CACHE_PORT: '6379',
+        CACHE_TLS: 'true',
+        CACHE_IAM_USER: 'photoapp-dev-app',
+        CACHE_ID: 'photoapp-dev-cache',
       }),
     ).toEqual({
-      host: 'redis',
+      host: 'cache',
       port: 6379,
       tls: true,
       iamAuth: { cacheId: 'photoapp-dev-cache', userId: 'photoapp-dev-app' },
-      ttlSeconds: 300,
     });
-    expect(cacheConfig({ REDIS_HOST: '127.0.0.1', REDIS_TLS: 'false' })).toEqual({
-      host: '127.0.0.1',
-      port: 6379,
-      tls: false,
-      ttlSeconds: 300,
-    });
+    expect(
+      cacheConfig(
+        readGroup('cache', { CACHE_HOST: '127.0.0.1', CACHE_PORT: '6380', CACHE_TLS: 'false' }),
+        readGroup('profileCaching', { CACHE_TTL_SECONDS: '300' }),
+      ),
+    ).toEqual({ host: '127.0.0.1', port: 6380, tls: false, ttlSeconds: 300 });
+  });
+
+  it('reads only the groups a function declares', () => {
+    const env = environmentOf(FUNCTIONS.uploadComplete, { ...photosEnv, ...databaseEnv });
+    expect(Object.keys(env).sort()).toEqual(['photoBucket', 'photoTable']);
   });
 
   it('fails clearly on missing or malformed values', () => {
-    expect(() => cacheConfig({ REDIS_HOST: 'redis', REDIS_IAM_USER: 'photoapp-dev-app' })).toThrow(
-      new ConfigurationError('Environment variable REDIS_CACHE_ID is required'),
-    );
-    expect(() => photosApiConfig({ ...photosEnv, TABLE_NAME: '' })).toThrow(
+    expect(() =>
+      cache({
+        CACHE_HOST: 'cache',
+        CACHE_PORT: '6379',
+        CACHE_TLS: 'true',
+        CACHE_IAM_USER: 'photoapp-dev-app',
+      }),
+    ).toThrow(new ConfigurationError('Environment variable CACHE_ID is required'));
+    expect(() => photosConfig({ ...photosEnv, TABLE_NAME: '' })).toThrow(
       new ConfigurationError('Environment variable TABLE_NAME is required'),
     );
-    expect(() => photosApiConfig({ ...photosEnv, UPLOAD_URL_EXPIRY_SECONDS: '5m' })).toThrow(
+    expect(() => database({ ...databaseEnv, DB_TLS: '' })).toThrow(
+      new ConfigurationError('Environment variable DB_TLS is required'),
+    );
+    expect(() => photosConfig({ ...photosEnv, UPLOAD_URL_EXPIRY_SECONDS: '5m' })).toThrow(
       /must be an integer/,
     );
-    expect(() => photosApiConfig({ ...photosEnv, PENDING_UPLOAD_TTL_SECONDS: '1' })).toThrow(/between/);
-    expect(() => photosApiConfig({ ...photosEnv, PENDING_UPLOAD_TTL_SECONDS: '120' })).toThrow(
+    expect(() => photosConfig({ ...photosEnv, PENDING_UPLOAD_TTL_SECONDS: '1' })).toThrow(/between/);
+    expect(() => photosConfig({ ...photosEnv, PENDING_UPLOAD_TTL_SECONDS: '120' })).toThrow(
       /at least UPLOAD_URL_EXPIRY_SECONDS/,
     );
-    for (const bad of ['0', '1001']) {
-      expect(() => photosApiConfig({ ...photosEnv, MAX_PENDING_UPLOADS_PER_USER: bad })).toThrow(
+    for (const bad of ['0', '1001', '']) {
+      expect(() => photosConfig({ ...photosEnv, MAX_PENDING_UPLOADS_PER_USER: bad })).toThrow(
         new ConfigurationError(
-          'Environment variable MAX_PENDING_UPLOADS_PER_USER must be between 1 and 1000',
+          bad === ''
+            ? 'Environment variable MAX_PENDING_UPLOADS_PER_USER is required'
+            : 'Environment variable MAX_PENDING_UPLOADS_PER_USER must be between 1 and 1000',
         ),
       );
     }
-    expect(() => databaseConfig({ DB_HOST: 'h', DB_NAME: 'n', DB_USER: 'u', DB_TLS: 'yes' })).toThrow(
-      /"true" or "false"/,
-    );
+    expect(() => database({ ...databaseEnv, DB_TLS: 'yes' })).toThrow(/"true" or "false"/);
   });
 });

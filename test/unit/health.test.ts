@@ -1,5 +1,5 @@
 import { handler } from '../../lambda/handlers/health';
-import { httpEvent, invoke } from './support/http';
+import { httpEvent, invoke } from '../app/support/http';
 
 describe('GET /health', () => {
   it('answers 200 {"status":"ok"} without identity', async () => {

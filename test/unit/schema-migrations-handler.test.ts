@@ -9,7 +9,7 @@ import {
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/handlers/schema-migrations';
-import { lambdaContext } from './support/http';
+import { lambdaContext } from '../app/support/http';
 
 const rdsData = mockClient(RDSDataClient);
 afterAll(() => rdsData.restore());

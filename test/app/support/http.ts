@@ -1,10 +1,14 @@
-/** Builders for HTTP API (payload v2.0) events as API Gateway sends them after the JWT authorizer. */
+/**
+ * Builders for HTTP API (payload v2.0) events as API Gateway sends them after the JWT authorizer,
+ * and `invoke`, which checks every result against the OpenAPI document (test/support/contract.ts).
+ */
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
 import { localLambdaContext } from '../../../scripts/local/lambda-context';
+import { assertMatchesContract } from '../../support/contract';
 
 export const lambdaContext = localLambdaContext('test', { requestId: 'test-request' });
 
@@ -92,10 +96,12 @@ export async function invoke(
 ): Promise<ParsedResponse> {
   const response = (await handler(event, lambdaContext)) as APIGatewayProxyStructuredResultV2;
   const body = response.body;
-  return {
+  const parsed = {
     statusCode: response.statusCode ?? 200,
     ...(response.headers ? { headers: response.headers } : {}),
     ...(body === undefined ? {} : { body }),
-    json: body ? JSON.parse(body) : undefined,
   };
+  // Every answer a test receives must be one the published contract allows.
+  assertMatchesContract(event.routeKey, parsed);
+  return { ...parsed, json: body ? JSON.parse(body) : undefined };
 }

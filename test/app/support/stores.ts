@@ -42,7 +42,7 @@ export class Stores {
     if (!this.redisClient) {
       this.redisClient = new Redis({
         host: '127.0.0.1',
-        port: Number(env('REDIS_PORT')),
+        port: Number(env('CACHE_PORT')),
         maxRetriesPerRequest: 1,
         retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
       });

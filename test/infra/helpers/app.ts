@@ -29,6 +29,11 @@ export interface SynthesizedApp {
   };
 }
 
+/** The DeletionPolicy CDK renders for the stage's stateful resources (those without a snapshot policy). */
+export function deletionPolicyOf(config: StageConfig): 'Retain' | 'Delete' {
+  return config.dataRemoval === 'retain' ? 'Retain' : 'Delete';
+}
+
 /** Builds and synthesizes one stage the way bin/app.ts does. */
 export function synthStage(stage: StageName, options: SynthOptions = {}): SynthesizedApp {
   const app = new App({

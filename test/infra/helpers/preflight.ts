@@ -80,7 +80,14 @@ export function prodNeeds(overrides: Partial<StageNeeds> = {}): StageNeeds {
     bootstrap: { minVersion: 6, versionParameter: '/cdk-bootstrap/hnb659fds/version' },
     aurora: [{ engine: 'aurora-postgresql', engineVersion: '17.9', serverlessV2: true, dataApi: true }],
     proxyEngineFamilies: ['POSTGRESQL'],
-    caches: [{ engine: 'redis', engineVersion: '7.1', nodeType: 'cache.t4g.small' }],
+    caches: [
+      {
+        engine: 'valkey',
+        engineVersion: '9.1',
+        parameterGroup: 'default.valkey9',
+        nodeType: 'cache.t4g.small',
+      },
+    ],
     cacheUsers: [
       {
         stackName: 'PhotoApp-Prod-Data',
@@ -155,10 +162,10 @@ export function answerHealthyAccount(mocks: PreflightMocks): void {
     ],
   });
   mocks.elastiCache.on(DescribeCacheEngineVersionsCommand).resolves({
-    CacheEngineVersions: [{ Engine: 'redis', EngineVersion: '7.1' }],
+    CacheEngineVersions: [{ Engine: 'valkey', EngineVersion: '9.1', CacheParameterGroupFamily: 'valkey9' }],
   });
   mocks.elastiCache.on(DescribeReservedCacheNodesOfferingsCommand).resolves({
-    ReservedCacheNodesOfferings: [{ CacheNodeType: 'cache.t4g.small', ProductDescription: 'redis' }],
+    ReservedCacheNodesOfferings: [{ CacheNodeType: 'cache.t4g.small', ProductDescription: 'valkey' }],
   });
   mocks.elastiCache
     .on(DescribeUsersCommand)

@@ -3,6 +3,7 @@
  * Node.js process that can resolve packages from runtime-sdk/node_modules only: a stand-in for the
  * AWS SDK that the Lambda runtime ships (runtime-sdk/package.json pins it, the test says why).
  */
+import type { EnvironmentGroup, VariablesOf } from '../../../contract/environment';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -14,23 +15,32 @@ import { bundleHandler } from '../../../scripts/bench/build';
 const RUNTIME_SDK_DIR = path.join(PROJECT_ROOT, 'runtime-sdk');
 const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
 
-/** Dummy values for every variable lambda/shared/env.ts parses at module scope; none is dialled. */
-const HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = {
-  AWS_REGION: 'eu-west-1',
+/** Dummy values for every variable the contract declares (typed by it); none is dialled. */
+const APP_VARIABLES: VariablesOf<EnvironmentGroup> = {
   TABLE_NAME: 'photos',
   BUCKET_NAME: 'photos-bucket',
   UPLOAD_URL_EXPIRY_SECONDS: '300',
   PENDING_UPLOAD_TTL_SECONDS: '3600',
   DOWNLOAD_URL_EXPIRY_SECONDS: '300',
+  MAX_PENDING_UPLOADS_PER_USER: '20',
   DB_HOST: 'proxy.invalid',
+  DB_PORT: '5432',
   DB_NAME: 'photos',
   DB_USER: 'app_user',
-  REDIS_HOST: 'cache.invalid',
+  DB_TLS: 'true',
+  CACHE_HOST: 'cache.invalid',
+  CACHE_PORT: '6380',
+  CACHE_TLS: 'true',
   // Set as in AWS, so that the IAM token signer (the deep SDK imports) is built at load.
-  REDIS_CACHE_ID: 'photoapp-cache',
-  REDIS_IAM_USER: 'photoapp-app',
+  CACHE_ID: 'photoapp-cache',
+  CACHE_IAM_USER: 'photoapp-app',
+  CACHE_TTL_SECONDS: '300',
   DB_CLUSTER_ARN: 'arn:aws:rds:eu-west-1:123456789012:cluster:photos',
   DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:photos',
+};
+const HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = {
+  ...APP_VARIABLES,
+  AWS_REGION: 'eu-west-1',
   POWERTOOLS_METRICS_NAMESPACE: 'PhotoApp',
 };
 

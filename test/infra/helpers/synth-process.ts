@@ -7,7 +7,7 @@ import { CDK_JSON_CONTEXT } from '../../../scripts/cdk-context';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** What `cdk synth` needs of a checkout: the app's sources, its settings and its lock file. */
-const CHECKOUT_DIRECTORIES = ['bin', 'lib', 'lambda', 'scripts'];
+const CHECKOUT_DIRECTORIES = ['bin', 'contract', 'lib', 'lambda', 'scripts'];
 const CHECKOUT_FILES = ['package.json', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
 
 /**

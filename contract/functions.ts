@@ -1,0 +1,66 @@
+/**
+ * The app's functions: each one's name (its Powertools service name, its log and alarm label, the
+ * local server's name for it, and its entry file's name), purpose and the environment groups it
+ * reads. Stacks,
+ * handlers, monitoring and the local tools take these from here.
+ */
+import type { EnvironmentGroup } from './environment';
+
+export interface FunctionDeclaration {
+  /** Service name in logs, metrics dimensions, alarms and dashboards. */
+  readonly name: string;
+  /** The Lambda function's description. */
+  readonly description: string;
+  /** Environment groups it reads (contract/environment.ts). */
+  readonly environment: readonly EnvironmentGroup[];
+}
+
+export const FUNCTIONS = {
+  health: {
+    name: 'health',
+    description: 'GET /health',
+    environment: [],
+  },
+  photosApi: {
+    name: 'photos-api',
+    description: 'Photo routes: create uploads, read, list, feed and delete photo metadata',
+    environment: ['photoTable', 'photoBucket', 'uploads'],
+  },
+  profilesApi: {
+    name: 'profiles-api',
+    description: 'Profile routes: read and update profiles (Aurora through RDS Proxy, cache-aside)',
+    environment: ['database', 'cache', 'profileCaching'],
+  },
+  uploadComplete: {
+    name: 'upload-complete',
+    description: 'Verifies an uploaded object against its pending photo and marks it READY or REJECTED',
+    environment: ['photoTable', 'photoBucket'],
+  },
+  streamProcessor: {
+    name: 'stream-processor',
+    description:
+      'Photo table stream: photo counts, cache invalidation, clean-up of deleted and expired uploads',
+    environment: ['database', 'cache', 'photoTable', 'photoBucket'],
+  },
+  reconciler: {
+    name: 'reconcile-photo-changes',
+    description:
+      'Finishes photo changes kept during an outage: ledger, photoCount recomputed, objects deleted',
+    environment: ['database', 'cache', 'photoTable', 'photoBucket'],
+  },
+  schemaMigrations: {
+    name: 'schema-migrations',
+    description: 'Applies versioned SQL migrations to the profile database through the RDS Data API',
+    environment: ['migrations'],
+  },
+} as const satisfies Record<string, FunctionDeclaration>;
+
+export type FunctionKey = keyof typeof FUNCTIONS;
+export type AppFunctionDeclaration = (typeof FUNCTIONS)[FunctionKey];
+/** The environment groups of one function. */
+export type GroupsOf<F extends FunctionDeclaration> = F['environment'][number];
+
+/** A function's entry file, relative to the project root: named after the function. */
+export function entryOf(fn: FunctionDeclaration): string {
+  return `lambda/handlers/${fn.name}.ts`;
+}

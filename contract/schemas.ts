@@ -1,0 +1,235 @@
+/**
+ * The shapes the API accepts and returns, as zod schemas. The handlers validate requests with
+ * them, the OpenAPI document (contract/openapi.json) is generated from them, and the app tests
+ * check every response against that document: one source for each shape.
+ *
+ * `zod/mini` keeps the validator in the bundles at about 31 KB minified (the classic API pulls in
+ * several hundred KB). Messages are the API's own ("caption: must be at most 300 characters"),
+ * given here beside each rule, because clients read them.
+ */
+import * as z from 'zod/mini';
+
+// Control characters (C0, DEL, C1) never belong in user-visible text fields.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/** Length in Unicode code points: what a user perceives as characters, and what JSON Schema's `maxLength` counts. */
+export function characterCount(value: string): number {
+  return [...value].length;
+}
+
+const presence = (expected: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined || issue.input === null ? 'is required' : expected;
+
+/**
+ * User-visible text: trimmed, then `min`..`max` characters (code points), no control characters.
+ * The length limits are published as `minLength`/`maxLength` of the trimmed value.
+ */
+export function text(limits: { readonly min: number; readonly max: number; readonly description?: string }) {
+  const { min, max } = limits;
+  return z.string({ error: presence('must be a string') }).check(
+    z.trim(),
+    z.refine((value) => characterCount(value) >= min, { error: `must be at least ${min} characters` }),
+    z.refine((value) => characterCount(value) <= max, { error: `must be at most ${max} characters` }),
+    z.refine((value) => !CONTROL_CHARACTERS.test(value), { error: 'must not contain control characters' }),
+    z.meta({
+      minLength: min,
+      maxLength: max,
+      description: `${limits.description ? `${limits.description} ` : ''}Surrounding whitespace is trimmed before the length is counted; control characters are refused.`,
+    }),
+  );
+}
+
+function integer(limits: { readonly min: number; readonly max: number }) {
+  return z.int({ error: presence('must be an integer') }).check(
+    z.refine((value) => value >= limits.min && value <= limits.max, {
+      error: `must be between ${limits.min} and ${limits.max}`,
+    }),
+    z.meta({ minimum: limits.min, maximum: limits.max }),
+  );
+}
+
+/** A JSON body object that refuses fields it does not name. */
+function body<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.strictObject(shape, { error: 'must be a JSON object' });
+}
+
+// Identifiers. User ids are Cognito `sub` claims (UUIDs in practice); the pattern is a little wider
+// but excludes every character that has a meaning in the table's keys (`#`, `/`, `:`).
+export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+export const PHOTO_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export const UserId = z
+  .string()
+  .check(
+    z.regex(USER_ID_PATTERN, { error: 'is not a valid user id' }),
+    z.meta({ description: "A user's id: the `sub` claim of their Cognito token." }),
+  );
+export const PhotoId = z
+  .string()
+  .check(
+    z.regex(PHOTO_ID_PATTERN, { error: 'is not a valid photo id' }),
+    z.meta({ description: 'A photo id: a version 4 UUID the API assigned.' }),
+  );
+
+export const MAX_DISPLAY_NAME_CHARACTERS = 64;
+export const MAX_BIO_CHARACTERS = 500;
+export const PHOTO_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic'] as const;
+export const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
+export const MAX_CAPTION_CHARACTERS = 300;
+export const MAX_CURSOR_LENGTH = 512;
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+export const PHOTO_STATUSES = ['PENDING', 'READY', 'REJECTED'] as const;
+
+const Timestamp = z.iso.datetime().check(z.meta({ description: 'ISO 8601 date and time, UTC.' }));
+
+// --- Requests ---
+
+export const ProfileInput = body({
+  displayName: text({ min: 1, max: MAX_DISPLAY_NAME_CHARACTERS }),
+  // PUT replaces the editable fields: an absent, null or empty bio clears it.
+  bio: z.optional(z.nullable(text({ min: 0, max: MAX_BIO_CHARACTERS }))),
+}).check(z.meta({ id: 'ProfileInput', description: "The caller's editable profile fields." }));
+
+export const PhotoContentType = z.enum(PHOTO_CONTENT_TYPES, {
+  error: presence(`must be one of ${PHOTO_CONTENT_TYPES.join(', ')}`),
+});
+
+export const CreatePhotoRequest = body({
+  contentType: PhotoContentType,
+  sizeBytes: integer({ min: 1, max: MAX_PHOTO_BYTES }),
+  caption: z.optional(z.nullable(text({ min: 0, max: MAX_CAPTION_CHARACTERS }))),
+}).check(
+  z.meta({
+    id: 'CreatePhotoRequest',
+    description: 'The photo to be uploaded: its type and exact size, which the upload URL enforces.',
+  }),
+);
+
+/** Query string of the listings (`/feed`, `/users/{userId}/photos`): all values arrive as strings. */
+export const ListingQuery = z.object({
+  limit: z.optional(
+    z.pipe(
+      z.string().check(
+        z.regex(/^\d{1,9}$/, { error: 'must be an integer' }),
+        z.refine((raw) => Number(raw) >= 1 && Number(raw) <= MAX_PAGE_SIZE, {
+          error: `must be between 1 and ${MAX_PAGE_SIZE}`,
+        }),
+        z.meta({ description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
+      ),
+      z.transform((raw: string) => Number(raw)),
+    ),
+  ),
+  cursor: z.optional(
+    z.string().check(
+      z.refine((raw) => raw !== '' && raw.length <= MAX_CURSOR_LENGTH, { error: 'is not a valid cursor' }),
+      z.meta({
+        description: 'The `nextCursor` of the previous page, unchanged.',
+        minLength: 1,
+        maxLength: MAX_CURSOR_LENGTH,
+      }),
+    ),
+  ),
+});
+
+// --- Responses ---
+
+export const Health = z.object({ status: z.literal('ok') }).check(z.meta({ id: 'Health' }));
+
+export const Profile = z
+  .strictObject({
+    userId: UserId,
+    displayName: z.string(),
+    bio: z.nullable(z.string()),
+    photoCount: z.int().check(z.minimum(0)),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .check(z.meta({ id: 'Profile', description: "A user's profile; `photoCount` counts READY photos." }));
+
+export const PhotoView = z
+  .strictObject({
+    photoId: PhotoId,
+    ownerId: UserId,
+    status: z.enum(PHOTO_STATUSES),
+    contentType: z.enum(PHOTO_CONTENT_TYPES),
+    sizeBytes: z.int().check(z.minimum(1), z.maximum(MAX_PHOTO_BYTES)),
+    caption: z.optional(z.string()),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    rejectionReason: z.optional(z.string()),
+  })
+  .check(
+    z.meta({
+      id: 'Photo',
+      description:
+        'Photo metadata. PENDING until the upload is verified, then READY (public) or REJECTED (with a reason).',
+    }),
+  );
+
+export const CreatedUpload = z
+  .strictObject({
+    photo: PhotoView,
+    upload: z.strictObject({
+      url: z.url(),
+      method: z.literal('PUT'),
+      headers: z
+        .record(z.string(), z.string())
+        .check(z.meta({ description: 'Send exactly these headers with the PUT: they are signed.' })),
+      expiresAt: Timestamp,
+    }),
+  })
+  .check(z.meta({ id: 'CreatedUpload' }));
+
+export const PhotoWithDownload = z
+  .strictObject({
+    photo: PhotoView,
+    downloadUrl: z.optional(
+      z.url().check(z.meta({ description: 'A short-lived URL of the image; READY photos only.' })),
+    ),
+  })
+  .check(z.meta({ id: 'PhotoWithDownload' }));
+
+export const PhotoPage = z
+  .strictObject({
+    items: z.array(PhotoView),
+    nextCursor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_CURSOR_LENGTH))),
+  })
+  .check(z.meta({ id: 'PhotoPage', description: 'Newest first; `nextCursor` is absent on the last page.' }));
+
+/** Every error code the handlers answer with, and the status each one carries. */
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_PENDING_UPLOADS: 429,
+  INTERNAL_ERROR: 500,
+  DEPENDENCY_UNAVAILABLE: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+
+/** The handlers' error envelope, restricted to the codes a response may carry. */
+export function errorEnvelope(codes: readonly [ErrorCode, ...ErrorCode[]]) {
+  return z.strictObject({
+    error: z.strictObject({
+      code: z.enum(codes),
+      message: z.string().check(z.meta({ description: 'For people; names the offending field on a 400.' })),
+    }),
+  });
+}
+
+/** API Gateway's own answers (missing token, throttling, unknown route) have another shape. */
+export const GatewayError = z
+  .strictObject({ message: z.string() })
+  .check(z.meta({ id: 'GatewayError', description: 'Written by API Gateway, not by the handlers.' }));
+
+export type ProfileInputBody = z.output<typeof ProfileInput>;
+export type CreatePhotoBody = z.output<typeof CreatePhotoRequest>;
+export type ProfileView = z.output<typeof Profile>;
+export type PhotoViewBody = z.output<typeof PhotoView>;

@@ -1,0 +1,437 @@
+/**
+ * The alarm catalog: one row per alarm kind, holding everything about it
+ * (the resources it applies to, the metric it reads, statistic, unit,
+ * missing-data rule and runbook line). The kinds, their units and the
+ * README's alarm table all derive from these rows; each stage holds a
+ * threshold per kind (`monitoring.alarms`, typed by `AlarmKind`), so a new
+ * alarm is a row here plus its threshold in every stage file, and a missing
+ * threshold does not compile. Kinds follow AWS's CloudWatch recommended
+ * alarms for each service, plus what a serverless data path needs (stream
+ * age, failure queues, the app's own metrics).
+ */
+import type { Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { APP_METRICS, APP_METRICS_NAMESPACE, SERVICE_DIMENSION, type AppMetric } from './app-metrics';
+
+export interface MonitoredFunction {
+  /** Name used in alarm descriptions and on the dashboard. */
+  readonly name: string;
+  readonly function: lambda.IFunction;
+  /** The function's timeout; the duration alarm is a percent of it. */
+  readonly timeout: Duration;
+  /** Reads a stream, so its iterator age is watched too. @default false */
+  readonly readsStream?: boolean;
+  /** Its POWERTOOLS_SERVICE_NAME: the `service` dimension of the app metrics it emits. @default - emits none */
+  readonly serviceName?: string;
+  /** The app metrics (lib/app-metrics.ts) its handler emits. @default - none */
+  readonly emits?: readonly AppMetric[];
+}
+
+export interface MonitoredQueue {
+  readonly name: string;
+  readonly queue: sqs.IQueue;
+}
+
+/** One node of a cluster-mode-disabled replication group. */
+export interface MonitoredCacheNode {
+  /** `<replication group id>-001`, `-002`, ...: the `CacheClusterId` of its metrics. */
+  readonly cacheClusterId: string;
+  /** Nodes in its group (primary + replicas). */
+  readonly groupSize: number;
+}
+
+/** What the alarms of each kind of resource read, by resource kind. */
+export interface MonitoredResources {
+  readonly httpApi: apigwv2.IHttpApi;
+  readonly function: MonitoredFunction;
+  readonly rotationFunction: lambda.IFunction;
+  readonly deadLetterQueue: MonitoredQueue;
+  readonly table: dynamodb.ITableV2;
+  readonly auroraCluster: rds.IDatabaseCluster;
+  readonly proxy: { readonly proxyName: string };
+  readonly userPool: { readonly userPoolId: string; readonly clientId: string };
+  readonly alarmTopic: sns.ITopic;
+  readonly cacheNode: MonitoredCacheNode;
+}
+
+export type MonitoredKind = keyof MonitoredResources;
+
+/** How each kind of resource is named in the docs. */
+export const MONITORED_KIND_LABELS: Readonly<Record<MonitoredKind, string>> = {
+  httpApi: 'HTTP API',
+  function: 'each Lambda function',
+  rotationFunction: 'secret rotation function',
+  deadLetterQueue: 'each failure queue',
+  table: 'DynamoDB photo table',
+  auroraCluster: 'Aurora cluster',
+  proxy: 'RDS Proxy',
+  userPool: 'user pool',
+  alarmTopic: 'alarm topic',
+  cacheNode: 'each cache node',
+};
+
+/** The unit of a kind's thresholds in the stage config. */
+export type AlarmUnit = 'percent' | 'percent of timeout' | 'milliseconds' | 'seconds' | 'count';
+
+/** One alarm kind on resources of kind `R`. */
+export interface AlarmRow<R extends MonitoredKind> {
+  readonly resource: R;
+  /** Short name used in the alarm description, the docs and (through its kind) the construct id. */
+  readonly title: string;
+  readonly unit: AlarmUnit;
+  /** CloudWatch statistic over one period. */
+  readonly statistic: string;
+  /**
+   * What missing data means. Error and latency metrics are only emitted when
+   * there is traffic, so silence is fine; health metrics that a running
+   * resource always emits are treated as breaching, because silence then
+   * means the resource stopped reporting.
+   */
+  readonly treatMissingData: cloudwatch.TreatMissingData;
+  /** The metric it reads on one resource. */
+  readonly metric: (resource: MonitoredResources[R]) => cloudwatch.IMetric;
+  /** Only the resources it applies to, with the docs' words for them. @default - every resource of the kind */
+  readonly only?: { readonly when: (resource: MonitoredResources[R]) => boolean; readonly described: string };
+  /** The metric's value for a configured threshold, where the metric has another unit. @default - the same */
+  readonly threshold?: (configured: number, resource: MonitoredResources[R]) => number;
+  /** What the alarm means and what to look at first. */
+  readonly runbook: string;
+}
+
+type AnyAlarmRow = { [R in MonitoredKind]: AlarmRow<R> }[MonitoredKind];
+
+/** An app metric as Powertools emits it: the app's namespace, one `service` dimension. */
+export function appMetric(metric: AppMetric, fn: MonitoredFunction, label?: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: APP_METRICS_NAMESPACE,
+    metricName: APP_METRICS[metric],
+    dimensionsMap: { [SERVICE_DIMENSION]: fn.serviceName! },
+    statistic: 'Sum',
+    label,
+  });
+}
+
+/** A metric of one RDS Proxy. */
+export function proxyMetric(proxyName: string, metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: 'AWS/RDS', metricName, dimensionsMap: { ProxyName: proxyName } });
+}
+
+/** A host-level metric of one cache node. */
+export function cacheNodeMetric(cacheClusterId: string, metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/ElastiCache',
+    metricName,
+    dimensionsMap: { CacheClusterId: cacheClusterId },
+  });
+}
+
+/** The 5XX share of requests, in percent (0 without requests). */
+export function serverErrorRate(api: apigwv2.IHttpApi): cloudwatch.IMetric {
+  return new cloudwatch.MathExpression({
+    expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+    usingMetrics: {
+      errors: api.metricServerError({ statistic: 'Sum' }),
+      requests: api.metricCount({ statistic: 'Sum' }),
+    },
+    label: '5XX rate (%)',
+  });
+}
+
+/** Throttled reads and writes of a table. */
+export function tableThrottles(table: dynamodb.ITableV2): cloudwatch.IMetric {
+  return new cloudwatch.MathExpression({
+    expression: 'reads + writes',
+    usingMetrics: {
+      reads: table.metric('ReadThrottleEvents', { statistic: 'Sum' }),
+      writes: table.metric('WriteThrottleEvents', { statistic: 'Sum' }),
+    },
+    label: 'Throttled reads + writes',
+  });
+}
+
+function userPoolThrottles({ userPoolId, clientId }: MonitoredResources['userPool']): cloudwatch.IMetric {
+  const throttles = (metricName: string) =>
+    new cloudwatch.Metric({
+      namespace: 'AWS/Cognito',
+      metricName,
+      dimensionsMap: { UserPool: userPoolId, UserPoolClient: clientId },
+      statistic: 'Sum',
+    });
+  return new cloudwatch.MathExpression({
+    expression: 'signUps + signIns + refreshes',
+    usingMetrics: {
+      signUps: throttles('SignUpThrottles'),
+      signIns: throttles('SignInThrottles'),
+      refreshes: throttles('TokenRefreshThrottles'),
+    },
+    label: 'Throttled sign-ups + sign-ins + token refreshes',
+  });
+}
+
+const emitting = (metric: AppMetric, described: string) => ({
+  when: (fn: MonitoredFunction) => (fn.emits ?? []).includes(metric),
+  described,
+});
+
+const { BREACHING, NOT_BREACHING } = cloudwatch.TreatMissingData;
+
+export const ALARM_CATALOG = {
+  api5xxRate: {
+    resource: 'httpApi',
+    title: '5XX rate',
+    unit: 'percent',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: serverErrorRate,
+    runbook:
+      'The API returns server errors (percent of requests). Look first at the Errors alarms and logs of the photos-api and profiles-api functions, then at Aurora, RDS Proxy and DynamoDB health.',
+  },
+  apiLatencyP90: {
+    resource: 'httpApi',
+    title: 'p90 latency',
+    unit: 'milliseconds',
+    statistic: 'p90',
+    treatMissingData: NOT_BREACHING,
+    metric: (api) => api.metricLatency({ statistic: 'p90' }),
+    runbook:
+      "Users wait too long (p90 of API latency, ms). Compare the functions' Duration and the proxy borrow latency; a cold cache (cache evictions, failover) or Aurora scaling shows up here first.",
+  },
+  lambdaErrors: {
+    resource: 'function',
+    title: 'errors',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (fn) => fn.function.metricErrors(),
+    runbook:
+      'The function threw or timed out. Open its log group and search for level ERROR; each line carries the X-Ray trace id of its invocation.',
+  },
+  lambdaThrottles: {
+    resource: 'function',
+    title: 'throttles',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (fn) => fn.function.metricThrottles(),
+    runbook:
+      "Invocations were rejected for lack of concurrency. Check the account concurrency and the function's reserved concurrency against traffic.",
+  },
+  lambdaDurationP90: {
+    resource: 'function',
+    title: 'p90 duration',
+    unit: 'percent of timeout',
+    statistic: 'p90',
+    treatMissingData: NOT_BREACHING,
+    metric: (fn) => fn.function.metricDuration(),
+    threshold: (percent, fn) => (fn.timeout.toMilliseconds() * percent) / 100,
+    runbook:
+      'The function runs close to its timeout. Check its dependencies on this dashboard: proxy borrow latency, Aurora CPU, the cache, DynamoDB latency.',
+  },
+  streamIteratorAge: {
+    resource: 'function',
+    title: 'iterator age',
+    unit: 'milliseconds',
+    statistic: 'Maximum',
+    treatMissingData: NOT_BREACHING,
+    metric: (fn) => fn.function.metric('IteratorAge'),
+    only: { when: (fn) => fn.readsStream === true, described: 'that reads a stream' },
+    runbook:
+      'The stream processor falls behind the photo table (ms). Photo counts and clean-up are late; check its errors, duration and the failure queue. Records older than the max record age are dropped to the queue.',
+  },
+  failedStreamRecords: {
+    resource: 'function',
+    title: 'failed stream records',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (fn) => appMetric('failedStreamRecords', fn),
+    only: emitting('failedStreamRecords', 'that counts them (an app metric)'),
+    runbook:
+      'The stream processor keeps failing photo-table records, so photo counts, cache invalidation and object clean-up lag. Its log group names the failing records and the error; a dependency that stays down (Aurora, RDS Proxy, S3) is the usual cause. Records out of retries wait in the stream failure queue.',
+  },
+  cacheErrors: {
+    resource: 'function',
+    title: 'cache errors',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (fn) => appMetric('cacheErrors', fn),
+    only: emitting('cacheErrors', 'that counts them (an app metric)'),
+    runbook:
+      'Cache commands keep failing; profile reads fall through to Aurora and invalidations are lost until entries expire (stale profiles for up to the cache TTL). Check the cache node alarms, the security groups, and the IAM sign-in of the app user.',
+  },
+  rotationErrors: {
+    resource: 'rotationFunction',
+    title: 'errors',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    // Only errors: Secrets Manager invokes it once per rotation period, a timeout counts as an
+    // error, and its timeout is set inside the rotation application, out of this app's reach.
+    metric: (fn) => fn.metricErrors(),
+    runbook:
+      "Rotating the Aurora admin secret failed, so the secret may hold a pending version the database does not know. Read the rotation function's log group, fix the cause (network path to the Secrets Manager endpoint, database reachability), then rotate the secret again from the console.",
+  },
+  deadLetterMessages: {
+    resource: 'deadLetterQueue',
+    title: 'messages waiting',
+    unit: 'count',
+    statistic: 'Maximum',
+    treatMissingData: NOT_BREACHING,
+    metric: (q) => q.queue.metricApproximateNumberOfMessagesVisible(),
+    runbook:
+      'Events gave up after their retries and wait in this queue. Read a message to find the failed batch or object, fix the cause, then redrive.',
+  },
+  tableThrottles: {
+    resource: 'table',
+    title: 'throttled reads and writes',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: tableThrottles,
+    runbook:
+      'DynamoDB throttled requests on the photo table. Look for a hot partition (the feed index) with CloudWatch Contributor Insights, or raise provisioned capacity if the table is not on-demand.',
+  },
+  tableSystemErrors: {
+    resource: 'table',
+    title: 'system errors',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (table) =>
+      table.metricSystemErrorsForOperations({
+        operations: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'].map(
+          (op) => op as dynamodb.Operation,
+        ),
+      }),
+    runbook:
+      'DynamoDB returned 500s. The SDK retries them; if they persist, check the AWS Health Dashboard for the region.',
+  },
+  auroraCpu: {
+    resource: 'auroraCluster',
+    title: 'CPU',
+    unit: 'percent',
+    statistic: 'Average',
+    treatMissingData: BREACHING,
+    metric: (cluster) => cluster.metricCPUUtilization(),
+    runbook:
+      'Aurora CPU is high (percent). Check Performance Insights for the top SQL; a missing index or a burst of profile writes is the usual cause.',
+  },
+  auroraAcuUtilization: {
+    resource: 'auroraCluster',
+    title: 'ACU utilization',
+    unit: 'percent',
+    statistic: 'Average',
+    treatMissingData: BREACHING,
+    metric: (cluster) => cluster.metric('ACUUtilization'),
+    runbook:
+      'Aurora Serverless v2 runs near its maximum capacity (percent of max ACU). Raise database.maxCapacity in the stage config or find the load in Performance Insights.',
+  },
+  auroraConnections: {
+    resource: 'auroraCluster',
+    title: 'connections',
+    unit: 'count',
+    statistic: 'Maximum',
+    treatMissingData: BREACHING,
+    metric: (cluster) => cluster.metricDatabaseConnections(),
+    runbook:
+      "Many database connections are open. Everything should come through RDS Proxy: check the proxy's pool settings and whether something connects directly.",
+  },
+  proxyBorrowLatency: {
+    resource: 'proxy',
+    title: 'borrow latency',
+    unit: 'milliseconds',
+    statistic: 'Average',
+    treatMissingData: NOT_BREACHING,
+    metric: ({ proxyName }) => proxyMetric(proxyName, 'DatabaseConnectionsBorrowLatency'),
+    // The metric is in microseconds.
+    threshold: (ms) => ms * 1000,
+    runbook:
+      "Handlers wait for a pooled database connection (ms). The pool is exhausted or the database is slow: check Aurora CPU and connections and the functions' concurrency.",
+  },
+  userPoolThrottles: {
+    resource: 'userPool',
+    // FederationThrottles is left out: the pool has no federated identity providers.
+    title: 'throttled sign-ups, sign-ins and token refreshes',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: userPoolThrottles,
+    runbook:
+      'Cognito refused sign-ups, sign-ins or token refreshes of the app client over its request-rate quota, so users cannot get in. Look for a client retrying in a loop, then request a higher quota in Service Quotas (Amazon Cognito user pools).',
+  },
+  topicDeliveryFailures: {
+    resource: 'alarmTopic',
+    title: 'failed notifications',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (topic) => topic.metricNumberOfNotificationsFailed(),
+    runbook:
+      "The alarm topic could not deliver notifications, so other alarms may go unheard; this one's own notification may not arrive either, so it shows on the dashboard's alarm status. Check the topic's subscriptions (an unconfirmed or bouncing address) and its key policy.",
+  },
+  cacheEngineCpu: {
+    resource: 'cacheNode',
+    title: 'engine CPU',
+    unit: 'percent',
+    statistic: 'Average',
+    treatMissingData: BREACHING,
+    metric: (node) => cacheNodeMetric(node.cacheClusterId, 'EngineCPUUtilization'),
+    runbook:
+      'The cache engine thread is busy (percent). Look for expensive commands in the slow log (its log group) or scale the node type.',
+  },
+  cacheMemory: {
+    resource: 'cacheNode',
+    title: 'memory used',
+    unit: 'percent',
+    statistic: 'Average',
+    treatMissingData: BREACHING,
+    metric: (node) => cacheNodeMetric(node.cacheClusterId, 'DatabaseMemoryUsagePercentage'),
+    runbook:
+      'Cache memory is nearly full (percent of maxmemory); evictions follow. Check key TTLs, then scale the node type.',
+  },
+  cacheEvictions: {
+    resource: 'cacheNode',
+    title: 'evictions',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (node) => cacheNodeMetric(node.cacheClusterId, 'Evictions'),
+    runbook:
+      'The cache evicted keys to make room, so more profile reads fall through to Aurora. Check memory usage and TTLs.',
+  },
+  cacheReplicationLag: {
+    resource: 'cacheNode',
+    title: 'replication lag',
+    unit: 'seconds',
+    statistic: 'Maximum',
+    treatMissingData: NOT_BREACHING,
+    // Whichever node is a replica reports lag; the primary reports none.
+    metric: (node) => cacheNodeMetric(node.cacheClusterId, 'ReplicationLag'),
+    only: { when: (node) => node.groupSize > 1, described: 'when there is a replica' },
+    runbook:
+      'The cache replica lags the primary (seconds); a failover now would serve stale profiles. Check network and primary write load.',
+  },
+} as const satisfies Record<string, AnyAlarmRow>;
+
+/** Every alarm kind: a key of the catalog. */
+export type AlarmKind = keyof typeof ALARM_CATALOG;
+
+export const ALARM_KINDS = Object.keys(ALARM_CATALOG) as AlarmKind[];
+
+/** The rows that apply to a resource kind, in catalog order. */
+export function alarmRowsFor<R extends MonitoredKind>(
+  resource: R,
+): Array<{ readonly kind: AlarmKind; readonly row: AlarmRow<R> }> {
+  // Each row whose `resource` is R is an AlarmRow<R>; TypeScript cannot narrow through the filter.
+  return ALARM_KINDS.filter((kind) => ALARM_CATALOG[kind].resource === resource).map((kind) => ({
+    kind,
+    row: ALARM_CATALOG[kind] as unknown as AlarmRow<R>,
+  }));
+}

@@ -1,0 +1,140 @@
+/**
+ * The shape of a stage's configuration: every knob that may differ between
+ * stages, and nothing else. Values live in lib/config/stages/, one file per
+ * stage; lib/config/validation.ts says which values are allowed.
+ */
+import type { AlarmKind } from '../alarm-catalog';
+
+/**
+ * How much a stage's data is worth. `production` holds data that must
+ * survive mistakes: validation then requires retained resources, deletion
+ * protection, backups, failover and https-only origins. `disposable` is for
+ * stages that can be torn down and rebuilt, and allows cheaper settings.
+ */
+export type StageProtection = 'production' | 'disposable';
+
+/** What happens to stateful resources when their stack is deleted. */
+export type DataRemoval = 'destroy' | 'retain';
+
+export type PhotoTableBilling =
+  | { readonly mode: 'onDemand' }
+  | {
+      readonly mode: 'provisioned';
+      /** Read capacity units, auto scaled between min and max. */
+      readonly readCapacity: { readonly min: number; readonly max: number };
+      /** Write capacity units, auto scaled between min and max. */
+      readonly writeCapacity: { readonly min: number; readonly max: number };
+    };
+
+export interface ApiConfig {
+  /** Steady-state requests per second for the whole stage. */
+  readonly throttleRateLimit: number;
+  /** Burst bucket size for the whole stage. */
+  readonly throttleBurstLimit: number;
+  /**
+   * Browser origins allowed by CORS on the API and the photo bucket; https
+   * only, except `http://localhost` in a disposable stage.
+   */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * Reserved concurrency of the functions that talk to Aurora, which caps the
+   * connections they can open through RDS Proxy. @default - none reserved
+   * (sandbox accounts often have too little concurrency to reserve any)
+   */
+  readonly databaseFunctionConcurrency?: number;
+}
+
+export interface PhotoStoreConfig {
+  readonly billing: PhotoTableBilling;
+  /** Refuse `DeleteTable` while set; required in a production stage. */
+  readonly deletionProtection: boolean;
+  /** How long a pending upload may wait for its bytes before TTL removes it. */
+  readonly pendingUploadTtlMinutes: number;
+  /** How long a presigned upload URL stays valid. */
+  readonly uploadUrlExpirySeconds: number;
+  /** How long a presigned download URL stays valid. */
+  readonly downloadUrlExpirySeconds: number;
+  /** How long a non-current version of a photo object is kept. */
+  readonly noncurrentVersionExpirationDays: number;
+  /** Uploads one user may have pending at once (beyond it POST /photos answers 429). */
+  readonly maxPendingUploadsPerUser: number;
+}
+
+export interface DatabaseConfig {
+  /**
+   * RDS Proxy in front of Aurora (connection pooling, fast failover). It bills
+   * at least 8 ACUs every hour whatever the load, so a disposable stage may
+   * turn it off; handlers then connect to the writer directly (still IAM auth
+   * over TLS) and the cluster may pause at 0 ACU. Required in a production stage.
+   */
+  readonly proxy: boolean;
+  /** Aurora Serverless v2 minimum ACUs; at least 0.5 with a proxy (it cannot front a paused cluster), 0 lets the cluster auto-pause. */
+  readonly minCapacity: number;
+  /** Aurora Serverless v2 maximum ACUs. */
+  readonly maxCapacity: number;
+  /** Number of Serverless v2 readers beside the writer (failover targets); at least 1 in a production stage. */
+  readonly readers: number;
+  /** Automated backup retention, 1-35 days; at least 7 in a production stage. */
+  readonly backupRetentionDays: number;
+  /** Required in a production stage. */
+  readonly deletionProtection: boolean;
+  /** Days between automatic rotations of the admin credentials. */
+  readonly secretRotationDays: number;
+}
+
+export interface CacheConfig {
+  /** ElastiCache node type. */
+  readonly nodeType: string;
+  /** Replicas beside the primary; at least 1 for Multi-AZ failover. */
+  readonly replicas: number;
+  /** Multi-AZ with automatic failover (needs a replica); required in a production stage. */
+  readonly multiAz: boolean;
+  /** Daily snapshots kept; 0 disables snapshots (at least 1 in a production stage). */
+  readonly snapshotRetentionDays: number;
+  /** A non-default port makes blind scans for 6379 miss. */
+  readonly port: number;
+  /** Time to live of a cached profile; the handlers add jitter. */
+  readonly profileTtlSeconds: number;
+}
+
+/** When one alarm fires: value >= threshold in `datapointsToAlarm` of `evaluationPeriods` periods. */
+export interface AlarmSetting {
+  /** In the unit of the alarm kind (its row in the alarm catalog). */
+  readonly threshold: number;
+  /** Length of one period, in minutes. */
+  readonly periodMinutes: number;
+  /** Periods looked at. */
+  readonly evaluationPeriods: number;
+  /** Breaching periods among them that fire the alarm. */
+  readonly datapointsToAlarm: number;
+}
+
+export interface MonitoringConfig {
+  /** Optional address subscribed to the alarm topic. @default - no subscription */
+  readonly alarmEmail?: string;
+  /**
+   * Threshold and evaluation window of every alarm kind: a kind without its
+   * setting, or a setting for no kind, does not compile.
+   */
+  readonly alarms: Readonly<Record<AlarmKind, AlarmSetting>>;
+}
+
+/**
+ * One stage. `Name` is the literal name in a stage's own file, so that the
+ * list of stages (lib/config/stages/index.ts) yields the `StageName` union.
+ */
+export interface StageConfig<Name extends string = string> {
+  /** Goes into stack names (`PhotoApp-<Stage>-...`), tags and resource names. */
+  readonly stage: Name;
+  /** Which rules protect the stage's data; decided here, never from the name. */
+  readonly protection: StageProtection;
+  /** Stateful resources on stack removal: destroyed, or kept (required in a production stage). */
+  readonly dataRemoval: DataRemoval;
+  /** Retention of every log group the app creates, in days. */
+  readonly logRetentionDays: number;
+  readonly api: ApiConfig;
+  readonly photos: PhotoStoreConfig;
+  readonly database: DatabaseConfig;
+  readonly cache: CacheConfig;
+  readonly monitoring: MonitoringConfig;
+}

@@ -1,0 +1,69 @@
+import { alarm } from '../alarm-setting';
+import type { StageConfig } from '../schema';
+
+/** A cheap stage to develop against: torn down and rebuilt at will. */
+export const dev: StageConfig<'dev'> = {
+  stage: 'dev',
+  protection: 'disposable',
+  dataRemoval: 'destroy',
+  logRetentionDays: 14,
+  api: {
+    throttleRateLimit: 50,
+    throttleBurstLimit: 100,
+    allowedOrigins: ['http://localhost:5173'],
+  },
+  photos: {
+    billing: { mode: 'onDemand' },
+    deletionProtection: false,
+    pendingUploadTtlMinutes: 60,
+    uploadUrlExpirySeconds: 300,
+    downloadUrlExpirySeconds: 300,
+    noncurrentVersionExpirationDays: 7,
+    maxPendingUploadsPerUser: 20,
+  },
+  database: {
+    proxy: true,
+    minCapacity: 0.5,
+    maxCapacity: 2,
+    readers: 0,
+    backupRetentionDays: 1,
+    deletionProtection: false,
+    secretRotationDays: 30,
+  },
+  cache: {
+    nodeType: 'cache.t4g.micro',
+    replicas: 0,
+    multiAz: false,
+    snapshotRetentionDays: 0,
+    port: 6380,
+    profileTtlSeconds: 300,
+  },
+  monitoring: {
+    // Loose enough that a developer's experiments do not page anyone.
+    alarms: {
+      api5xxRate: alarm(5, 5, 3),
+      apiLatencyP90: alarm(2000, 5, 3),
+      lambdaErrors: alarm(5, 5, 3),
+      lambdaThrottles: alarm(5, 5, 3),
+      lambdaDurationP90: alarm(90, 5, 3),
+      streamIteratorAge: alarm(300_000, 5, 3),
+      deadLetterMessages: alarm(1, 5, 1),
+      tableThrottles: alarm(10, 5, 3),
+      tableSystemErrors: alarm(5, 5, 3),
+      auroraCpu: alarm(90, 5, 3),
+      auroraAcuUtilization: alarm(95, 5, 3),
+      auroraConnections: alarm(200, 5, 3),
+      proxyBorrowLatency: alarm(500, 5, 3),
+      cacheEngineCpu: alarm(90, 5, 3),
+      cacheMemory: alarm(90, 5, 3),
+      cacheEvictions: alarm(100, 5, 3),
+      cacheReplicationLag: alarm(5, 1, 5, 3),
+      // A failed rotation or an undelivered alarm needs a person whatever the stage.
+      rotationErrors: alarm(1, 5, 1),
+      topicDeliveryFailures: alarm(1, 5, 1),
+      userPoolThrottles: alarm(10, 5, 3),
+      failedStreamRecords: alarm(10, 5, 3),
+      cacheErrors: alarm(50, 5, 3),
+    },
+  },
+};

@@ -1,0 +1,71 @@
+import { alarm } from '../alarm-setting';
+import type { StageConfig } from '../schema';
+
+/** The stage users depend on: its data survives mistakes, and people hear of trouble before users do. */
+export const prod: StageConfig<'prod'> = {
+  stage: 'prod',
+  protection: 'production',
+  dataRemoval: 'retain',
+  logRetentionDays: 365,
+  api: {
+    throttleRateLimit: 500,
+    throttleBurstLimit: 1000,
+    allowedOrigins: ['https://photos.example.com'],
+    databaseFunctionConcurrency: 100,
+  },
+  photos: {
+    billing: { mode: 'onDemand' },
+    deletionProtection: true,
+    pendingUploadTtlMinutes: 60,
+    uploadUrlExpirySeconds: 300,
+    downloadUrlExpirySeconds: 300,
+    noncurrentVersionExpirationDays: 30,
+    maxPendingUploadsPerUser: 20,
+  },
+  database: {
+    proxy: true,
+    minCapacity: 0.5,
+    maxCapacity: 16,
+    readers: 1,
+    backupRetentionDays: 14,
+    deletionProtection: true,
+    secretRotationDays: 30,
+  },
+  cache: {
+    nodeType: 'cache.t4g.small',
+    replicas: 1,
+    multiAz: true,
+    snapshotRetentionDays: 7,
+    port: 6380,
+    profileTtlSeconds: 300,
+  },
+  monitoring: {
+    // Tighter thresholds and shorter windows than dev.
+    alarms: {
+      api5xxRate: alarm(1, 1, 5, 3),
+      apiLatencyP90: alarm(1000, 1, 5, 3),
+      lambdaErrors: alarm(1, 1, 5, 3),
+      lambdaThrottles: alarm(1, 1, 5, 3),
+      lambdaDurationP90: alarm(80, 1, 5, 3),
+      streamIteratorAge: alarm(60_000, 1, 5, 3),
+      deadLetterMessages: alarm(1, 1, 1),
+      tableThrottles: alarm(1, 1, 5, 3),
+      tableSystemErrors: alarm(1, 1, 5, 3),
+      auroraCpu: alarm(80, 5, 3),
+      auroraAcuUtilization: alarm(90, 5, 3),
+      auroraConnections: alarm(800, 5, 3),
+      proxyBorrowLatency: alarm(100, 1, 5, 3),
+      cacheEngineCpu: alarm(80, 5, 3),
+      cacheMemory: alarm(80, 5, 3),
+      cacheEvictions: alarm(1, 5, 3),
+      cacheReplicationLag: alarm(1, 1, 5, 3),
+      rotationErrors: alarm(1, 5, 1),
+      topicDeliveryFailures: alarm(1, 5, 1),
+      userPoolThrottles: alarm(1, 5, 3),
+      // Retries and bisection make one failure a blip; failures in three periods in a row are not.
+      failedStreamRecords: alarm(1, 5, 3),
+      // Handlers carry on without the cache, so only sustained errors call for a person.
+      cacheErrors: alarm(10, 5, 3),
+    },
+  },
+};
