@@ -8,6 +8,22 @@
  * given here beside each rule, because clients read them.
  */
 import * as z from 'zod/mini';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_BIO_CHARACTERS,
+  MAX_CAPTION_CHARACTERS,
+  MAX_CURSOR_LENGTH,
+  MAX_DISPLAY_NAME_CHARACTERS,
+  MAX_PAGE_SIZE,
+  MAX_PHOTO_BYTES,
+  PHOTO_CONTENT_TYPES,
+  PHOTO_ID_PATTERN,
+  PHOTO_STATUSES,
+  USER_ID_PATTERN,
+  type ErrorCode,
+} from './limits';
+
+export * from './limits';
 
 // Control characters (C0, DEL, C1) never belong in user-visible text fields.
 // eslint-disable-next-line no-control-regex
@@ -54,11 +70,6 @@ function body<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.strictObject(shape, { error: 'must be a JSON object' });
 }
 
-// Identifiers. User ids are Cognito `sub` claims (UUIDs in practice); the pattern is a little wider
-// but excludes every character that has a meaning in the table's keys (`#`, `/`, `:`).
-export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-export const PHOTO_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
 export const UserId = z
   .string()
   .check(
@@ -71,16 +82,6 @@ export const PhotoId = z
     z.regex(PHOTO_ID_PATTERN, { error: 'is not a valid photo id' }),
     z.meta({ description: 'A photo id: a version 4 UUID the API assigned.' }),
   );
-
-export const MAX_DISPLAY_NAME_CHARACTERS = 64;
-export const MAX_BIO_CHARACTERS = 500;
-export const PHOTO_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic'] as const;
-export const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
-export const MAX_CAPTION_CHARACTERS = 300;
-export const MAX_CURSOR_LENGTH = 512;
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
-export const PHOTO_STATUSES = ['PENDING', 'READY', 'REJECTED'] as const;
 
 const Timestamp = z.iso.datetime().check(z.meta({ description: 'ISO 8601 date and time, UTC.' }));
 
@@ -197,22 +198,6 @@ export const PhotoPage = z
     nextCursor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_CURSOR_LENGTH))),
   })
   .check(z.meta({ id: 'PhotoPage', description: 'Newest first; `nextCursor` is absent on the last page.' }));
-
-/** Every error code the handlers answer with, and the status each one carries. */
-export const ERROR_STATUS = {
-  VALIDATION_ERROR: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  TOO_MANY_PENDING_UPLOADS: 429,
-  INTERNAL_ERROR: 500,
-  DEPENDENCY_UNAVAILABLE: 503,
-} as const;
-export type ErrorCode = keyof typeof ERROR_STATUS;
-export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
 /** The handlers' error envelope, restricted to the codes a response may carry. */
 export function errorEnvelope(codes: readonly [ErrorCode, ...ErrorCode[]]) {

@@ -4,7 +4,8 @@
  * and, for any state, deletion by the owner or by TTL expiry.
  */
 import { isPhotoId, isUserId } from './identifiers';
-import { PHOTO_CONTENT_TYPES, type CreatePhotoBody, type PhotoViewBody } from '../../contract/schemas';
+import { PHOTO_CONTENT_TYPES } from '../../contract/limits';
+import type { CreatePhotoBody, PhotoViewBody } from '../../contract/schemas';
 
 export type PhotoContentType = (typeof PHOTO_CONTENT_TYPES)[number];
 /** How long a REJECTED item is kept (so its owner can see why) before TTL removes it. */

@@ -1,6 +1,5 @@
 /** User profiles: the public shape and the input the service takes. */
-import * as z from 'zod/mini';
-import { Profile as ProfileSchema, type ProfileInputBody, type ProfileView } from '../../contract/schemas';
+import type { ProfileInputBody, ProfileView } from '../../contract/schemas';
 
 /** A profile as the API returns it (the contract's Profile). */
 export type Profile = ProfileView;
@@ -15,7 +14,20 @@ export function toProfileInput(body: ProfileInputBody): ProfileInput {
   return { displayName: body.displayName, bio: body.bio ? body.bio : null };
 }
 
-/** Whether a value (a cached entry, say) is a whole profile as the contract describes it. */
+/**
+ * Whether a cached entry is a whole profile. A plain check rather than the contract's zod schema:
+ * the functions that only invalidate the cache (stream processor, reconciler) bundle this adapter
+ * too and would carry zod for nothing.
+ */
 export function isProfile(value: unknown): value is Profile {
-  return z.safeParse(ProfileSchema, value).success;
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return (
+    typeof candidate.userId === 'string' &&
+    typeof candidate.displayName === 'string' &&
+    (candidate.bio === null || typeof candidate.bio === 'string') &&
+    typeof candidate.photoCount === 'number' &&
+    typeof candidate.createdAt === 'string' &&
+    typeof candidate.updatedAt === 'string'
+  );
 }

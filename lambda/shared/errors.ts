@@ -2,11 +2,11 @@
  * Errors that cross layers. Domain code throws these; the HTTP layer maps them to status codes, so
  * a handler never decides a status code from a message string.
  */
-import { ERROR_STATUS, type ErrorCode } from '../../contract/schemas';
+import { ERROR_STATUS, type ErrorCode } from '../../contract/limits';
 export type { ErrorCode };
 
 export class AppError extends Error {
-  /** The status the contract gives the code (contract/schemas.ts). */
+  /** The status the contract gives the code (contract/limits.ts). */
   readonly statusCode: number;
 
   constructor(

@@ -47,7 +47,7 @@ describe('pending uploads per user', () => {
         message: 'At most 20 uploads may be pending at once; finish one or wait for it to expire',
       },
     });
-    expect(await stores.snapshot()).toEqual(before);
+    await stores.expectUnchanged(before);
     // The limit is per user.
     expect((await postPhoto(newUserId())).statusCode).toBe(201);
   });
@@ -125,6 +125,6 @@ describe('pending uploads per user', () => {
     const before = await stores.snapshot();
     const response = await streamProcessor(streamEvent(records), lambdaContext);
     expect(response.batchItemFailures).toEqual([]);
-    expect(await stores.snapshot()).toEqual(before);
+    await stores.expectUnchanged(before);
   });
 });

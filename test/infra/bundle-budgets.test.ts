@@ -1,0 +1,44 @@
+/**
+ * Every handler bundle, built exactly as AppFunction builds it (the benchmark's bundleHandler),
+ * stays within its size budget: what a cold start loads. The benchmark prints the same figures;
+ * this makes a miss fail the suite instead of a line in a report.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { benchBundles, type BundleFigure } from '../../scripts/bench/build';
+import { TARGETS } from '../../scripts/bench/targets';
+
+let bundles: BundleFigure[] = [];
+let outDir = '';
+
+beforeAll(async () => {
+  outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-budgets-'));
+  bundles = await benchBundles(outDir);
+}, 120_000);
+
+afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+describe('handler bundles', () => {
+  it('builds one bundle per entry point', () => {
+    expect(bundles.length).toBe(
+      fs.readdirSync(path.join(__dirname, '..', '..', 'lambda', 'handlers')).length,
+    );
+  });
+
+  it('keep within their budgets (drivers of pg and ioredis have a larger one)', () => {
+    const misses = bundles
+      .map((b) => ({ ...b, budget: b.carriesDriver ? TARGETS.driverBundleBytes : TARGETS.bundleBytes }))
+      .filter((b) => b.bytes > b.budget)
+      .map((b) => `${b.handler}: ${(b.bytes / 1024).toFixed(1)} KB > ${b.budget / 1024} KB`);
+    expect(misses).toEqual([]);
+  });
+
+  it('carry the schema library only where HTTP input is validated', () => {
+    const withZod = bundles
+      .filter((b) => fs.readFileSync(`${b.file}.map`, 'utf8').includes('node_modules/zod/'))
+      .map((b) => b.handler)
+      .sort();
+    expect(withZod).toEqual(['health', 'photos-api', 'profiles-api']);
+  });
+});
