@@ -196,7 +196,7 @@ export class RedisProfileCache implements ProfileCache {
 
   private connect(): Promise<Redis> {
     if (!this.client) {
-      if (Date.now() < this.skipUntil) return Promise.reject(new Error('Redis recently unreachable'));
+      if (Date.now() < this.skipUntil) return Promise.reject(new Error('Cache recently unreachable'));
       const opening: Promise<Redis> = this.open().then(
         (redis) => {
           // A lost connection is forgotten, so that the next command opens a new one.
@@ -239,7 +239,7 @@ export class RedisProfileCache implements ProfileCache {
       disconnectTimeout: 200,
     };
     const redis = new Redis(options);
-    redis.on('error', (error: Error) => logger.debug('Redis connection error', { error: error.message }));
+    redis.on('error', (error: Error) => logger.debug('Cache connection error', { error: error.message }));
     try {
       await redis.connect();
     } catch (error) {

@@ -164,6 +164,8 @@ export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> ex
   public readonly timeout: Duration;
   /** Its Powertools service name: `service` in its logs and the dimension of its metrics. */
   public readonly serviceName: string;
+  /** Its declaration in the contract (contract/functions.ts). */
+  public readonly declaration: F;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps<F>) {
     super(scope, id);
@@ -181,6 +183,7 @@ export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> ex
 
     this.timeout = props.timeout;
     this.serviceName = name;
+    this.declaration = props.function;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetentionDays,
       removalPolicy: props.logRemovalPolicy,

@@ -194,7 +194,7 @@ export class ProfileCache extends Construct {
       Validations.of(this.replicationGroup).acknowledge({
         id: 'AwsSolutions-AEC4',
         reason:
-          'Single-node cache in this stage to keep it cheap (config cache.multiAz=false); the cache holds only copies and the API falls back to the database. Prod config requires Multi-AZ.',
+          'Single-node cache in this stage to keep it cheap (config cache.multiAz=false); the cache holds only copies and the API falls back to the database. A production stage requires Multi-AZ.',
       });
     }
     this.replicationGroup.applyRemovalPolicy(

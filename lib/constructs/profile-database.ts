@@ -171,7 +171,7 @@ export class ProfileDatabase extends Construct {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS10',
         reason:
-          'Deletion protection is off only in a disposable stage (config database.deletionProtection=false) so that it tears down cleanly; prod config requires it.',
+          'Deletion protection is off only in a disposable stage (config database.deletionProtection=false) so that it tears down cleanly; a production stage requires it.',
       });
     }
     // cloudwatchLogsRetention is applied by CDK's shared log-retention function.

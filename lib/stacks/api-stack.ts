@@ -207,21 +207,26 @@ export class ApiStack extends Stack {
       fn: AppFunction,
       watch: Pick<MonitoredFunction, 'readsStream' | 'emits'> = {},
     ): MonitoredFunction => ({
+      ...watch,
       name: fn.serviceName,
+      // A function given the cache counts its failed cache commands (the cache adapter does).
+      emits: [
+        ...(watch.emits ?? []),
+        ...(fn.declaration.environment.some((group) => group === 'cache') ? (['cacheErrors'] as const) : []),
+      ],
       function: fn.function,
       timeout: fn.timeout,
       serviceName: fn.serviceName,
-      ...watch,
     });
     // `emits`: the app metrics (lib/app-metrics.ts) each handler counts, for the dashboard and alarms.
     this.monitoredFunctions = [
       monitored(this.healthFunction),
       monitored(this.photosFunction),
-      monitored(this.profilesFunction, { emits: ['cacheErrors'] }),
+      monitored(this.profilesFunction),
       monitored(this.uploadCompleteFunction, { emits: ['rejectedUploads'] }),
       monitored(this.streamProcessorFunction, {
         readsStream: true,
-        emits: ['failedStreamRecords', 'cleanedUpUploads', 'cacheErrors'],
+        emits: ['failedStreamRecords', 'cleanedUpUploads'],
       }),
       monitored(this.reconcilerFunction),
     ];

@@ -94,7 +94,7 @@ export class ObjectCreatedDelivery {
       } catch (error) {
         const retry = attempt < maxAttempts && !this.stopped;
         this.log(
-          `  event  S3 Object Created ${key} -> upload-complete failed (${describe(error)})${retry ? ', retrying' : ', giving up'}`,
+          `  event  S3 Object Created ${key} -> ${FUNCTIONS.uploadComplete.name} failed (${describe(error)})${retry ? ', retrying' : ', giving up'}`,
         );
         if (!retry) return;
         await new Promise((resolve) =>
@@ -161,12 +161,16 @@ export class StreamPoller {
         }),
       );
     } catch (error) {
-      this.log(`  event  stream ${batch.length} record(s) -> stream-processor threw (${describe(error)})`);
+      this.log(
+        `  event  stream ${batch.length} record(s) -> ${FUNCTIONS.streamProcessor.name} threw (${describe(error)})`,
+      );
       return 0;
     }
     const failures = response?.batchItemFailures ?? [];
     if (failures.length === 0) {
-      this.log(`  event  stream ${batch.length} record(s) -> stream-processor ok ${elapsed(started)}`);
+      this.log(
+        `  event  stream ${batch.length} record(s) -> ${FUNCTIONS.streamProcessor.name} ok ${elapsed(started)}`,
+      );
       return -1;
     }
     const positions = failures.map(({ itemIdentifier }) =>
@@ -174,7 +178,7 @@ export class StreamPoller {
     );
     const first = positions.includes(-1) ? 0 : Math.min(...positions);
     this.log(
-      `  event  stream ${batch.length} record(s) -> stream-processor reported ${failures.length} failure(s) ${elapsed(started)}`,
+      `  event  stream ${batch.length} record(s) -> ${FUNCTIONS.streamProcessor.name} reported ${failures.length} failure(s) ${elapsed(started)}`,
     );
     return first;
   }

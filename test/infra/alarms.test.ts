@@ -63,9 +63,10 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
 
   it('has the expected number of alarms', () => {
     // API 2, functions 7x3 + iterator age, rotation 1, 3 queues, table 2, Aurora 3, user pool 1,
-    // alarm topic 1, app metrics 3 (failed stream records, cache errors of 2 functions); the proxy 1
-    // if the stage has one; 3 per cache node, + replication lag per node when there is a replica.
-    const common = 2 + 22 + 1 + 3 + 2 + 3 + 1 + 1 + 3;
+    // alarm topic 1, app metrics 4 (failed stream records; cache errors of the 3 functions given the
+    // cache); the proxy 1 if the stage has one; 3 per cache node, + replication lag per node when
+    // there is a replica.
+    const common = 2 + 22 + 1 + 3 + 2 + 3 + 1 + 1 + 4;
     const nodes = 1 + config.cache.replicas;
     expect(alarms).toHaveLength(common + (config.database.proxy ? 1 : 0) + nodes * (nodes > 1 ? 4 : 3));
   });
@@ -142,6 +143,7 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
       ['failedStreamRecords', APP_METRICS.failedStreamRecords, FUNCTIONS.streamProcessor.name],
       ['cacheErrors', APP_METRICS.cacheErrors, FUNCTIONS.profilesApi.name],
       ['cacheErrors', APP_METRICS.cacheErrors, FUNCTIONS.streamProcessor.name],
+      ['cacheErrors', APP_METRICS.cacheErrors, FUNCTIONS.reconciler.name],
     ];
     expect(appAlarms).toHaveLength(expected.length);
     for (const [kind, metricName, service] of expected) {
@@ -182,6 +184,7 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
         [
           line(APP_METRICS.cacheErrors, FUNCTIONS.profilesApi.name),
           line(APP_METRICS.cacheErrors, FUNCTIONS.streamProcessor.name),
+          line(APP_METRICS.cacheErrors, FUNCTIONS.reconciler.name),
         ],
       ],
       ['Rejected uploads', [line(APP_METRICS.rejectedUploads, FUNCTIONS.uploadComplete.name)]],
