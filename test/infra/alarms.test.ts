@@ -10,7 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { APP_METRICS, APP_METRICS_NAMESPACE } from '../../lib/app-metrics';
 import { AppFunction } from '../../lib/constructs/app-function';
 import { ALARM_KINDS, type AlarmKind } from '../../lib/alarm-catalog';
-import { STAGE_CONFIGS, STAGE_NAMES, stageLabel } from '../../lib/config';
+import { DEFAULT_STAGE, STAGE_CONFIGS, STAGE_NAMES, stageLabel } from '../../lib/config';
 import type { PhotoAppStacks } from '../../lib/photo-app';
 import { missingAlarms, missingAlarmsAfter } from './helpers/alarm-coverage';
 import { synthStage } from './helpers/app';
@@ -322,7 +322,7 @@ describe('alarm coverage', () => {
   });
 
   it('fails when any one alarm that a resource needs is removed', () => {
-    const synthesized = synthStage('dev', { nag: false });
+    const synthesized = synthStage(DEFAULT_STAGE, { nag: false });
     const monitoringStack = synthesized.stacks.monitoring.stackName;
     const templates = templatesByStackName(synthesized);
     const required = Object.entries(templates[monitoringStack].Resources).filter(
@@ -338,7 +338,7 @@ describe('alarm coverage', () => {
   });
 
   it("does not count an alarm whose local copy holds another resource's name", () => {
-    const synthesized = synthStage('dev', { nag: false });
+    const synthesized = synthStage(DEFAULT_STAGE, { nag: false });
     const templates = JSON.parse(JSON.stringify(templatesByStackName(synthesized))) as StackTemplates;
     const monitoring = templates[synthesized.stacks.monitoring.stackName];
     const copies = Object.values(monitoring.Resources).filter((r) => r.Type === 'AWS::SSM::Parameter');
@@ -354,7 +354,7 @@ describe('alarm coverage', () => {
   });
 
   it('follows a threshold changed in the config', () => {
-    const { templates } = synthStage('dev', {
+    const { templates } = synthStage(DEFAULT_STAGE, {
       nag: false,
       configure: (c) => ({
         ...c,

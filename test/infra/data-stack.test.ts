@@ -1,8 +1,9 @@
 import { FUNCTIONS } from '../../contract/functions';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PENDING_CHANGES_PK } from '../../lambda/adapters/pending-change-table';
-import { STAGE_CONFIGS, STAGE_NAMES, stageLabel, type StageName } from '../../lib/config';
+import { DEFAULT_STAGE, STAGE_CONFIGS, STAGE_NAMES, stageLabel, type StageName } from '../../lib/config';
 import { readBaseline } from '../../scripts/replacement-baseline/snapshot';
+import { stageWith } from '../support/stages';
 import { deletionPolicyOf, synthStage, type SynthesizedApp } from './helpers/app';
 import { dependenciesOf } from './helpers/dependencies';
 import { statementsForFunction } from './helpers/role-statements';
@@ -383,7 +384,7 @@ describe('data stack', () => {
   });
 
   it('switches the table to provisioned capacity with auto scaling when configured', () => {
-    const { templates } = synthStage('dev', {
+    const { templates } = synthStage(DEFAULT_STAGE, {
       nag: false,
       configure: (c) => ({
         ...c,
@@ -728,8 +729,10 @@ describe('data stack', () => {
   });
 });
 
-describe('dev without RDS Proxy (the cheaper variant)', () => {
-  const withoutProxy = synthStage('dev', {
+// Only a disposable stage may go without the proxy (a production stage must run one).
+describe('a disposable stage without RDS Proxy (the cheaper variant)', () => {
+  const disposable = stageWith('disposable');
+  const withoutProxy = synthStage(disposable.stage, {
     configure: (c) => ({ ...c, database: { ...c.database, proxy: false, minCapacity: 0 } }),
   });
   const { templates } = withoutProxy;
@@ -737,7 +740,11 @@ describe('dev without RDS Proxy (the cheaper variant)', () => {
   it('has no proxy and lets the cluster pause at 0 ACU', () => {
     templates.data.resourceCountIs('AWS::RDS::DBProxy', 0);
     templates.data.hasResourceProperties('AWS::RDS::DBCluster', {
-      ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2, SecondsUntilAutoPause: 600 },
+      ServerlessV2ScalingConfiguration: {
+        MinCapacity: 0,
+        MaxCapacity: disposable.database.maxCapacity,
+        SecondsUntilAutoPause: 600,
+      },
     });
   });
 

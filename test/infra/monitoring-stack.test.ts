@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { STAGE_CONFIGS, STAGE_NAMES } from '../../lib/config';
+import { DEFAULT_STAGE, STAGE_CONFIGS, STAGE_NAMES } from '../../lib/config';
 import { deletionPolicyOf, synthStage } from './helpers/app';
 
 describe.each(STAGE_NAMES)('monitoring stack (%s)', (stage) => {
@@ -47,7 +47,7 @@ describe.each(STAGE_NAMES)('monitoring stack (%s)', (stage) => {
 });
 
 it('subscribes the configured alarm e-mail', () => {
-  const { templates } = synthStage('dev', {
+  const { templates } = synthStage(DEFAULT_STAGE, {
     nag: false,
     configure: (c) => ({ ...c, monitoring: { ...c.monitoring, alarmEmail: 'oncall@example.com' } }),
   });

@@ -1,4 +1,4 @@
-import { STAGE_NAMES, type StageName } from '../../lib/config';
+import { STAGE_NAMES, stageLabel, type StageName } from '../../lib/config';
 import { UPDATE_COMMAND, compareStack } from '../../scripts/replacement-baseline/compare';
 import { isKnownType, isStatefulInSchema } from '../../scripts/replacement-baseline/schema';
 import {
@@ -8,6 +8,7 @@ import {
   type TemplateJson,
 } from '../../scripts/replacement-baseline/snapshot';
 import { isGuardedType } from '../../scripts/replacement-baseline/stateful-types';
+import { stageWith } from '../support/stages';
 import { synthStage } from './helpers/app';
 
 const baseline = readBaseline();
@@ -70,9 +71,11 @@ describe('replacement guard', () => {
   });
 });
 
-describe('the comparison, on the real prod data stack', () => {
-  const stackName = 'PhotoApp-Prod-Data';
-  const original = (): TemplateJson => templates('prod')[stackName];
+// A production stage's data stack: the one whose data the guard is for, with a proxy and readers.
+describe('the comparison, on the real data stack of a production stage', () => {
+  const { stage } = stageWith('production');
+  const stackName = `PhotoApp-${stageLabel(stage)}-Data`;
+  const original = (): TemplateJson => templates(stage)[stackName];
   /** A copy of the template with `change` applied, compared with the template as synthesized. */
   function findingsAfter(change: (resources: Record<string, any>) => void): string[] {
     const changed = structuredClone(original()) as { Resources: Record<string, any> };

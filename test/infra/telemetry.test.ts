@@ -7,7 +7,7 @@
  */
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { APP_METRICS, APP_METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../lib/app-metrics';
-import { STAGE_NAMES } from '../../lib/config';
+import { DEFAULT_STAGE, STAGE_NAMES } from '../../lib/config';
 import { synthStage } from './helpers/app';
 import { dashboardWidgets } from './helpers/dashboard';
 import {
@@ -95,7 +95,7 @@ describe.each(STAGE_NAMES)('telemetry settings of the %s stage', (stage) => {
 });
 
 describe('telemetry of the handlers', () => {
-  const { templates } = synthStage('dev', { nag: false });
+  const { templates } = synthStage(DEFAULT_STAGE, { nag: false });
   const alarms = Object.values(templates.monitoring.findResources('AWS::CloudWatch::Alarm')).map(
     (alarm) => alarm.Properties as Record<string, any>,
   );

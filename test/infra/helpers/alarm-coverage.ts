@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { STAGE_CONFIGS } from '../../../lib/config';
+import { DEFAULT_STAGE, STAGE_CONFIGS } from '../../../lib/config';
 import { buildPhotoApp, type PhotoAppStacks } from '../../../lib/photo-app';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from '../../../scripts/cdk-context';
 import {
@@ -456,12 +456,12 @@ export function missingAlarms(templates: StackTemplates, monitoringStack: string
 }
 
 /**
- * The walk's findings on the dev stage after `change` adds to its stacks: how
+ * The walk's findings on the default stage after `change` adds to its stacks: how
  * the tests show that an unwatched resource of each kind fails it.
  */
 export function missingAlarmsAfter(change: (stacks: PhotoAppStacks) => void): string[] {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
-  const stacks = buildPhotoApp(app, STAGE_CONFIGS.dev);
+  const stacks = buildPhotoApp(app, STAGE_CONFIGS[DEFAULT_STAGE]);
   change(stacks);
   const templates = templatesByStackName({
     stacks,

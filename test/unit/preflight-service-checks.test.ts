@@ -28,7 +28,7 @@ import {
   regionKnowledge,
   REGION,
   type PreflightMocks,
-} from './helpers/preflight';
+} from '../infra/helpers/preflight';
 
 let clients: PreflightClients;
 let mocks: PreflightMocks;

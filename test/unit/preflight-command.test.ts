@@ -12,7 +12,7 @@ import {
   REGION,
   regionKnowledge,
   type PreflightMocks,
-} from './helpers/preflight';
+} from '../infra/helpers/preflight';
 
 interface Run {
   readonly code: number;

@@ -31,7 +31,7 @@ import {
   stackMissing,
   userNotFound,
   type PreflightMocks,
-} from './helpers/preflight';
+} from '../infra/helpers/preflight';
 
 let clients: PreflightClients;
 let mocks: PreflightMocks;

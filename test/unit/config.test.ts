@@ -1,0 +1,276 @@
+import {
+  ConfigError,
+  DEFAULT_STAGE,
+  type AlarmSetting,
+  loadStageConfig,
+  STAGE_CONFIGS,
+  STAGE_NAMES,
+  stageLabel,
+  validateStageConfig,
+  type StageConfig,
+  type StageName,
+  type StageProtection,
+} from '../../lib/config';
+import type { AlarmKind } from '../../lib/alarm-catalog';
+import { stageWith } from '../support/stages';
+
+/** A copy of a config with one part changed. */
+function withChange(base: StageConfig, change: (c: StageConfig) => object): StageConfig {
+  const copy = structuredClone<StageConfig>(base);
+  return { ...copy, ...change(copy) };
+}
+
+/** A change that replaces one alarm setting. */
+function withAlarm(kind: AlarmKind, setting: AlarmSetting): (c: StageConfig) => object {
+  return (c) => ({ monitoring: { ...c.monitoring, alarms: { ...c.monitoring.alarms, [kind]: setting } } });
+}
+
+describe('loadStageConfig', () => {
+  it('defaults to the default stage when no stage is given', () => {
+    expect(loadStageConfig(undefined).stage).toBe(DEFAULT_STAGE);
+    expect(loadStageConfig('').stage).toBe(DEFAULT_STAGE);
+  });
+
+  it.each(STAGE_NAMES)('returns the %s config for -c stage=%s', (stage) => {
+    expect(loadStageConfig(stage)).toBe(STAGE_CONFIGS[stage]);
+  });
+
+  it('rejects a stage that is not listed, naming the setting and the allowed values', () => {
+    expect(() => loadStageConfig('staging')).toThrow(ConfigError);
+    expect(() => loadStageConfig('staging')).toThrow(
+      `stage must be one of ${STAGE_NAMES.join(', ')} (got "staging")`,
+    );
+  });
+
+  it('labels stages for stack ids', () => {
+    expect(stageLabel('dev')).toBe('Dev');
+    expect(stageLabel('staging')).toBe('Staging');
+  });
+});
+
+describe('validateStageConfig', () => {
+  it.each(STAGE_NAMES)('accepts the shipped %s config', (stage) => {
+    expect(validateStageConfig(STAGE_CONFIGS[stage])).toBe(STAGE_CONFIGS[stage]);
+  });
+
+  it.each(['Staging', 'pre-prod', '1st', 'a'.repeat(17), ''])('rejects the stage name %j', (stage) => {
+    expect(() => validateStageConfig({ ...STAGE_CONFIGS[DEFAULT_STAGE], stage })).toThrow(
+      /stage must be lowercase letters and digits, starting with a letter, at most 16 characters/,
+    );
+  });
+
+  it('rejects a protection that is neither production nor disposable', () => {
+    const config = { ...STAGE_CONFIGS[DEFAULT_STAGE], protection: 'prod' as StageProtection };
+    expect(() => validateStageConfig(config)).toThrow(
+      /protection must be one of production, disposable \(got "prod"\)/,
+    );
+  });
+
+  const cases: Array<[string, (c: StageConfig) => object, RegExp]> = [
+    [
+      'database min capacity above max',
+      (c) => ({ database: { ...c.database, minCapacity: 4, maxCapacity: 2 } }),
+      /database\.minCapacity must not exceed database\.maxCapacity \(4 > 2\)/,
+    ],
+    [
+      'database min capacity below what RDS Proxy allows',
+      (c) => ({ database: { ...c.database, minCapacity: 0 } }),
+      /database\.minCapacity must be between 0\.5 and 256/,
+    ],
+    [
+      'capacity that is not a multiple of 0.5 ACU',
+      (c) => ({ database: { ...c.database, maxCapacity: 2.3 } }),
+      /database\.minCapacity\/maxCapacity must be multiples of 0\.5 ACU/,
+    ],
+    [
+      'provisioned read capacity min above max',
+      (c) => ({
+        photos: {
+          ...c.photos,
+          billing: {
+            mode: 'provisioned',
+            readCapacity: { min: 10, max: 5 },
+            writeCapacity: { min: 1, max: 5 },
+          },
+        },
+      }),
+      /photos\.billing\.readCapacity\.min must not exceed readCapacity\.max \(10 > 5\)/,
+    ],
+    [
+      'a log retention CloudWatch does not offer',
+      () => ({ logRetentionDays: 10 }),
+      /logRetentionDays must be one of 1, 3, 5, 7, 14/,
+    ],
+    [
+      'a backup retention out of range',
+      (c) => ({ database: { ...c.database, backupRetentionDays: 40 } }),
+      /database\.backupRetentionDays must be between 1 and 35 \(got 40\)/,
+    ],
+    [
+      'a cache snapshot retention out of range',
+      (c) => ({ cache: { ...c.cache, snapshotRetentionDays: 36 } }),
+      /cache\.snapshotRetentionDays must be between 0 and 35/,
+    ],
+    [
+      'the default Redis port',
+      (c) => ({ cache: { ...c.cache, port: 6379 } }),
+      /cache\.port must not be the default Redis port 6379/,
+    ],
+    [
+      'Multi-AZ cache without a replica',
+      (c) => ({ cache: { ...c.cache, multiAz: true, replicas: 0 } }),
+      /cache\.multiAz needs cache\.replicas >= 1/,
+    ],
+    [
+      'a wildcard CORS origin',
+      (c) => ({ api: { ...c.api, allowedOrigins: ['*'] } }),
+      /api\.allowedOrigins must list origins explicitly/,
+    ],
+    [
+      'an upload URL that outlives the pending upload',
+      (c) => ({ photos: { ...c.photos, pendingUploadTtlMinutes: 5, uploadUrlExpirySeconds: 600 } }),
+      /photos\.uploadUrlExpirySeconds must not outlive photos\.pendingUploadTtlMinutes/,
+    ],
+    [
+      'an alarm e-mail that is not an address',
+      (c) => ({ monitoring: { ...c.monitoring, alarmEmail: 'ops-at-example' } }),
+      /monitoring\.alarmEmail is not an e-mail address/,
+    ],
+    [
+      'an alarm window longer than a day',
+      withAlarm('auroraCpu', {
+        threshold: 80,
+        periodMinutes: 60,
+        evaluationPeriods: 30,
+        datapointsToAlarm: 3,
+      }),
+      /monitoring\.alarms\.auroraCpu\.evaluationPeriods times periodMinutes must not exceed one day/,
+    ],
+    [
+      'more datapoints to alarm than periods evaluated',
+      withAlarm('lambdaErrors', {
+        threshold: 1,
+        periodMinutes: 5,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 3,
+      }),
+      /monitoring\.alarms\.lambdaErrors\.datapointsToAlarm must be between 1 and evaluationPeriods \(got 3 of 2\)/,
+    ],
+    [
+      'a percentage threshold above 100',
+      withAlarm('cacheMemory', {
+        threshold: 120,
+        periodMinutes: 5,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+      }),
+      /monitoring\.alarms\.cacheMemory\.threshold must be between 0\.1 and 100/,
+    ],
+    [
+      'a paused cluster behind RDS Proxy',
+      (c) => ({ database: { ...c.database, proxy: true, minCapacity: 0 } }),
+      /database\.minCapacity must be between 0\.5 and 256/,
+    ],
+  ];
+
+  describe.each(STAGE_NAMES)('on the %s config', (stage: StageName) => {
+    it.each(cases)('rejects %s', (_name, change, message) => {
+      const config = withChange(STAGE_CONFIGS[stage], change);
+      expect(() => validateStageConfig(config)).toThrow(ConfigError);
+      expect(() => validateStageConfig(config)).toThrow(message);
+    });
+  });
+});
+
+/**
+ * Every rule that protects data, with a value it refuses. Each row is checked
+ * on a stage that has prod's values under another name: a rule that went back
+ * to testing the name would let that stage through.
+ */
+const PRODUCTION_RULES: Array<[string, (c: StageConfig) => object, RegExp]> = [
+  [
+    'data destroyed on stack removal',
+    () => ({ dataRemoval: 'destroy' }),
+    /dataRemoval must be "retain" in a production stage: removing the stack would destroy data/,
+  ],
+  [
+    'no table deletion protection',
+    (c) => ({ photos: { ...c.photos, deletionProtection: false } }),
+    /photos\.deletionProtection must be true in a production stage/,
+  ],
+  [
+    'no database deletion protection',
+    (c) => ({ database: { ...c.database, deletionProtection: false } }),
+    /database\.deletionProtection must be true in a production stage/,
+  ],
+  [
+    'less than 7 days of backups',
+    (c) => ({ database: { ...c.database, backupRetentionDays: 3 } }),
+    /database\.backupRetentionDays must be at least 7 in a production stage/,
+  ],
+  [
+    'no reader for failover',
+    (c) => ({ database: { ...c.database, readers: 0 } }),
+    /database\.readers must be at least 1 in a production stage/,
+  ],
+  [
+    'no RDS Proxy',
+    (c) => ({ database: { ...c.database, proxy: false } }),
+    /database\.proxy must be true in a production stage/,
+  ],
+  [
+    'a single-AZ cache',
+    (c) => ({ cache: { ...c.cache, multiAz: false } }),
+    /cache\.multiAz must be true in a production stage/,
+  ],
+  [
+    'no cache snapshots',
+    (c) => ({ cache: { ...c.cache, snapshotRetentionDays: 0 } }),
+    /cache\.snapshotRetentionDays must be at least 1 in a production stage/,
+  ],
+  [
+    'a plain-http localhost origin',
+    (c) => ({ api: { ...c.api, allowedOrigins: ['http://localhost:3000'] } }),
+    /api\.allowedOrigins must be https:\/\/ origins in a production stage \(got http:\/\/localhost:3000\)/,
+  ],
+];
+
+describe('protection, not the name, decides the rules that protect data', () => {
+  /** A production stage's values under another name, with the given protection. */
+  const staging = (protection: StageProtection): StageConfig => ({
+    ...stageWith('production'),
+    stage: 'staging',
+    protection,
+  });
+
+  it('accepts prod values under another name as a production stage', () => {
+    expect(validateStageConfig(staging('production')).stage).toBe('staging');
+  });
+
+  it.each(PRODUCTION_RULES)('refuses %s in a production stage named staging', (_name, change, message) => {
+    const config = withChange(staging('production'), change);
+    expect(() => validateStageConfig(config)).toThrow(ConfigError);
+    expect(() => validateStageConfig(config)).toThrow(message);
+  });
+
+  it.each(PRODUCTION_RULES)('allows %s in a disposable stage', (_name, change) => {
+    expect(() => validateStageConfig(withChange(staging('disposable'), change))).not.toThrow();
+  });
+
+  it('gives a disposable stage named prod the loose rules', () => {
+    const disposableProd = { ...stageWith('disposable'), stage: 'prod' };
+    expect(() => validateStageConfig(disposableProd)).not.toThrow();
+  });
+
+  it.each(STAGE_NAMES)(
+    'checks every production rule on the shipped %s config if it is a production stage',
+    (stage) => {
+      const config = STAGE_CONFIGS[stage];
+      for (const [, change, message] of PRODUCTION_RULES) {
+        const changed = () => validateStageConfig(withChange(config, change));
+        if (config.protection === 'production') expect(changed).toThrow(message);
+        else expect(changed).not.toThrow();
+      }
+    },
+  );
+});
