@@ -58,6 +58,13 @@ export interface PhotoStoreConfig {
   readonly noncurrentVersionExpirationDays: number;
   /** Uploads one user may have pending at once (beyond it POST /photos answers 429). */
   readonly maxPendingUploadsPerUser: number;
+  /**
+   * Write shards of the feed index: READY photos spread over `FEED#0` .. `FEED#<n-1>` and a feed
+   * page merges the shards (at most n queries). One partition takes about 1,000 writes per second,
+   * and split-for-heat cannot help a time-ordered sort key, so n must cover the feed writes the
+   * API throttle admits (lib/config/validation.ts checks it).
+   */
+  readonly feedShards: number;
 }
 
 export interface DatabaseConfig {

@@ -20,6 +20,7 @@ export const dev: StageConfig<'dev'> = {
     downloadUrlExpirySeconds: 300,
     noncurrentVersionExpirationDays: 7,
     maxPendingUploadsPerUser: 20,
+    feedShards: 1,
   },
   database: {
     proxy: true,

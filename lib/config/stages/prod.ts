@@ -21,6 +21,7 @@ export const prod: StageConfig<'prod'> = {
     downloadUrlExpirySeconds: 300,
     noncurrentVersionExpirationDays: 30,
     maxPendingUploadsPerUser: 20,
+    feedShards: 2,
   },
   database: {
     proxy: true,
