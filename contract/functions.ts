@@ -13,6 +13,11 @@ export interface FunctionDeclaration {
   readonly description: string;
   /** Environment groups it reads (contract/environment.ts). */
   readonly environment: readonly EnvironmentGroup[];
+  /**
+   * The Lambda timeout. The handlers' dependency deadlines are sized to fit inside it (see each
+   * handler's comment), and the hang tests and the benchmark hold the answers to it.
+   */
+  readonly timeoutSeconds: number;
 }
 
 export const FUNCTIONS = {
@@ -20,38 +25,45 @@ export const FUNCTIONS = {
     name: 'health',
     description: 'GET /health',
     environment: [],
+    timeoutSeconds: 3,
   },
   photosApi: {
     name: 'photos-api',
     description: 'Photo routes: create uploads, read, list, feed and delete photo metadata',
     environment: ['photoTable', 'photoBucket', 'uploads'],
+    timeoutSeconds: 10,
   },
   profilesApi: {
     name: 'profiles-api',
     description: 'Profile routes: read and update profiles (Aurora through RDS Proxy, cache-aside)',
     environment: ['database', 'cache', 'profileCaching'],
+    timeoutSeconds: 10,
   },
   uploadComplete: {
     name: 'upload-complete',
     description: 'Verifies an uploaded object against its pending photo and marks it READY or REJECTED',
     environment: ['photoTable', 'photoBucket'],
+    timeoutSeconds: 30,
   },
   streamProcessor: {
     name: 'stream-processor',
     description:
       'Photo table stream: photo counts, cache invalidation, clean-up of deleted and expired uploads',
     environment: ['database', 'cache', 'photoTable', 'photoBucket'],
+    timeoutSeconds: 60,
   },
   reconciler: {
     name: 'reconcile-photo-changes',
     description:
       'Finishes photo changes kept during an outage: ledger, photoCount recomputed, objects deleted',
     environment: ['database', 'cache', 'photoTable', 'photoBucket'],
+    timeoutSeconds: 300,
   },
   schemaMigrations: {
     name: 'schema-migrations',
     description: 'Applies versioned SQL migrations to the profile database through the RDS Data API',
     environment: ['migrations'],
+    timeoutSeconds: 300,
   },
 } as const satisfies Record<string, FunctionDeclaration>;
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -128,8 +128,6 @@ export interface AppFunctionProps<F extends FunctionDeclaration> {
   readonly bindings: EnvironmentBindings<F>;
   /** Memory in MB; set explicitly for every function (CPU scales with it). */
   readonly memorySize: number;
-  /** Timeout; set explicitly for every function. */
-  readonly timeout: Duration;
   /** Retention of the function's own log group, in days. */
   readonly logRetentionDays: logs.RetentionDays;
   /** Whether the log group is destroyed with the stack. */
@@ -177,11 +175,12 @@ export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> ex
     if (props.memorySize < 128 || props.memorySize > 10240) {
       throw new Error(`AppFunction ${id}: memorySize must be 128-10240 MB (got ${props.memorySize})`);
     }
-    if (props.timeout.toSeconds() < 1 || props.timeout.toSeconds() > 900) {
+    const timeoutSeconds = props.function.timeoutSeconds;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900) {
       throw new Error(`AppFunction ${id}: timeout must be 1-900 s`);
     }
 
-    this.timeout = props.timeout;
+    this.timeout = Duration.seconds(timeoutSeconds);
     this.serviceName = name;
     this.declaration = props.function;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -243,7 +242,7 @@ export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> ex
       runtime: APP_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
-      timeout: props.timeout,
+      timeout: this.timeout,
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

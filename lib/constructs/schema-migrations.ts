@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CustomResource, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { CustomResource, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
@@ -47,7 +47,6 @@ export class SchemaMigrations extends Construct {
       bindings: { migrations: props.database.bindMigrations() },
       invocation: { type: 'sync', caller: 'the CloudFormation custom resource provider' },
       memorySize: 256,
-      timeout: Duration.minutes(5),
       logRetentionDays: props.logRetentionDays,
       logRemovalPolicy: props.logRemovalPolicy,
     });

@@ -66,7 +66,6 @@ export class ApiStack extends Stack {
       bindings: {},
       invocation: { type: 'sync', caller: 'API Gateway' },
       memorySize: 128,
-      timeout: Duration.seconds(3),
     });
 
     this.photosFunction = new AppFunction(this, 'PhotosFunction', {
@@ -86,7 +85,6 @@ export class ApiStack extends Stack {
       },
       invocation: { type: 'sync', caller: 'API Gateway' },
       memorySize: 512,
-      timeout: Duration.seconds(10),
     });
 
     this.profilesFunction = new AppFunction(this, 'ProfilesFunction', {
@@ -99,7 +97,6 @@ export class ApiStack extends Stack {
       },
       invocation: { type: 'sync', caller: 'API Gateway' },
       memorySize: 512,
-      timeout: Duration.seconds(10),
       networking: inVpc,
       reservedConcurrentExecutions: config.api.databaseFunctionConcurrency,
     });
@@ -117,7 +114,6 @@ export class ApiStack extends Stack {
       },
       invocation: { type: 'async', deadLetterQueue: uploadFailures.queue },
       memorySize: 256,
-      timeout: Duration.seconds(30),
     });
     this.uploadEvents = new UploadEvents(this, 'UploadEvents', {
       bucket: photoBucket.bucket,
@@ -140,7 +136,6 @@ export class ApiStack extends Stack {
         caller: 'the DynamoDB stream event source mapping (its on-failure destination is an SQS queue)',
       },
       memorySize: 512,
-      timeout: Duration.seconds(60),
       networking: inVpc,
     });
     this.streamProcessor = new PhotoStreamProcessor(this, 'PhotoStream', {
@@ -166,7 +161,6 @@ export class ApiStack extends Stack {
       },
       invocation: { type: 'async', deadLetterQueue: reconcilerFailures.queue },
       memorySize: 512,
-      timeout: Duration.minutes(5),
       networking: inVpc,
     });
     new events.Rule(this, 'ReconcilerSchedule', {

@@ -1,5 +1,5 @@
 import { FUNCTIONS } from '../../contract/functions';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -255,10 +255,10 @@ describe('alarm coverage', () => {
           name: 'health',
           description: 'A function nobody added to the monitoring',
           environment: [],
+          timeoutSeconds: 3,
         },
         bindings: {},
         memorySize: 128,
-        timeout: Duration.seconds(3),
         logRetentionDays: logs.RetentionDays.ONE_DAY,
         logRemovalPolicy: RemovalPolicy.DESTROY,
         invocation: { type: 'sync', caller: 'nobody' },

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic';
@@ -18,10 +18,9 @@ describe('construct props validation', () => {
     expect(
       () =>
         new AppFunction(new Stack(), 'Fn', {
-          function: { name: '../../scripts/tool', description: 'x', environment: [] },
+          function: { name: '../../scripts/tool', description: 'x', environment: [], timeoutSeconds: 3 },
           bindings: {},
           memorySize: 128,
-          timeout: Duration.seconds(3),
           logRetentionDays,
           logRemovalPolicy: RemovalPolicy.DESTROY,
           invocation: { type: 'sync', caller: 'tests' },
@@ -33,15 +32,28 @@ describe('construct props validation', () => {
     expect(
       () =>
         new AppFunction(new Stack(), 'Fn', {
-          function: { name: 'health', description: 'x', environment: [] },
+          function: { name: 'health', description: 'x', environment: [], timeoutSeconds: 3 },
           bindings: {},
           memorySize: 64,
-          timeout: Duration.seconds(3),
           logRetentionDays,
           logRemovalPolicy: RemovalPolicy.DESTROY,
           invocation: { type: 'sync', caller: 'tests' },
         }),
     ).toThrow(/memorySize must be 128-10240 MB/);
+  });
+
+  it('AppFunction rejects a timeout Lambda does not allow', () => {
+    expect(
+      () =>
+        new AppFunction(new Stack(), 'Fn', {
+          function: { name: 'health', description: 'x', environment: [], timeoutSeconds: 901 },
+          bindings: {},
+          memorySize: 128,
+          logRetentionDays,
+          logRemovalPolicy: RemovalPolicy.DESTROY,
+          invocation: { type: 'sync', caller: 'tests' },
+        }),
+    ).toThrow(/timeout must be 1-900 s/);
   });
 
   it('AppNetwork needs two AZs', () => {

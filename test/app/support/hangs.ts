@@ -18,18 +18,15 @@ import type * as PhotosApi from '../../../lambda/handlers/photos-api';
 import type * as ProfilesApi from '../../../lambda/handlers/profiles-api';
 import type * as StreamProcessor from '../../../lambda/handlers/stream-processor';
 import type * as UploadComplete from '../../../lambda/handlers/upload-complete';
+import { FUNCTIONS, type FunctionKey } from '../../../contract/functions';
 import { freePort } from '../../../scripts/local/engines';
 import type { StreamReader } from '../../../scripts/local/dynamodb-stream';
 import { createUpload } from './photos';
 
-/** Function timeouts as lib/stacks/api-stack.ts and lib/constructs/schema-migrations.ts declare them. */
-export const FUNCTION_TIMEOUT_MS = {
-  photosApi: 10_000,
-  profilesApi: 10_000,
-  uploadComplete: 30_000,
-  streamProcessor: 60_000,
-  schemaMigrations: 300_000,
-} as const;
+/** Each function's Lambda timeout, from its declaration (contract/functions.ts). */
+export const FUNCTION_TIMEOUT_MS = Object.fromEntries(
+  Object.entries(FUNCTIONS).map(([key, fn]) => [key, fn.timeoutSeconds * 1000]),
+) as Record<FunctionKey, number>;
 
 // ---------------------------------------------------------------- black hole
 
