@@ -146,8 +146,16 @@ export function pathOf(key: RouteKey): string {
   return key.slice(key.indexOf(' ') + 1);
 }
 
-export function pathParametersOf(key: RouteKey): PathParameterName[] {
-  return [...pathOf(key).matchAll(/\{(\w+)\}/g)].map((match) => match[1] as PathParameterName);
+// Read from the keys once: the handlers ask for a route's parameters on every request.
+const PATH_PARAMETERS_BY_ROUTE = new Map<RouteKey, readonly PathParameterName[]>(
+  ROUTE_KEYS.map((key) => [
+    key,
+    [...pathOf(key).matchAll(/\{(\w+)\}/g)].map((match) => match[1] as PathParameterName),
+  ]),
+);
+
+export function pathParametersOf(key: RouteKey): readonly PathParameterName[] {
+  return PATH_PARAMETERS_BY_ROUTE.get(key) ?? [];
 }
 
 /** Every error code the route may answer with, in a stable order. */

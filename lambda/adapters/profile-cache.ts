@@ -218,27 +218,7 @@ export class RedisProfileCache implements ProfileCache {
 
   private async open(): Promise<Redis> {
     const credentials = this.connection.credentials ? await this.connection.credentials() : undefined;
-    // disconnectTimeout is a real ioredis option (default 2 s) missing from its typings: it bounds
-    // a grace timer that otherwise outlives an already closed socket.
-    const options: RedisOptions & { disconnectTimeout: number } = {
-      host: this.connection.host,
-      port: this.connection.port,
-      ...(credentials?.username ? { username: credentials.username } : {}),
-      ...(credentials ? { password: credentials.password } : {}),
-      ...(this.connection.tls ? { tls: { servername: this.connection.host } } : {}),
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      // The ACL user may run GET, SET and DEL only; INFO (the ready check) is not among them.
-      enableReadyCheck: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: this.connection.connectTimeoutMs ?? CACHE_DEADLINE.connectTimeoutMs,
-      commandTimeout: this.connection.commandTimeoutMs ?? CACHE_DEADLINE.commandTimeoutMs,
-      // Never re-dial with these credentials (a token expires): a lost connection is dropped and
-      // the next command opens a new one (see connect()).
-      retryStrategy: () => null,
-      disconnectTimeout: 200,
-    };
-    const redis = new Redis(options);
+    const redis = new Redis(cacheClientOptions(this.connection, credentials));
     redis.on('error', (error: Error) => logger.debug('Cache connection error', { error: error.message }));
     try {
       await redis.connect();
@@ -248,4 +228,34 @@ export class RedisProfileCache implements ProfileCache {
     }
     return redis;
   }
+}
+
+/**
+ * The client options of every cache connection: fail fast (no offline queue, no retries, short
+ * deadlines). Exported so that the benchmark's raw GET runs on exactly this client configuration.
+ */
+export function cacheClientOptions(
+  connection: CacheConnection,
+  credentials?: CacheCredentials,
+): RedisOptions & { disconnectTimeout: number } {
+  // disconnectTimeout is a real ioredis option (default 2 s) missing from its typings: it bounds
+  // a grace timer that otherwise outlives an already closed socket.
+  return {
+    host: connection.host,
+    port: connection.port,
+    ...(credentials?.username ? { username: credentials.username } : {}),
+    ...(credentials ? { password: credentials.password } : {}),
+    ...(connection.tls ? { tls: { servername: connection.host } } : {}),
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    // The ACL user may run GET, SET and DEL only; INFO (the ready check) is not among them.
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: connection.connectTimeoutMs ?? CACHE_DEADLINE.connectTimeoutMs,
+    commandTimeout: connection.commandTimeoutMs ?? CACHE_DEADLINE.commandTimeoutMs,
+    // Never re-dial with these credentials (a token expires): a lost connection is dropped and
+    // the next command opens a new one (see connect()).
+    retryStrategy: () => null,
+    disconnectTimeout: 200,
+  };
 }

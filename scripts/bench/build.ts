@@ -4,9 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { entryOf, FUNCTIONS, type FunctionKey } from '../../contract/functions';
 import { APP_METRICS_NAMESPACE } from '../../lib/app-metrics';
 import type { StageName } from '../../lib/config';
-import { APP_BUNDLING } from '../../lib/constructs/app-function';
+import { handlerBuildOptions } from '../../lib/constructs/app-function';
+import { driversMissingFrom, writeFloorEntry } from './floor';
 import { summarize, type Figure } from './stats';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -66,61 +68,80 @@ export interface BundleFigure {
   /** Carries `pg` or the Redis client, which earns it the larger budget. */
   readonly carriesDriver: boolean;
   readonly file: string;
+  /** The function it is deployed as. */
+  readonly functionKey: FunctionKey;
+  readonly metafile: Metafile;
 }
 
 /**
- * Bundles one handler (lambda/handlers/<handler>.ts) into `outfile` with the
- * options AppFunction hands to CDK's NodejsFunction (APP_BUNDLING, CommonJS).
- * The one place outside CDK that runs esbuild for a handler, so the benchmark
- * and the runtime-SDK test measure exactly what is deployed.
+ * Bundles one entry (a handler, lambda/handlers/<name>.ts, or a benchmark module) into `outfile`
+ * with the options AppFunction bundles its handler with (handlerBuildOptions: APP_BUNDLING), so
+ * the benchmark and the runtime-SDK test measure exactly what is deployed.
  */
-export async function bundleHandler(handler: string, outfile: string): Promise<Metafile> {
-  const result = await build({
-    entryPoints: [path.join(ROOT, 'lambda', 'handlers', `${handler}.ts`)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: APP_BUNDLING.target,
-    minify: APP_BUNDLING.minify,
-    sourcemap: APP_BUNDLING.sourceMap,
-    sourcesContent: APP_BUNDLING.sourcesContent,
-    external: [...APP_BUNDLING.externalModules],
-    mainFields: [...APP_BUNDLING.mainFields],
-    metafile: true,
-    logLevel: 'silent',
-  });
+export async function bundleEntry(entry: string, outfile: string): Promise<Metafile> {
+  const result = await build({ ...handlerBuildOptions(entry, outfile), metafile: true, logLevel: 'silent' });
   return result.metafile;
 }
 
-/**
- * Bundles every handler exactly as AppFunction does (APP_BUNDLING, CommonJS) and reads the size of
- * index.js from esbuild's metafile; the source map is a separate file, as deployed.
- */
+/** Bundles the handler of lambda/handlers/<handler>.ts as it is deployed. */
+export function bundleHandler(handler: string, outfile: string): Promise<Metafile> {
+  return bundleEntry(path.join(ROOT, 'lambda', 'handlers', `${handler}.ts`), outfile);
+}
+
+/** The size of index.js in a bundle's metafile (the source map is a separate file, as deployed). */
+function bundleBytes(metafile: Metafile, what: string): number {
+  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('/index.js'));
+  if (!output) throw new Error(`esbuild wrote no bundle for ${what}`);
+  return output[1].bytes;
+}
+
+/** Bundles every function's handler exactly as AppFunction does (APP_BUNDLING, CommonJS). */
 export async function benchBundles(outDir: string): Promise<BundleFigure[]> {
-  const handlersDir = path.join(ROOT, 'lambda', 'handlers');
-  const handlers = fs
-    .readdirSync(handlersDir)
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => f.replace(/\.ts$/, ''))
-    .sort();
   const figures: BundleFigure[] = [];
-  for (const handler of handlers) {
-    const outfile = path.join(outDir, handler, 'index.js');
-    const metafile = await bundleHandler(handler, outfile);
-    const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('/index.js'));
-    if (!output) {
-      throw new Error(`esbuild wrote no bundle for ${handler}`);
-    }
-    const inputs = Object.keys(metafile.inputs);
+  const keys = (Object.keys(FUNCTIONS) as FunctionKey[]).sort((a, b) =>
+    FUNCTIONS[a].name.localeCompare(FUNCTIONS[b].name),
+  );
+  for (const functionKey of keys) {
+    const handler = FUNCTIONS[functionKey].name;
+    const file = path.join(outDir, handler, 'index.js');
+    const metafile = await bundleEntry(path.join(ROOT, entryOf(FUNCTIONS[functionKey])), file);
     figures.push({
       handler,
-      bytes: output[1].bytes,
-      carriesDriver: inputs.some((i) => /node_modules\/(pg|ioredis)\//.test(i)),
-      file: outfile,
+      bytes: bundleBytes(metafile, handler),
+      carriesDriver: Object.keys(metafile.inputs).some((i) => /node_modules\/(pg|ioredis)\//.test(i)),
+      file,
+      functionKey,
+      metafile,
     });
   }
   return figures;
+}
+
+/** A module whose init is timed: a handler bundle or a floor bundle. */
+export interface InitModule {
+  readonly name: string;
+  readonly file: string;
+  /** Its POWERTOOLS_SERVICE_NAME, as deployed. */
+  readonly serviceName: string;
+}
+
+/**
+ * Bundles the floor module of each function (scripts/bench/floor.ts) with the same options, after
+ * checking that the floor loads no driver its handler lacks.
+ */
+export async function benchFloors(bundles: readonly BundleFigure[], outDir: string): Promise<InitModule[]> {
+  const floors: InitModule[] = [];
+  for (const bundle of bundles) {
+    const missing = driversMissingFrom(bundle.metafile, bundle.functionKey);
+    if (missing.length > 0) {
+      throw new Error(`The floor of ${bundle.handler} loads what its bundle does not: ${missing.join(', ')}`);
+    }
+    const entry = writeFloorEntry(path.join(outDir, 'entries'), bundle.functionKey);
+    const file = path.join(outDir, bundle.handler, 'index.js');
+    await bundleEntry(entry, file);
+    floors.push({ name: `floor of ${bundle.handler}`, file, serviceName: bundle.handler });
+  }
+  return floors;
 }
 
 /**
@@ -132,10 +153,12 @@ export async function benchBundles(outDir: string): Promise<BundleFigure[]> {
  * shared VM drifts by 20 % within minutes), and the environment is the function's own, not this
  * shell's (variables such as NODE_OPTIONS or NODE_EXTRA_CA_CERTS would change what Node loads).
  */
-export function benchInits(bundles: readonly BundleFigure[], runs: number): Figure[] {
+export function benchInits(modules: readonly InitModule[], runs: number): Figure[] {
   // Typed by the contract: every variable any function reads (contract/environment.ts).
   const variables: VariablesOf<EnvironmentGroup> = {
     TABLE_NAME: 'bench-table',
+    FEED_SHARDS: '2',
+    FEED_READ_LEGACY_PARTITION: 'false',
     BUCKET_NAME: 'bench-bucket',
     UPLOAD_URL_EXPIRY_SECONDS: '300',
     DOWNLOAD_URL_EXPIRY_SECONDS: '300',
@@ -163,11 +186,11 @@ export function benchInits(bundles: readonly BundleFigure[], runs: number): Figu
     AWS_SECRET_ACCESS_KEY: 'bench',
     POWERTOOLS_METRICS_NAMESPACE: APP_METRICS_NAMESPACE,
   };
-  const samples = bundles.map(() => [] as number[]);
+  const samples = modules.map(() => [] as number[]);
   for (let run = 0; run < runs; run++) {
-    for (let offset = 0; offset < bundles.length; offset++) {
-      const index = (run + offset) % bundles.length;
-      const bundle = bundles[index];
+    for (let offset = 0; offset < modules.length; offset++) {
+      const index = (run + offset) % modules.length;
+      const bundle = modules[index];
       const probe = [
         'const t0 = process.hrtime.bigint();',
         `require(${JSON.stringify(bundle.file)});`,
@@ -178,13 +201,13 @@ export function benchInits(bundles: readonly BundleFigure[], runs: number): Figu
       const result = spawnSync(process.execPath, ['--enable-source-maps', '-e', probe], {
         cwd: ROOT,
         encoding: 'utf8',
-        env: { ...env, POWERTOOLS_SERVICE_NAME: bundle.handler },
+        env: { ...env, POWERTOOLS_SERVICE_NAME: bundle.serviceName },
       });
       if (result.status !== 0) {
-        throw new Error(`init of ${bundle.handler} failed:\n${result.stderr}`);
+        throw new Error(`init of ${bundle.name} failed:\n${result.stderr}`);
       }
       samples[index].push(Number(result.stdout));
     }
   }
-  return bundles.map((bundle, index) => summarize(`init ${bundle.handler}`, 'ms', samples[index]));
+  return modules.map((module, index) => summarize(`init ${module.name}`, 'ms', samples[index]));
 }

@@ -8,7 +8,8 @@
  * and metrics disabled, as in the app tests, so the figures measure the handlers' own work.
  */
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
+import Redis from 'ioredis';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
@@ -21,11 +22,14 @@ import { localLambdaContext } from '../local/lambda-context';
 import { handlerEnvironment, prepareStores } from '../local/local-app';
 import type { LocalAppNames } from '../local/local-app';
 import { httpEvent } from '../../test/app/support/http';
+import { benchHangs, type HangFigure } from './hangs';
 import { latency, type Figure } from './stats';
 
 export interface HandlerBenchOptions {
   /** Timed calls per HTTP route. */
   readonly iterations: number;
+  /** Untimed iterations of the cache measurement before it (V8 optimizes the hot path). */
+  readonly cacheWarmup: number;
   /** Untimed calls before them (JIT, connection pools, caches of the SDK). */
   readonly warmup: number;
   /** Timed stream batches of 100 records. */
@@ -34,14 +38,26 @@ export interface HandlerBenchOptions {
 
 export interface HandlerBench {
   readonly figures: Figure[];
-  /** p50 of the uncached profile read divided by p50 of the cached one. */
-  readonly cachedSpeedupP50: number;
+  readonly cache: CacheBench;
+  /** Time to an answer with each dependency hung. */
+  readonly hangs: HangFigure[];
+}
+
+/** What a cache hit costs beyond the cache's own round trip, and how close a hit gets to the best. */
+export interface CacheBench {
+  /** The handler's own cost of a hit at p50: cached p50 minus raw GET p50 (ms). */
+  readonly handlerCostP50Ms: number;
+  /** The same at p99: cached p99 minus raw GET p99 (ms). */
+  readonly handlerCostP99Ms: number;
+  /** p50 of a miss divided by p50 of a hit. */
+  readonly hitMissRatioP50: number;
   /**
    * The best that ratio can be on these engines: a miss is a GET, a SELECT and a SET, a hit one
    * GET, so with no handler code at all it is 2 + SELECT / GET (raw round trips at p50).
    */
-  readonly cachedSpeedupCeilingP50: number;
-  readonly cachedP99Ms: number;
+  readonly ratioCeilingP50: number;
+  /** Of the hits slower than the hits' p99, the share that overlapped a garbage collection. */
+  readonly cachedTailWithGc: number;
 }
 
 type HttpHandler = (
@@ -82,6 +98,73 @@ async function timeCalls(
   return samples;
 }
 
+/**
+ * Timed calls in named series, with the garbage collections that ran meanwhile (perf_hooks 'gc'
+ * entries: each collection's start and duration), to tell which slow calls a collection explains.
+ */
+class CallRecorder<Series extends string> {
+  private readonly calls = new Map<Series, { started: number; elapsed: number }[]>();
+  private readonly pauses: { start: number; end: number }[] = [];
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      this.pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+    }
+  });
+
+  constructor(series: readonly Series[]) {
+    for (const name of series) this.calls.set(name, []);
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  async time(series: Series, call: () => Promise<unknown>): Promise<void> {
+    const started = performance.now();
+    await call();
+    this.calls.get(series)?.push({ started, elapsed: performance.now() - started });
+  }
+
+  /** Forgets what was recorded so far (the warm-up). */
+  reset(): void {
+    for (const list of this.calls.values()) list.length = 0;
+    this.pauses.length = 0;
+  }
+
+  stop(): void {
+    this.observer.disconnect();
+  }
+
+  samples(series: Series): number[] {
+    return (this.calls.get(series) ?? []).map((call) => call.elapsed);
+  }
+
+  /** Of the calls slower than the series' p99, the share during which a collection ran. */
+  tailWithGc(series: Series): number {
+    const calls = this.calls.get(series) ?? [];
+    const sorted = calls.map((call) => call.elapsed).sort((a, b) => a - b);
+    const p99 = sorted[Math.max(0, Math.ceil(0.99 * sorted.length) - 1)] ?? Infinity;
+    const slow = calls.filter((call) => call.elapsed > p99);
+    if (slow.length === 0) return 0;
+    const withGc = slow.filter((call) =>
+      this.pauses.some((pause) => pause.start < call.started + call.elapsed && pause.end > call.started),
+    );
+    return withGc.length / slow.length;
+  }
+}
+
+function cacheSummary(
+  figures: Record<'cached' | 'uncached' | 'get' | 'select', Figure>,
+  cachedTailWithGc: number,
+): CacheBench {
+  const p50 = (figure: Figure) => figure.p50 ?? NaN;
+  const p99 = (figure: Figure) => figure.p99 ?? NaN;
+  return {
+    handlerCostP50Ms: p50(figures.cached) - p50(figures.get),
+    handlerCostP99Ms: p99(figures.cached) - p99(figures.get),
+    hitMissRatioP50: p50(figures.uncached) / p50(figures.cached),
+    ratioCeilingP50: 2 + p50(figures.select) / p50(figures.get),
+    cachedTailWithGc,
+  };
+}
+
 async function expectStatus(
   handler: HttpHandler,
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -114,7 +197,6 @@ async function measure(options: HandlerBenchOptions, stream: StreamReader): Prom
   const profilesApi = await import('../../lambda/handlers/profiles-api.js');
   const photosApi = await import('../../lambda/handlers/photos-api.js');
   const streamProcessor = await import('../../lambda/handlers/stream-processor.js');
-  const { profileCacheKey } = await import('../../lambda/adapters/profile-cache.js');
   const { createReadyPhoto } = await import('../../test/app/support/photos.js');
   const { Stores } = await import('../../test/app/support/stores.js');
   const stores = new Stores();
@@ -133,67 +215,61 @@ async function measure(options: HandlerBenchOptions, stream: StreamReader): Prom
     const readProfile = (userId: string) =>
       httpEvent('GET /users/{userId}', { caller: reader, pathParameters: { userId } });
     const redis = stores.redis();
+    // The engines alone, on the handlers' own client configurations (the cache adapter's options,
+    // the database adapter's pool), so that the difference to a handler call is the handler's code.
+    const { cacheClientOptions, profileCacheKey } = await import('../../lambda/adapters/profile-cache.js');
+    const { createDatabasePool } = await import('../../lambda/adapters/profile-database.js');
+    const { FUNCTIONS } = await import('../../contract/functions.js');
+    const { awsConfig, cacheConfig, databaseConfig, environmentOf } =
+      await import('../../lambda/shared/env.js');
+    const profileEnv = environmentOf(FUNCTIONS.profilesApi);
+    const rawCache = new Redis(cacheClientOptions(cacheConfig(profileEnv.cache)));
+    await rawCache.connect();
+    const rawPool = createDatabasePool({
+      ...databaseConfig(profileEnv.database),
+      region: awsConfig().region,
+    });
 
-    // Misses and hits are timed in alternating rounds, so that both see the same machine (other
-    // load, CPU frequency) while each round stays in a steady state. A miss is forced by deleting
-    // the user's key first (untimed); it then reads PostgreSQL and fills the cache again, as in
-    // production, so the hits that follow are all served from Redis.
-    const cached: number[] = [];
-    const uncached: number[] = [];
-    const rawGets: number[] = [];
-    const rawSelects: number[] = [];
-    for (const user of users) await expectStatus(profilesApi.handler, readProfile(user), 200);
-    const rounds = 10;
-    const perRound = Math.ceil(iterations / rounds);
-    for (let round = 0; round < rounds; round++) {
-      const skip = round === 0 ? warmup : 0;
-      const user = (i: number) => users[(round * perRound + i) % users.length];
-      const misses = await timeCalls(
-        skip,
-        perRound,
-        async (i) => {
-          await redis.del(profileCacheKey(user(i)));
-        },
-        async (i) => {
-          await expectStatus(profilesApi.handler, readProfile(user(i)), 200);
-        },
-      );
-      for (const u of users) {
-        if ((await redis.exists(profileCacheKey(u))) !== 1) throw new Error('a miss did not fill the cache');
-      }
-      const hits = await timeCalls(
-        skip,
-        perRound,
-        () => undefined,
-        async (i) => {
-          await expectStatus(profilesApi.handler, readProfile(user(i)), 200);
-        },
-      );
-      // The engines alone, with the same client libraries and no handler: one Redis GET of a
-      // cached profile, one PostgreSQL SELECT of a profile row by key.
-      const gets = await timeCalls(
-        skip,
-        perRound,
-        () => undefined,
-        async (i) => {
-          if ((await redis.get(profileCacheKey(user(i)))) === null)
+    // One iteration times, for one user: a miss (its key deleted first, untimed; the read goes to
+    // PostgreSQL and fills the cache again, as in production), a hit, a raw GET and a raw SELECT.
+    // Interleaving them call by call gives all four the same machine (other load, CPU frequency,
+    // the engines' own state), and the order of the last three rotates so none always follows the
+    // miss. Warm-up calls run the same sequence untimed, long enough for V8 to optimize the path a
+    // warm Lambda environment runs.
+    const recorder = new CallRecorder(['cached', 'uncached', 'get', 'select'] as const);
+    const steps = [
+      (user: string) =>
+        recorder.time('cached', () => expectStatus(profilesApi.handler, readProfile(user), 200)),
+      (user: string) =>
+        recorder.time('get', async () => {
+          if ((await rawCache.get(profileCacheKey(user))) === null)
             throw new Error('expected a cached profile');
-        },
-      );
-      const selects = await timeCalls(
-        skip,
-        perRound,
-        () => undefined,
-        async (i) => {
-          const { rowCount } = await stores.db.query('SELECT * FROM profiles WHERE user_id = $1', [user(i)]);
+        }),
+      (user: string) =>
+        recorder.time('select', async () => {
+          const { rowCount } = await rawPool.query('SELECT * FROM profiles WHERE user_id = $1', [user]);
           if (rowCount !== 1) throw new Error('expected a profile row');
-        },
-      );
-      uncached.push(...misses);
-      cached.push(...hits);
-      rawGets.push(...gets);
-      rawSelects.push(...selects);
+        }),
+    ];
+    try {
+      for (let i = 0; i < options.cacheWarmup + iterations; i++) {
+        if (i === options.cacheWarmup) recorder.reset();
+        const user = users[i % users.length];
+        await redis.del(profileCacheKey(user));
+        await recorder.time('uncached', () => expectStatus(profilesApi.handler, readProfile(user), 200));
+        for (let step = 0; step < steps.length; step++) await steps[(i + step) % steps.length](user);
+      }
+    } finally {
+      recorder.stop();
+      await Promise.all([rawCache.quit().catch(() => undefined), rawPool.end()]);
     }
+    const cacheFigures = {
+      cached: latency('GET /users/{id} from the cache (hit)', recorder.samples('cached')),
+      uncached: latency('GET /users/{id} from PostgreSQL (cache miss)', recorder.samples('uncached')),
+      get: latency("cache GET alone (ioredis, the adapter's options)", recorder.samples('get')),
+      select: latency("PostgreSQL SELECT by key alone (pg, the adapter's pool)", recorder.samples('select')),
+    };
+    const cachedTail = recorder.tailWithGc('cached');
 
     // ------------------------------------------------------------ photos
     const owner = randomUUID();
@@ -254,21 +330,28 @@ async function measure(options: HandlerBenchOptions, stream: StreamReader): Prom
     );
 
     const figures = [
-      latency('GET /users/{id} from Redis (cached)', cached),
-      latency('GET /users/{id} from PostgreSQL (cache miss)', uncached),
-      latency('Redis GET alone (ioredis, loopback)', rawGets),
-      latency('PostgreSQL SELECT by key alone (pg, loopback)', rawSelects),
+      cacheFigures.cached,
+      cacheFigures.uncached,
+      cacheFigures.get,
+      cacheFigures.select,
       latency('POST /photos', createPhoto),
       latency(`GET /users/{id}/photos (page of ${PAGE_SIZE})`, listPhotos),
       latency(`stream batch of ${STREAM_BATCH_RECORDS} records`, streamBatch),
     ];
-    const [cachedFigure, uncachedFigure, getFigure, selectFigure] = figures;
-    return {
-      figures,
-      cachedSpeedupP50: (uncachedFigure.p50 ?? 0) / (cachedFigure.p50 ?? Infinity),
-      cachedSpeedupCeilingP50: 2 + (selectFigure.p50 ?? 0) / (getFigure.p50 ?? Infinity),
-      cachedP99Ms: cachedFigure.p99 ?? Infinity,
-    };
+    // ------------------------------------------------------------ hangs
+    const { createUpload, imageBytes, putBytes } = await import('../../test/app/support/photos.js');
+    const pending = await createUpload(owner, { contentType: 'image/jpeg', sizeBytes: 1024 });
+    if ((await putBytes(pending, imageBytes(1024))) !== 200)
+      throw new Error('the hang scenario upload failed');
+    const hangs = benchHangs({
+      caller: reader,
+      profileUserId: users[0],
+      bucketName: NAMES.bucketName,
+      pendingObjectKey: pending.objectKey,
+      pendingObjectSize: 1024,
+    });
+
+    return { figures, cache: cacheSummary(cacheFigures, cachedTail), hangs };
   } finally {
     await Promise.all([profilesApi.dispose(), streamProcessor.dispose(), stores.close()]);
   }

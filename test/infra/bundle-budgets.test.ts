@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchBundles, type BundleFigure } from '../../scripts/bench/build';
+import { driversMissingFrom } from '../../scripts/bench/floor';
 import { TARGETS } from '../../scripts/bench/targets';
 
 let bundles: BundleFigure[] = [];
@@ -32,6 +33,19 @@ describe('handler bundles', () => {
       .filter((b) => b.bytes > b.budget)
       .map((b) => `${b.handler}: ${(b.bytes / 1024).toFixed(1)} KB > ${b.budget / 1024} KB`);
     expect(misses).toEqual([]);
+  });
+
+  it("have init floors that load nothing the handler's bundle lacks", () => {
+    expect(bundles.flatMap((b) => driversMissingFrom(b.metafile, b.functionKey))).toEqual([]);
+    // The check sees a driver the bundle lacks: upload-complete carries neither pg nor ioredis.
+    const uploadComplete = bundles.find((b) => b.functionKey === 'uploadComplete');
+    expect(uploadComplete && driversMissingFrom(uploadComplete.metafile, 'profilesApi')).toEqual([
+      'postgres: pg',
+      'postgres: @aws-sdk/rds-signer',
+      'cache: ioredis',
+      'cache: @smithy/signature-v4',
+      'cache: @aws-sdk/credential-providers',
+    ]);
   });
 
   it('carry the schema library only where HTTP input is validated', () => {
