@@ -31,10 +31,22 @@ export interface FlagVariable {
 export type VariableDeclaration = TextVariable | IntegerVariable | FlagVariable;
 
 const DAY_SECONDS = 24 * 3600;
+/** Most write shards the feed index may have: a feed page costs one query per shard. */
+export const MAX_FEED_SHARDS = 32;
 
 export const ENVIRONMENT_GROUPS = {
   photoTable: {
     TABLE_NAME: { kind: 'text', doc: 'Name of the photo table.' },
+    FEED_SHARDS: {
+      kind: 'integer',
+      min: 1,
+      max: MAX_FEED_SHARDS,
+      doc: 'Partitions the feed index spreads READY photos over (FEED#0 .. FEED#<n-1>); a feed page reads them all.',
+    },
+    FEED_READ_LEGACY_PARTITION: {
+      kind: 'flag',
+      doc: 'Feed reads also read the unsharded partition FEED, until the reshard step has emptied it.',
+    },
   },
   photoBucket: {
     BUCKET_NAME: { kind: 'text', doc: 'Name of the photo bucket.' },

@@ -6,8 +6,9 @@
  *                                                    URL carries); writes spread over partitions.
  *   gsi1pk = "OWNER#<ownerId>", gsi1sk = "<createdAt>#<photoId>"   index `byOwner`: a user's photos,
  *                                                    newest first (ScanIndexForward=false).
- *   gsi2pk = "FEED", gsi2sk = "<createdAt>#<photoId>"              index `feed`: everyone's recent
- *                                                    photos, newest first.
+ *   gsi2pk = "FEED#<shard>", gsi2sk = "<createdAt>#<photoId>"      index `feed`: everyone's recent
+ *                                                    photos, written over `shards` partitions and
+ *                                                    merged newest first on read (see below).
  *   expiresAt (epoch seconds)                        TTL: set while PENDING (abandoned uploads expire)
  *                                                    and REJECTED; removed when the photo is READY.
  *   pk = "UPLOADS#<ownerId>", sk = "PENDING"        the owner's upload slots: `pending` maps each
@@ -18,13 +19,30 @@
  *                                                    way; the item's own TTL is its newest slot's.
  * Both indexes are sparse: the gsi attributes are written only when a photo becomes READY, so the
  * listings contain READY photos only without a filter (Limit is exact, no wasted reads).
- * The single "FEED" partition takes every READY write (about 1,000 writes/s per partition); shard
- * it ("FEED#<n>", merged on read) if uploads ever approach that rate.
  *
- * Cursors are opaque base64url JSON holding only the index sort value. The query's partition key is
- * always rebuilt from the request (path user id or FEED), so a cursor cannot be turned into a read
+ * Feed shards. One partition takes about 1,000 write units per second, a throttled index throttles
+ * the table's writes behind it, and split-for-heat cannot help a time-ordered sort key (every write
+ * lands at the newest end), so every READY photo goes to one of `shards` partitions, "FEED#0" ..
+ * "FEED#<shards-1>" (lib/config/feed-capacity.ts sizes them). The shard is a hash of the photo id,
+ * not a random pick: every write of a photo's feed key names the same partition, so a repeated
+ * write (a retry, the reshard step run twice) changes nothing, and anyone can tell from the id
+ * alone where its entry lives. A feed page queries every shard once, in parallel, for up to `limit`
+ * items older than the cursor, and merges them newest first: at most `shards` queries (one more
+ * while the legacy partition is read), and exact, since each query returns either `limit` items or
+ * all its partition holds below the cursor (a Query stops early only at 1 MB, and 100 items of at
+ * most 2 KB are far below it). Adding shards needs no migration (the old ones are still read);
+ * removing some, or leaving the single "FEED" partition of the unsharded layout, needs the reshard
+ * step (scripts/feed-reshard.ts) while readers still read the old partitions.
+ *
+ * Cursors are opaque base64url JSON holding the listing and the sort value of the page's last
+ * item, nothing else. The next page is everything strictly older than it, in every partition of
+ * the listing: one small cursor whatever the shard count, valid across a change of it, and no
+ * duplicates or gaps while photos keep arriving (sort values are unique, and each page is the
+ * newest `limit` of what is older than the last). The query's partition keys are always rebuilt
+ * from the request (path user id, or the feed's shards), so a cursor cannot be turned into a read
  * of another user's listing, and cursors of one listing are refused by the other.
  */
+import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -47,8 +65,27 @@ import { countMetric, logger } from '../shared/powertools';
 export const PHOTO_SK = 'PHOTO';
 export const OWNER_INDEX = 'byOwner';
 export const FEED_INDEX = 'feed';
-const FEED_PK = 'FEED';
+/** The feed's one partition before it was sharded. */
+export const LEGACY_FEED_PK = 'FEED';
 const DEPENDENCY = 'Photo metadata store';
+
+/** Where the feed index keeps READY photos (contract/environment.ts: FEED_SHARDS, FEED_READ_LEGACY_PARTITION). */
+export interface FeedLayout {
+  /** READY photos are written over FEED#0 .. FEED#<shards-1>. */
+  readonly shards: number;
+  /** Also read LEGACY_FEED_PK, until the reshard step has moved its photos onto the shards. */
+  readonly readLegacyPartition: boolean;
+}
+
+export const feedShardPk = (shard: number): string => `FEED#${shard}`;
+
+/**
+ * The shard of a photo: a hash of its id. Photo ids are random UUIDs, whose own bits would spread
+ * as well; the hash keeps the spread even should ids become time-ordered (UUIDv7).
+ */
+export function feedShardOf(photoId: string, shards: number): number {
+  return createHash('sha256').update(photoId).digest().readUInt32BE(0) % shards;
+}
 
 const ownerPk = (ownerId: string): string => `OWNER#${ownerId}`;
 const listingSk = (photo: { createdAt: string; photoId: string }): string =>
@@ -83,7 +120,8 @@ function encodeCursor(scope: Scope, sortValue: string): string {
   return Buffer.from(JSON.stringify({ s: scope, k: sortValue }), 'utf8').toString('base64url');
 }
 
-function decodeCursor(scope: Scope, cursor: string): { sortValue: string; photoId: string } {
+/** The sort value a cursor resumes below; refused unless it is one this listing issued. */
+function decodeCursor(scope: Scope, cursor: string): string {
   const invalid = new ValidationError('cursor', 'is not a valid cursor for this listing');
   if (cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
   let parsed: unknown;
@@ -97,13 +135,14 @@ function decodeCursor(scope: Scope, cursor: string): { sortValue: string; photoI
   if (s !== scope || typeof k !== 'string' || Object.keys(parsed).length !== 2) throw invalid;
   const match = LISTING_SK.exec(k);
   if (!match || !isPhotoId(match[2])) throw invalid;
-  return { sortValue: k, photoId: match[2] };
+  return k;
 }
 
 export class DynamoPhotoRepository implements PhotoRepository {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly feed: FeedLayout,
   ) {}
 
   async createPending(photo: Photo, maxPendingPerOwner: number): Promise<boolean> {
@@ -156,7 +195,7 @@ export class DynamoPhotoRepository implements PhotoRepository {
           ':pending': 'PENDING',
           ':now': now.toISOString(),
           ':gsi1pk': ownerPk(photo.ownerId),
-          ':feed': FEED_PK,
+          ':feed': feedShardPk(feedShardOf(photoId, this.feed.shards)),
           ':listingSk': listingSk(photo),
         },
       }),
@@ -204,49 +243,66 @@ export class DynamoPhotoRepository implements PhotoRepository {
   }
 
   listByOwner(ownerId: string, limit: number, cursor?: string): Promise<PhotoPage> {
-    return this.list('owner', OWNER_INDEX, 'gsi1pk', 'gsi1sk', ownerPk(ownerId), limit, cursor);
+    return this.listNewest('owner', OWNER_INDEX, 'gsi1pk', 'gsi1sk', [ownerPk(ownerId)], limit, cursor);
   }
 
   listFeed(limit: number, cursor?: string): Promise<PhotoPage> {
-    return this.list('feed', FEED_INDEX, 'gsi2pk', 'gsi2sk', FEED_PK, limit, cursor);
+    const partitions = Array.from({ length: this.feed.shards }, (_, shard) => feedShardPk(shard));
+    if (this.feed.readLegacyPartition) partitions.push(LEGACY_FEED_PK);
+    return this.listNewest('feed', FEED_INDEX, 'gsi2pk', 'gsi2sk', partitions, limit, cursor);
   }
 
-  private async list(
+  /**
+   * One page of a listing, newest first: each partition is queried once, in parallel, for up to
+   * `limit` items older than the cursor, and the newest `limit` of them all are the page.
+   */
+  private async listNewest(
     scope: Scope,
     indexName: string,
     partitionAttribute: string,
     sortAttribute: string,
-    partitionValue: string,
+    partitions: readonly string[],
     limit: number,
     cursor: string | undefined,
   ): Promise<PhotoPage> {
-    const start = cursor === undefined ? undefined : decodeCursor(scope, cursor);
-    const result = await guardDependency(DEPENDENCY, () =>
-      this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: indexName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': partitionAttribute },
-          ExpressionAttributeValues: { ':pk': partitionValue },
-          ScanIndexForward: false,
-          Limit: limit,
-          ...(start
-            ? {
-                ExclusiveStartKey: {
-                  pk: photoPk(start.photoId),
-                  sk: PHOTO_SK,
-                  [partitionAttribute]: partitionValue,
-                  [sortAttribute]: start.sortValue,
-                },
-              }
-            : {}),
-        }),
+    const before = cursor === undefined ? undefined : decodeCursor(scope, cursor);
+    const results = await Promise.all(
+      partitions.map((partition) =>
+        guardDependency(DEPENDENCY, () =>
+          this.documents.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: indexName,
+              KeyConditionExpression: before === undefined ? '#pk = :pk' : '#pk = :pk AND #sk < :before',
+              ExpressionAttributeNames: {
+                '#pk': partitionAttribute,
+                ...(before === undefined ? {} : { '#sk': sortAttribute }),
+              },
+              ExpressionAttributeValues: {
+                ':pk': partition,
+                ...(before === undefined ? {} : { ':before': before }),
+              },
+              ScanIndexForward: false,
+              Limit: limit,
+            }),
+          ),
+        ),
       ),
     );
-    const items = (result.Items ?? []).map(photoFromItem);
-    const last: unknown = result.LastEvaluatedKey?.[sortAttribute];
-    return { items, ...(typeof last === 'string' ? { nextCursor: encodeCursor(scope, last) } : {}) };
+    const sortValue = (item: Record<string, unknown>): string => String(item[sortAttribute]);
+    // Sort values are ASCII, so comparing strings is DynamoDB's byte order. The same photo can show
+    // in two partitions for a moment while the reshard step moves it: it is listed once.
+    const newest = results
+      .flatMap((result) => result.Items ?? [])
+      .sort((a, b) => compareDescending(sortValue(a), sortValue(b)))
+      .filter((item, index, all) => index === 0 || sortValue(item) !== sortValue(all[index - 1]));
+    const page = newest.slice(0, limit);
+    const more = newest.length > limit || results.some((result) => result.LastEvaluatedKey !== undefined);
+    const last = page.at(-1);
+    return {
+      items: page.map(photoFromItem),
+      ...(more && last !== undefined ? { nextCursor: encodeCursor(scope, sortValue(last)) } : {}),
+    };
   }
 
   /**
@@ -348,6 +404,11 @@ export class DynamoPhotoRepository implements PhotoRepository {
       throw error;
     }
   }
+}
+
+function compareDescending(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? 1 : -1;
 }
 
 function isConditionalCheckFailure(error: unknown): boolean {

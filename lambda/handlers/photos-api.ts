@@ -19,7 +19,7 @@ const aws = awsConfig();
 // Presigning makes no request.
 const documents = createDocumentClient(aws.region);
 const s3 = createS3Client({ region: aws.region, forcePathStyle: config.s3ForcePathStyle });
-const repository = new DynamoPhotoRepository(documents, config.tableName);
+const repository = new DynamoPhotoRepository(documents, config.tableName, config.feed);
 const photos = new PhotoService(repository, new S3PhotoObjectStore(s3, config.bucketName), config);
 
 export const handler = routeHandler('photosApi', {

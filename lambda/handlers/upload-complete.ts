@@ -17,7 +17,7 @@ const aws = awsConfig();
 const documents = createDocumentClient(aws.region);
 const s3 = createS3Client({ region: aws.region, forcePathStyle: config.s3ForcePathStyle });
 const uploads = new UploadReconciler(
-  new DynamoPhotoRepository(documents, config.tableName),
+  new DynamoPhotoRepository(documents, config.tableName, config.feed),
   new S3PhotoObjectStore(s3, config.bucketName),
 );
 

@@ -82,6 +82,8 @@ export function awsConfig(env: Env = process.env): AwsConfig {
 
 export interface PhotoStoreConfig {
   readonly tableName: string;
+  /** The feed index's layout (lambda/adapters/photo-table.ts). */
+  readonly feed: { readonly shards: number; readonly readLegacyPartition: boolean };
   readonly bucketName: string;
   /** Local emulators only (s3rver); never set in AWS. */
   readonly s3ForcePathStyle: boolean;
@@ -124,6 +126,7 @@ export function photoStoreConfig(
 ): PhotoStoreConfig {
   return {
     tableName: table.TABLE_NAME,
+    feed: { shards: table.FEED_SHARDS, readLegacyPartition: table.FEED_READ_LEGACY_PARTITION },
     bucketName: bucket.BUCKET_NAME,
     s3ForcePathStyle: bucket.S3_FORCE_PATH_STYLE,
   };

@@ -3,6 +3,7 @@
  * (stages/), and the rules they must follow (validation). Import from here.
  */
 export * from './alarm-setting';
+export * from './feed-capacity';
 export * from './load';
 export * from './schema';
 export * from './stage-name';

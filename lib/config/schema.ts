@@ -62,9 +62,16 @@ export interface PhotoStoreConfig {
    * Write shards of the feed index: READY photos spread over `FEED#0` .. `FEED#<n-1>` and a feed
    * page merges the shards (at most n queries). One partition takes about 1,000 writes per second,
    * and split-for-heat cannot help a time-ordered sort key, so n must cover the feed writes the
-   * API throttle admits (lib/config/validation.ts checks it).
+   * API throttle admits (lib/config/feed-capacity.ts; lib/config/validation.ts checks it). Raising
+   * it needs nothing more; lowering it needs the reshard step (scripts/feed-reshard.ts).
    */
   readonly feedShards: number;
+  /**
+   * Feed reads also read `FEED`, the one partition of the feed before it was sharded, so that its
+   * photos stay listed while the reshard step moves them (one more query per page). Set it to
+   * false once `scripts/feed-reshard.ts` reports nothing left to move on this stage.
+   */
+  readonly readLegacyFeedPartition: boolean;
 }
 
 export interface DatabaseConfig {

@@ -4,7 +4,9 @@
  * through a deployment. The rules that protect data follow the stage's
  * `protection`, never its name.
  */
+import { MAX_FEED_SHARDS } from '../../contract/environment';
 import { ALARM_CATALOG, ALARM_KINDS } from '../alarm-catalog';
+import { feedWriteLoad, minimumFeedShards } from './feed-capacity';
 import type { StageConfig, StageProtection } from './schema';
 import { STAGE_NAME_PATTERN } from './stage-name';
 
@@ -99,6 +101,21 @@ export function validateStageConfig<Config extends StageConfig>(config: Config):
   checkRange(photos.downloadUrlExpirySeconds, 'photos.downloadUrlExpirySeconds', 60, 3600);
   checkRange(photos.noncurrentVersionExpirationDays, 'photos.noncurrentVersionExpirationDays', 1, 3650);
   checkRange(photos.maxPendingUploadsPerUser, 'photos.maxPendingUploadsPerUser', 1, 1000);
+  checkRange(photos.feedShards, 'photos.feedShards', 1, MAX_FEED_SHARDS);
+  check(
+    Number.isInteger(photos.feedShards),
+    'photos.feedShards',
+    `must be a whole number (got ${photos.feedShards})`,
+  );
+  const feedShardsNeeded = minimumFeedShards(api);
+  const feedLoad = feedWriteLoad(api);
+  check(
+    photos.feedShards >= feedShardsNeeded,
+    'photos.feedShards',
+    `must be at least ${feedShardsNeeded} for the API throttle (got ${photos.feedShards}): ` +
+      `${feedLoad.sustainedUnitsPerSecond} feed write units a second sustained and ${feedLoad.worstSecondUnits} ` +
+      'in the worst second must fit the shards (lib/config/feed-capacity.ts)',
+  );
 
   const db = config.database;
   checkRange(db.minCapacity, 'database.minCapacity', db.proxy ? 0.5 : 0, 256);

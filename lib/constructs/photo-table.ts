@@ -2,6 +2,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { MAX_FEED_SHARDS } from '../../contract/environment';
 import { intentPolicy } from './intent-policy';
 import type { PhotoTableBilling } from '../config';
 import type { EnvironmentBinding } from './app-function';
@@ -17,6 +18,10 @@ export interface PhotoTableProps {
   readonly deletionProtection: boolean;
   /** Destroy the table with the stack (dev), or keep it (prod). */
   readonly removalPolicy: RemovalPolicy;
+  /** Partitions of the feed index that READY photos are spread over (`FEED#0` .. `FEED#<n-1>`). */
+  readonly feedShards: number;
+  /** Feed reads also read `FEED`, the unsharded feed's partition, until the reshard step emptied it. */
+  readonly readLegacyFeedPartition: boolean;
 }
 
 /**
@@ -28,7 +33,8 @@ export interface PhotoTableProps {
  * | list a user's READY photos, newest 1st | GSI `byOwner`: `gsi1pk`, `gsi1sk`      |
  * | recent READY photos of everyone        | GSI `feed`: `gsi2pk`, `gsi2sk`         |
  *
- * Both GSIs are sparse: the application writes their keys only once a photo is
+ * The feed's partition key is one of `feedShards` write shards, merged on read
+ * (lambda/adapters/photo-table.ts has the whole key design). Both GSIs are sparse: the application writes their keys only once a photo is
  * READY, so pending and rejected uploads never show up in listings. Pending
  * uploads carry `expiresAt` (epoch seconds); DynamoDB's TTL removes the ones
  * whose bytes never arrived, and the stream carries that removal to the
@@ -45,9 +51,18 @@ export class PhotoTable extends Construct {
 
   /** The table. */
   public readonly table: dynamodb.ITableV2;
+  private readonly feedShards: number;
+  private readonly readLegacyFeedPartition: boolean;
 
   constructor(scope: Construct, id: string, props: PhotoTableProps) {
     super(scope, id);
+    if (!Number.isInteger(props.feedShards) || props.feedShards < 1 || props.feedShards > MAX_FEED_SHARDS) {
+      throw new Error(
+        `PhotoTable: feedShards must be a whole number from 1 to ${MAX_FEED_SHARDS} (got ${props.feedShards})`,
+      );
+    }
+    this.feedShards = props.feedShards;
+    this.readLegacyFeedPartition = props.readLegacyFeedPartition;
     const billing = props.billing;
     if (billing.mode === 'provisioned') {
       for (const [name, range] of Object.entries({
@@ -101,8 +116,8 @@ export class PhotoTable extends Construct {
   }
 
   /**
-   * The table for one function: its name (TABLE_NAME) and the grant of what that function does
-   * with it. `photos`: the API's reads and writes; `verify-uploads`: the upload verifier;
+   * The table for one function: its name (TABLE_NAME), its feed layout (FEED_SHARDS,
+   * FEED_READ_LEGACY_PARTITION) and the grant of what that function does with it. `photos`: the API's reads and writes; `verify-uploads`: the upload verifier;
    * `keep-pending-changes`: the stream processor; `reconcile-pending-changes`: the reconciler.
    */
   bind(intent: PhotoTableIntent): EnvironmentBinding<'photoTable'> {
@@ -112,7 +127,14 @@ export class PhotoTable extends Construct {
       'keep-pending-changes': (role) => this.grantKeepPendingChanges(role),
       'reconcile-pending-changes': (role) => this.grantReconcilePendingChanges(role),
     };
-    return { environment: { TABLE_NAME: this.table.tableName }, grant: grants[intent] };
+    return {
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        FEED_SHARDS: String(this.feedShards),
+        FEED_READ_LEGACY_PARTITION: String(this.readLegacyFeedPartition),
+      },
+      grant: grants[intent],
+    };
   }
 
   /** Get, query (table and indexes) and write photo items; no scans, no table-level actions. */

@@ -46,6 +46,8 @@ export class DataStack extends Stack {
       billing: config.photos.billing,
       deletionProtection: config.photos.deletionProtection,
       removalPolicy,
+      feedShards: config.photos.feedShards,
+      readLegacyFeedPartition: config.photos.readLegacyFeedPartition,
     });
 
     this.profileDatabase = new ProfileDatabase(this, 'ProfileDatabase', {

@@ -49,6 +49,10 @@ export async function prepareStores(engines: LocalEngines, names: LocalAppNames)
 export function appVariables(engines: LocalEngines, names: LocalAppNames): VariablesOf<EnvironmentGroup> {
   return {
     TABLE_NAME: names.tableName,
+    // More than one shard, so that local runs and the app tests merge shards as prod does, and the
+    // unsharded partition too, which a table kept from before the shards (--data) still uses.
+    FEED_SHARDS: '4',
+    FEED_READ_LEGACY_PARTITION: 'true',
     BUCKET_NAME: names.bucketName,
     S3_FORCE_PATH_STYLE: 'true',
     UPLOAD_URL_EXPIRY_SECONDS: '300',

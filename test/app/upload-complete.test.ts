@@ -3,6 +3,7 @@
  * rejection, orphans, and idempotent replays.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { feedShardOf, feedShardPk } from '../../lambda/adapters/photo-table';
 import type { PhotoObjectStore } from '../../lambda/domain/photo-service';
 import { handler as uploadComplete } from '../../lambda/handlers/upload-complete';
 import { lambdaContext } from './support/http';
@@ -40,7 +41,7 @@ describe('upload-complete', () => {
     expect(ready).toMatchObject({
       status: 'READY',
       gsi1pk: `OWNER#${owner}`,
-      gsi2pk: 'FEED',
+      gsi2pk: feedShardPk(feedShardOf(upload.photoId, Number(process.env.FEED_SHARDS))),
       gsi1sk: `${ready?.createdAt as string}#${upload.photoId}`,
     });
     expect(ready?.expiresAt).toBeUndefined();

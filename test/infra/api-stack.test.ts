@@ -232,6 +232,17 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
       },
     );
 
+    it.each([FUNCTIONS.photosApi, FUNCTIONS.uploadComplete].map((fn) => [fn.name] as const))(
+      "%s: reads and writes the feed over the stage's shards",
+      (service) => {
+        const variables = functionsByService(api(stage))[service].Properties.Environment.Variables;
+        expect(variables).toMatchObject({
+          FEED_SHARDS: String(config.photos.feedShards),
+          FEED_READ_LEGACY_PARTITION: String(config.photos.readLegacyFeedPartition),
+        });
+      },
+    );
+
     it.each(SERVICES)(
       '%s: arm64, newest Node runtime, tracing, JSON logs into its own log group',
       (service) => {

@@ -89,8 +89,23 @@ describe('construct props validation', () => {
           },
           deletionProtection: false,
           removalPolicy: RemovalPolicy.DESTROY,
+          feedShards: 1,
+          readLegacyFeedPartition: false,
         }),
     ).toThrow(/readCapacity needs 1 <= min <= max/);
+  });
+
+  it.each([0, 1.5, 33])('PhotoTable rejects %s feed shards', (feedShards) => {
+    expect(
+      () =>
+        new PhotoTable(new Stack(), 'Table', {
+          billing: { mode: 'onDemand' },
+          deletionProtection: false,
+          removalPolicy: RemovalPolicy.DESTROY,
+          feedShards,
+          readLegacyFeedPartition: false,
+        }),
+    ).toThrow(/feedShards must be a whole number from 1 to 32/);
   });
 
   describe('data stores', () => {

@@ -1,6 +1,11 @@
 import {
   ConfigError,
   DEFAULT_STAGE,
+  DYNAMODB_PARTITION_WRITE_UNITS_PER_SECOND,
+  FEED_PARTITION_HEADROOM,
+  FEED_WRITE_UNITS,
+  feedWriteLoad,
+  minimumFeedShards,
   type AlarmSetting,
   loadStageConfig,
   STAGE_CONFIGS,
@@ -171,6 +176,21 @@ describe('validateStageConfig', () => {
       (c) => ({ database: { ...c.database, proxy: true, minCapacity: 0 } }),
       /database\.minCapacity must be between 0\.5 and 256/,
     ],
+    [
+      'no feed shard',
+      (c) => ({ photos: { ...c.photos, feedShards: 0 } }),
+      /photos\.feedShards must be between 1 and 32 \(got 0\)/,
+    ],
+    [
+      'more feed shards than a page should query',
+      (c) => ({ photos: { ...c.photos, feedShards: 33 } }),
+      /photos\.feedShards must be between 1 and 32 \(got 33\)/,
+    ],
+    [
+      'a fraction of a feed shard',
+      (c) => ({ photos: { ...c.photos, feedShards: 3.5 } }),
+      /photos\.feedShards must be a whole number \(got 3\.5\)/,
+    ],
   ];
 
   describe.each(STAGE_NAMES)('on the %s config', (stage: StageName) => {
@@ -179,6 +199,61 @@ describe('validateStageConfig', () => {
       expect(() => validateStageConfig(config)).toThrow(ConfigError);
       expect(() => validateStageConfig(config)).toThrow(message);
     });
+  });
+});
+
+describe('feed shards for the API throttle', () => {
+  const throttle = (throttleRateLimit: number, throttleBurstLimit: number) => ({
+    throttleRateLimit,
+    throttleBurstLimit,
+  });
+  const withThrottle = (rate: number, burst: number, feedShards: number): StageConfig =>
+    withChange(STAGE_CONFIGS[DEFAULT_STAGE], (c) => ({
+      api: { ...c.api, ...throttle(rate, burst) },
+      photos: { ...c.photos, feedShards },
+    }));
+
+  it('takes its numbers from DynamoDB: 1,000 write units a partition, half of it sustained, 2 units a write', () => {
+    expect(DYNAMODB_PARTITION_WRITE_UNITS_PER_SECOND).toBe(1000);
+    expect(FEED_PARTITION_HEADROOM).toBe(0.5);
+    expect(FEED_WRITE_UNITS).toBe(2);
+    expect(feedWriteLoad(throttle(500, 1000))).toEqual({
+      sustainedUnitsPerSecond: 1000,
+      worstSecondUnits: 3000,
+    });
+  });
+
+  it.each([
+    // Sustained: 250 rps x 2 units = 500, half a partition; 251 rps is over it.
+    [250, 250, 1],
+    [251, 100, 2],
+    // Worst second: (400 + 100) x 2 = 1,000, one partition at its limit; 401 is over it.
+    [100, 400, 1],
+    [100, 401, 2],
+    // The shipped throttles: dev 50/100, prod 500/1,000 (the worst second decides: 3,000 units).
+    [50, 100, 1],
+    [500, 1000, 3],
+  ])('needs, for %i rps with a burst of %i, %i shard(s)', (rate, burst, shards) => {
+    expect(minimumFeedShards(throttle(rate, burst))).toBe(shards);
+    expect(validateStageConfig(withThrottle(rate, burst, shards)).photos.feedShards).toBe(shards);
+    if (shards > 1) {
+      expect(() => validateStageConfig(withThrottle(rate, burst, shards - 1))).toThrow(
+        new RegExp(
+          `photos\\.feedShards must be at least ${shards} for the API throttle \\(got ${shards - 1}\\)`,
+        ),
+      );
+    }
+  });
+
+  it('names the load that needs them', () => {
+    expect(() => validateStageConfig(withThrottle(500, 1000, 2))).toThrow(
+      'Invalid stage config: photos.feedShards must be at least 3 for the API throttle (got 2): 1000 feed write units a second sustained and 3000 in the worst second must fit the shards (lib/config/feed-capacity.ts)',
+    );
+  });
+
+  it.each(STAGE_NAMES)('gives the shipped %s stage enough shards for its throttle', (stage) => {
+    const config = STAGE_CONFIGS[stage];
+    expect(config.photos.feedShards).toBeGreaterThanOrEqual(minimumFeedShards(config.api));
   });
 });
 

@@ -31,10 +31,10 @@ describe('contract types', () => {
   it('require a binding for every environment group of a function, and no other', () => {
     // @ts-expect-error photosApi reads three groups
     const missing: EnvironmentBindings<typeof FUNCTIONS.photosApi> = {
-      photoTable: { environment: { TABLE_NAME: 't' } },
+      photoTable: { environment: { TABLE_NAME: 't', FEED_SHARDS: '1', FEED_READ_LEGACY_PARTITION: 'false' } },
     };
     const extra: EnvironmentBindings<typeof FUNCTIONS.uploadComplete> = {
-      photoTable: { environment: { TABLE_NAME: 't' } },
+      photoTable: { environment: { TABLE_NAME: 't', FEED_SHARDS: '1', FEED_READ_LEGACY_PARTITION: 'false' } },
       photoBucket: { environment: { BUCKET_NAME: 'b' } },
       // @ts-expect-error upload-complete does not read the cache group
       cache: { environment: { CACHE_HOST: 'h', CACHE_PORT: '1', CACHE_TLS: 'true' } },

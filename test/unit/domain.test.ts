@@ -144,6 +144,8 @@ describe('object keys', () => {
 describe('environment parsing', () => {
   const photosEnv = {
     TABLE_NAME: 't',
+    FEED_SHARDS: '3',
+    FEED_READ_LEGACY_PARTITION: 'true',
     BUCKET_NAME: 'b',
     UPLOAD_URL_EXPIRY_SECONDS: '300',
     PENDING_UPLOAD_TTL_SECONDS: '3600',
@@ -165,6 +167,7 @@ describe('environment parsing', () => {
   it('parses the contract variables', () => {
     expect(photosConfig(photosEnv)).toEqual({
       tableName: 't',
+      feed: { shards: 3, readLegacyPartition: true },
       bucketName: 'b',
       s3ForcePathStyle: false,
       uploadUrlExpirySeconds: 300,
@@ -238,5 +241,13 @@ describe('environment parsing', () => {
       );
     }
     expect(() => database({ ...databaseEnv, DB_TLS: 'yes' })).toThrow(/"true" or "false"/);
+    for (const bad of ['0', '33']) {
+      expect(() => photosConfig({ ...photosEnv, FEED_SHARDS: bad })).toThrow(
+        new ConfigurationError('Environment variable FEED_SHARDS must be between 1 and 32'),
+      );
+    }
+    expect(() => photosConfig({ ...photosEnv, FEED_READ_LEGACY_PARTITION: '' })).toThrow(
+      new ConfigurationError('Environment variable FEED_READ_LEGACY_PARTITION is required'),
+    );
   });
 });

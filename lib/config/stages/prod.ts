@@ -21,7 +21,11 @@ export const prod: StageConfig<'prod'> = {
     downloadUrlExpirySeconds: 300,
     noncurrentVersionExpirationDays: 30,
     maxPendingUploadsPerUser: 20,
-    feedShards: 2,
+    // 500 rps at 2 write units is 1,000 a second (2 partitions at half load), and the worst second
+    // (burst 1,000 + 500) 3,000: 3 partitions at their limit (lib/config/feed-capacity.ts).
+    feedShards: 3,
+    // Until scripts/feed-reshard.ts has moved the photos of the unsharded feed on this stage.
+    readLegacyFeedPartition: true,
   },
   database: {
     proxy: true,

@@ -8,6 +8,7 @@ import { S3PhotoObjectStore, createS3Client } from '../../../lambda/adapters/pho
 import { DynamoPhotoRepository, createDocumentClient } from '../../../lambda/adapters/photo-table';
 import { PhotoService, UploadReconciler } from '../../../lambda/domain/photo-service';
 import type { PhotoObjectStore } from '../../../lambda/domain/photo-service';
+import { readGroup } from '../../../lambda/shared/env';
 import { bucketName, tableName } from './stores';
 
 export interface LocalPhotos {
@@ -35,9 +36,11 @@ export function localPhotos(options: LocalPhotosOptions = {}): LocalPhotos {
   const region = process.env.AWS_REGION ?? 'us-east-1';
   const documents = createDocumentClient(region);
   const s3 = createS3Client({ region, forcePathStyle: true });
+  const table = readGroup('photoTable');
   const repository = new DynamoPhotoRepository(
     options.documents ? options.documents(documents) : documents,
     tableName(),
+    { shards: table.FEED_SHARDS, readLegacyPartition: table.FEED_READ_LEGACY_PARTITION },
   );
   const store = new S3PhotoObjectStore(s3, bucketName());
   const objects = options.objects ? options.objects(store) : store;

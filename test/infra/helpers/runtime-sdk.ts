@@ -18,6 +18,8 @@ const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
 /** Dummy values for every variable the contract declares (typed by it); none is dialled. */
 const APP_VARIABLES: VariablesOf<EnvironmentGroup> = {
   TABLE_NAME: 'photos',
+  FEED_SHARDS: '2',
+  FEED_READ_LEGACY_PARTITION: 'false',
   BUCKET_NAME: 'photos-bucket',
   UPLOAD_URL_EXPIRY_SECONDS: '300',
   PENDING_UPLOAD_TTL_SECONDS: '3600',
