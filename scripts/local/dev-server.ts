@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { isUserId } from '../../lambda/domain/identifiers';
 import { startLocalEngines } from './engines';
 import type { LocalEngines } from './engines';
+import { DEV_SERVER_NAMES as NAMES } from './dev-server-names';
 import { StreamReader } from './dynamodb-stream';
 import { ObjectCreatedDelivery, StreamPoller } from './event-sources';
 import type { ApiHandler, ApiRoute, MatchedRoute, RouteFunctionKey } from './http-api';
@@ -28,11 +29,9 @@ import {
 } from './http-api';
 import { localLambdaContext } from './lambda-context';
 import { handlerEnvironment, prepareStores } from './local-app';
-import type { LocalAppNames } from './local-app';
 import { LocalTokenIssuer } from './token-issuer';
 import type { S3rverEvent } from 's3rver';
 
-const NAMES: LocalAppNames = { tableName: 'photos', bucketName: 'photos-local', databaseName: 'photos' };
 const TOKEN_PATH = '/local/token';
 const AUDIENCE = 'local-app-client';
 /** API Gateway's maximum integration timeout. */

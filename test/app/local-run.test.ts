@@ -3,46 +3,15 @@
  * port), walks the smoke client's flow against it, and checks the local authorizer and a clean stop.
  * Every answer of the API, the local API Gateway's own included, is checked against the contract.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { freePort } from '../../scripts/local/engines';
+import { startDevServerProcess } from '../../scripts/local/dev-server-process';
+import type { DevServerProcess } from '../../scripts/local/dev-server-process';
 import { runSmoke } from '../../scripts/smoke';
 import { assertMatchesContract } from '../support/contract';
 
-const root = join(__dirname, '..', '..');
-let server: ChildProcess;
-let output = '';
+let server: DevServerProcess | undefined;
 let url = '';
-
-function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`dev server not ready within ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    const check = (): void => {
-      const match = pattern.exec(output);
-      if (match) {
-        cleanup();
-        resolve(match);
-      }
-    };
-    const exited = (code: number | null): void => {
-      cleanup();
-      reject(new Error(`dev server exited with ${String(code)}:\n${output}`));
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      server.stdout?.off('data', check);
-      server.off('exit', exited);
-    };
-    server.stdout?.on('data', check);
-    server.once('exit', exited);
-    check();
-  });
-}
+const output = (): string => server?.output() ?? '';
 
 /** The response's body, after checking the answer against the OpenAPI document. */
 async function contractBody(routeKey: string, response: Response): Promise<unknown> {
@@ -55,39 +24,13 @@ async function contractBody(routeKey: string, response: Response): Promise<unkno
   return body ? JSON.parse(body) : undefined;
 }
 
-function stopServer(): Promise<number | null> {
-  if (server.exitCode !== null || server.signalCode !== null) return Promise.resolve(server.exitCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.kill('SIGKILL'), 30_000);
-    server.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    server.kill('SIGTERM');
-  });
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  server = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/local/dev-server.ts', '--port', String(port)],
-    {
-      cwd: root,
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  for (const stream of [server.stdout, server.stderr]) {
-    stream?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-  }
-  url = (await waitForOutput(/ready on (http:\/\/localhost:\d+)/, 60_000))[1];
+  server = await startDevServerProcess({ env: { POWERTOOLS_LOG_LEVEL: 'SILENT' } });
+  url = server.url;
 }, 90_000);
 
 afterAll(async () => {
-  if (server) await stopServer();
+  await server?.stop();
 }, 40_000);
 
 describe('npm run dev', () => {
@@ -117,9 +60,9 @@ describe('npm run dev', () => {
     ]);
     expect(lines.at(-1)).toMatch(/^All 14 steps passed/);
     // One log line per request, and the events AWS would deliver.
-    expect(output).toMatch(/POST \/photos 201 \d+ ms/);
-    expect(output).toMatch(/S3 Object Created photos\/\S+ -> upload-complete MARK_READY/);
-    expect(output).toMatch(/stream \d+ record\(s\) -> stream-processor ok/);
+    expect(output()).toMatch(/POST \/photos 201 \d+ ms/);
+    expect(output()).toMatch(/S3 Object Created photos\/\S+ -> upload-complete MARK_READY/);
+    expect(output()).toMatch(/stream \d+ record\(s\) -> stream-processor ok/);
   });
 
   it('answers 401 as the JWT authorizer does without a valid bearer token', async () => {
@@ -160,11 +103,11 @@ describe('npm run dev', () => {
   });
 
   it('stops cleanly on SIGTERM and removes its temporary data', async () => {
-    const dataDirs = [...output.matchAll(/(?:S3|PostgreSQL) (\/\S+?)[,)]/g)].map((match) => match[1]);
+    const dataDirs = [...output().matchAll(/(?:S3|PostgreSQL) (\/\S+?)[,)]/g)].map((match) => match[1]);
     expect(dataDirs).toHaveLength(2);
     expect(dataDirs.every((dir) => existsSync(dir))).toBe(true);
-    await expect(stopServer()).resolves.toBe(0);
-    expect(output).toMatch(/Stopped\./);
+    await expect(server?.stop()).resolves.toBe(0);
+    expect(output()).toMatch(/Stopped\./);
     expect(dataDirs.filter((dir) => existsSync(dir))).toEqual([]);
   }, 40_000);
 });
