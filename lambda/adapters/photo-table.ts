@@ -43,6 +43,7 @@
  * of another user's listing, and cursors of one listing are refused by the other.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -158,6 +159,12 @@ export class DynamoPhotoRepository implements PhotoRepository {
         ),
       );
     } catch (error) {
+      // The SDK retries a write whose answer was lost (a timeout, a dropped connection) although
+      // DynamoDB applied it: the retry then fails its own condition. Finding exactly this photo
+      // there means the earlier attempt wrote it.
+      if (isConditionalCheckFailure(error) && isDeepStrictEqual(await this.get(photo.photoId), photo)) {
+        return true;
+      }
       // Give the slot back now rather than at its expiry; except on an id collision (never seen
       // with random UUIDs), where the slot may be the existing photo's.
       if (!isConditionalCheckFailure(error)) await this.releaseSlot(photo.ownerId, photo.photoId);
@@ -328,6 +335,9 @@ export class DynamoPhotoRepository implements PhotoRepository {
       );
       if (reserved) return true;
       const slots = await this.slots(key);
+      // A retried write whose first attempt DynamoDB applied (its answer lost) is refused when
+      // that attempt took the last slot: the slot is this photo's all the same.
+      if (slots !== undefined && Object.hasOwn(slots, photo.photoId)) return true;
       if (slots === undefined) {
         // The owner's first upload (or their slot item expired): create it holding this slot.
         const created = await this.conditional(

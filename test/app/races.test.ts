@@ -20,6 +20,7 @@ import {
   gatedDocuments,
   gatedPool,
   gatedRunner,
+  losingFirstAnswer,
   photoStatusWrite,
   slotItemCreation,
   slotRemoval,
@@ -63,6 +64,45 @@ describe('photo items (DynamoDB conditions)', () => {
       ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     });
     expect(await stores.photoItem(existing.photoId)).toEqual(before);
+  });
+
+  describe('creates an upload once when DynamoDB applied a write whose answer was lost (the SDK retries it)', () => {
+    const cases = [
+      { write: 'the photo item', command: 'PutItemCommand', key: '"PHOTO#', earlier: 0 },
+      { write: "a user's first slot item", command: 'PutItemCommand', key: '"UPLOADS#', earlier: 0 },
+      { write: 'the last free slot', command: 'UpdateItemCommand', key: '"UPLOADS#', earlier: 1 },
+    ];
+    it.each(cases)('$write', async ({ command, key, earlier }) => {
+      const owner = newUserId();
+      const max = earlier + 1;
+      const before: { photoId: string }[] = [];
+      for (let i = 0; i < earlier; i++) before.push(await createUpload(owner));
+      let lost = () => 0;
+      const created = await withPhotos(
+        {
+          maxPendingUploadsPerUser: max,
+          documents: (client) => {
+            const losing = losingFirstAnswer(
+              client,
+              (name, input) => name === command && input.includes(key),
+            );
+            lost = losing.lost;
+            return losing.documents;
+          },
+        },
+        (photos) => photos.service.createUpload(owner, { contentType: 'image/png', sizeBytes: 10 }),
+      );
+      expect(lost()).toBe(1);
+      expect(await stores.photoItem(created.photo.photoId)).toMatchObject({
+        photoId: created.photo.photoId,
+        ownerId: owner,
+        status: 'PENDING',
+      });
+      const slots = (await stores.uploadSlots(owner)) ?? {};
+      expect(Object.keys(slots).sort()).toEqual(
+        [...before.map((u) => u.photoId), created.photo.photoId].sort(),
+      );
+    });
   });
 
   it('keeps a photo deleted while its upload is being marked READY deleted, and its listing answers', async () => {

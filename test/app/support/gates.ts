@@ -193,3 +193,32 @@ export async function finishedOrWaitingForLock(
   })();
   return Promise.race([finished, waiting]);
 }
+
+/**
+ * The document client, where the first request that `matches` (the low-level command name and
+ * its marshalled input) reaches DynamoDB and is applied, but its answer is lost: the client sees a
+ * timeout, which the SDK's retry strategy treats as transient and retries. The middleware sits in
+ * the deserialize step, inside the retry loop of the finalize step, so the retry is the SDK's own.
+ * Returns the same client; `lost` counts the answers dropped.
+ */
+export function losingFirstAnswer(
+  documents: DynamoDBDocumentClient,
+  matches: (commandName: string, input: string) => boolean,
+): { documents: DynamoDBDocumentClient; lost: () => number } {
+  let lost = 0;
+  documents.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (lost === 0 && matches(String(context.commandName), JSON.stringify(args.input))) {
+        lost += 1;
+        throw Object.assign(new Error('The answer was lost on the way back'), {
+          name: 'TimeoutError',
+          $metadata: {},
+        });
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'loseFirstAnswer' },
+  );
+  return { documents, lost: () => lost };
+}
