@@ -21,7 +21,9 @@ import {
   type BundleFigure,
 } from './bench/build';
 import { benchHandlers, type CacheBench } from './bench/handlers';
+import { benchFeed } from './bench/feed';
 import type { HangFigure } from './bench/hangs';
+import { LOAD_PRESETS, runLoad, type LoadResult } from './bench/load';
 import { round, type Figure } from './bench/stats';
 import { TARGETS } from './bench/targets';
 
@@ -148,6 +150,17 @@ async function main(): Promise<void> {
       : { iterations: 5000, warmup: 100, cacheWarmup: 5000, batches: 200 },
   );
 
+  progress('Feed pages over 1 and N shards (DynamoDB Local)');
+  const feed = await benchFeed(
+    options.quick
+      ? { iterations: 20, warmup: 5, photos: 60 }
+      : { iterations: 1000, warmup: 100, photos: 200 },
+  );
+
+  const load = LOAD_PRESETS[options.quick ? 'quick' : 'full'];
+  progress(`Load: ${load.users} users walking the flow for ${load.durationSeconds} s against the dev server`);
+  const loadResult = await runLoad(load);
+
   const rows: Row[] = [
     ...synth.map((s) => figureRow(s)),
     ...tests.map((t) => figureRow(t)),
@@ -156,6 +169,8 @@ async function main(): Promise<void> {
     ...handlers.figures.map((f) => figureRow(f)),
     ...cacheRows(handlers.cache),
     ...handlers.hangs.map(hangRow),
+    ...feed.map((f) => figureRow(f)),
+    ...loadRows(loadResult),
   ];
   console.log('');
   printTable(rows);
@@ -180,6 +195,8 @@ async function main(): Promise<void> {
       handlers: handlers.figures,
       cache: handlers.cache,
       hangs: handlers.hangs,
+      feed,
+      load: { ...loadResult, userIds: undefined },
       targets: TARGETS,
       misses,
     };
@@ -269,6 +286,41 @@ function cacheRows(cache: CacheBench): Row[] {
       runs: '',
       target: `>= ${TARGETS.hitMissShareOfCeiling * 100} % of 2 + SELECT / GET`,
       met: share >= TARGETS.hitMissShareOfCeiling,
+    },
+  ];
+}
+
+function loadRows(load: LoadResult): Row[] {
+  return [
+    ...load.routes.map((route) => ({
+      measure: `load ${route.route} (${route.driver})`,
+      result: `p50 ${round(route.p50Ms, 1)} ms, p99 ${round(route.p99Ms, 1)} ms`,
+      spread: `${round(route.perSecond, 1)} req/s, ${route.errors} errors, ${route.count5xx} 5xx`,
+      runs: String(route.requests),
+      target: '',
+    })),
+    {
+      measure: `load total (${load.users} users, ${round(load.elapsedSeconds, 0)} s)`,
+      result: `${round(load.totals.perSecond, 1)} req/s`,
+      spread: `${load.totals.errors} errors, ${load.totals.count5xx} 5xx`,
+      runs: String(load.totals.requests),
+      target: '',
+    },
+    ...load.invariants.map((invariant) => ({
+      measure: `after the load: ${invariant.name}`,
+      result: invariant.passed ? 'holds' : 'VIOLATED',
+      spread: invariant.detail,
+      runs: '',
+      target: 'holds',
+      met: invariant.passed,
+    })),
+    {
+      measure: 'after the load: asynchronous work settled',
+      result: load.settle.settled ? 'yes' : 'no',
+      spread: '',
+      runs: '',
+      target: 'settled',
+      met: load.settle.settled,
     },
   ];
 }
