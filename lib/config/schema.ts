@@ -111,6 +111,54 @@ export interface CacheConfig {
   readonly profileTtlSeconds: number;
 }
 
+/**
+ * AWS Backup Vault Lock. `governance`: the lock holds against everyone except a principal allowed
+ * `backup:DeleteBackupVaultLockConfiguration`, who can remove it. `compliance`: once
+ * `changeableForDays` (at least 3) have passed, nobody can change or remove the lock, not the
+ * account's root user and not AWS, and no recovery point can be deleted before it expires; the
+ * vault cannot be deleted while it holds one. Choose compliance only for data whose retention a
+ * regulation fixes.
+ */
+export type VaultLock =
+  { readonly mode: 'governance' } | { readonly mode: 'compliance'; readonly changeableForDays: number };
+
+export interface BackupConfig {
+  /** Daily AWS Backup recovery points of the cluster, the table and the bucket are kept this long. */
+  readonly dailyRetentionDays: number;
+  /** Weekly ones (Sundays) are kept this long. */
+  readonly weeklyRetentionDays: number;
+  /** Vault Lock on the stage's vault (and on the copy vault). @default - not locked */
+  readonly vaultLock?: VaultLock;
+  /**
+   * Every recovery point is copied to a vault in this Region, kept as long as the original: the
+   * copies survive the loss of the stage's Region. @default - no copies
+   */
+  readonly copyRegion?: string;
+  /** An AWS Backup restore testing plan restores the cluster and the table weekly and deletes the restores. */
+  readonly restoreTesting: boolean;
+}
+
+export interface EncryptionConfig {
+  /**
+   * Customer-managed KMS keys (rotation on), one per data class: photos, logs, database secrets,
+   * backups. Each costs $1 a month plus requests; `false` keeps AWS-managed keys (a disposable
+   * stage), `true` is required in a production stage.
+   */
+  readonly customerManagedKeys: boolean;
+}
+
+export interface DiagnosticsConfig {
+  /**
+   * CloudWatch Database Insights mode of the cluster: `standard` (free; Performance Insights with
+   * 7 days of history) or `advanced` (per-ACU charge; 15 months of history, query plans).
+   */
+  readonly databaseInsights: 'standard' | 'advanced';
+  /** Enhanced Monitoring interval in seconds (OS metrics into CloudWatch Logs); 0 turns it off. */
+  readonly enhancedMonitoringIntervalSeconds: 0 | 1 | 5 | 10 | 15 | 30 | 60;
+  /** DynamoDB Contributor Insights on the table and its indexes (hot keys, throttled keys). */
+  readonly contributorInsights: boolean;
+}
+
 /** When one alarm fires: value >= threshold in `datapointsToAlarm` of `evaluationPeriods` periods. */
 export interface AlarmSetting {
   /** In the unit of the alarm kind (its row in the alarm catalog). */
@@ -151,4 +199,7 @@ export interface StageConfig<Name extends string = string> {
   readonly database: DatabaseConfig;
   readonly cache: CacheConfig;
   readonly monitoring: MonitoringConfig;
+  readonly backup: BackupConfig;
+  readonly encryption: EncryptionConfig;
+  readonly diagnostics: DiagnosticsConfig;
 }

@@ -193,6 +193,32 @@ export function validateStageConfig<Config extends StageConfig>(config: Config):
     );
   }
 
+  const { backup } = config;
+  checkRange(backup.dailyRetentionDays, 'backup.dailyRetentionDays', 1, 35);
+  checkRange(backup.weeklyRetentionDays, 'backup.weeklyRetentionDays', 7, 36_500);
+  check(
+    backup.weeklyRetentionDays >= backup.dailyRetentionDays,
+    'backup.weeklyRetentionDays',
+    `must not be shorter than backup.dailyRetentionDays (${backup.weeklyRetentionDays} < ${backup.dailyRetentionDays})`,
+  );
+  if (backup.vaultLock?.mode === 'compliance') {
+    // AWS::Backup::BackupVault LockConfiguration: ChangeableForDays must be 3 or greater.
+    checkRange(backup.vaultLock.changeableForDays, 'backup.vaultLock.changeableForDays', 3, 36_500);
+  }
+  if (backup.copyRegion !== undefined) {
+    check(
+      /^[a-z]{2}(-[a-z]+)+-\d$/.test(backup.copyRegion),
+      'backup.copyRegion',
+      `must be a Region name such as us-west-2 (got ${backup.copyRegion})`,
+    );
+  }
+  const diagnostics = config.diagnostics;
+  check(
+    [0, 1, 5, 10, 15, 30, 60].includes(diagnostics.enhancedMonitoringIntervalSeconds),
+    'diagnostics.enhancedMonitoringIntervalSeconds',
+    'must be 0, 1, 5, 10, 15, 30 or 60',
+  );
+
   if (production) {
     const required = (condition: boolean, setting: string, rule: string, why?: string) =>
       check(condition, setting, `${rule} in a production stage${why ? `: ${why}` : ''}`);
@@ -214,6 +240,26 @@ export function validateStageConfig<Config extends StageConfig>(config: Config):
     );
     required(cache.multiAz, 'cache.multiAz', 'must be true');
     required(cache.snapshotRetentionDays >= 1, 'cache.snapshotRetentionDays', 'must be at least 1');
+    required(backup.dailyRetentionDays >= 7, 'backup.dailyRetentionDays', 'must be at least 7');
+    required(
+      backup.vaultLock !== undefined,
+      'backup.vaultLock',
+      'must be set',
+      'recovery points must outlive a compromised account',
+    );
+    required(
+      backup.copyRegion !== undefined,
+      'backup.copyRegion',
+      'must be set',
+      'recovery points must outlive the Region',
+    );
+    required(
+      backup.restoreTesting,
+      'backup.restoreTesting',
+      'must be true',
+      'a restore must be exercised, not assumed',
+    );
+    required(config.encryption.customerManagedKeys, 'encryption.customerManagedKeys', 'must be true');
   }
   return config;
 }

@@ -112,6 +112,31 @@ describe('validateStageConfig', () => {
       /database\.backupRetentionDays must be between 1 and 35 \(got 40\)/,
     ],
     [
+      'weekly backups kept less long than daily ones',
+      (c) => ({ backup: { ...c.backup, dailyRetentionDays: 14, weeklyRetentionDays: 7 } }),
+      /backup\.weeklyRetentionDays must not be shorter than backup\.dailyRetentionDays \(7 < 14\)/,
+    ],
+    [
+      'daily backups kept longer than AWS Backup allows for a daily rule here',
+      (c) => ({ backup: { ...c.backup, dailyRetentionDays: 36 } }),
+      /backup\.dailyRetentionDays must be between 1 and 35 \(got 36\)/,
+    ],
+    [
+      'a compliance lock changeable for less than 3 days',
+      (c) => ({ backup: { ...c.backup, vaultLock: { mode: 'compliance', changeableForDays: 2 } } }),
+      /backup\.vaultLock\.changeableForDays must be between 3 and 36500 \(got 2\)/,
+    ],
+    [
+      'a copy Region that is no Region name',
+      (c) => ({ backup: { ...c.backup, copyRegion: 'Oregon' } }),
+      /backup\.copyRegion must be a Region name such as us-west-2 \(got Oregon\)/,
+    ],
+    [
+      'an Enhanced Monitoring interval RDS does not offer',
+      (c) => ({ diagnostics: { ...c.diagnostics, enhancedMonitoringIntervalSeconds: 20 } }),
+      /diagnostics\.enhancedMonitoringIntervalSeconds must be 0, 1, 5, 10, 15, 30 or 60/,
+    ],
+    [
       'a cache snapshot retention out of range',
       (c) => ({ cache: { ...c.cache, snapshotRetentionDays: 36 } }),
       /cache\.snapshotRetentionDays must be between 0 and 35/,
@@ -302,6 +327,31 @@ const PRODUCTION_RULES: Array<[string, (c: StageConfig) => object, RegExp]> = [
     'no cache snapshots',
     (c) => ({ cache: { ...c.cache, snapshotRetentionDays: 0 } }),
     /cache\.snapshotRetentionDays must be at least 1 in a production stage/,
+  ],
+  [
+    'daily backups kept less than a week',
+    (c) => ({ backup: { ...c.backup, dailyRetentionDays: 3 } }),
+    /backup\.dailyRetentionDays must be at least 7 in a production stage/,
+  ],
+  [
+    'an unlocked backup vault',
+    (c) => ({ backup: { ...c.backup, vaultLock: undefined } }),
+    /backup\.vaultLock must be set in a production stage: recovery points must outlive a compromised account/,
+  ],
+  [
+    'no copies in another Region',
+    (c) => ({ backup: { ...c.backup, copyRegion: undefined } }),
+    /backup\.copyRegion must be set in a production stage: recovery points must outlive the Region/,
+  ],
+  [
+    'no restore testing',
+    (c) => ({ backup: { ...c.backup, restoreTesting: false } }),
+    /backup\.restoreTesting must be true in a production stage/,
+  ],
+  [
+    'AWS-managed keys',
+    () => ({ encryption: { customerManagedKeys: false } }),
+    /encryption\.customerManagedKeys must be true in a production stage/,
   ],
   [
     'a plain-http localhost origin',

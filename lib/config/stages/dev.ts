@@ -70,4 +70,15 @@ export const dev: StageConfig<'dev'> = {
       cacheErrors: alarm(50, 5, 3),
     },
   },
+  backup: {
+    dailyRetentionDays: 7,
+    weeklyRetentionDays: 28,
+    restoreTesting: false,
+  },
+  encryption: { customerManagedKeys: false },
+  diagnostics: {
+    databaseInsights: 'standard',
+    enhancedMonitoringIntervalSeconds: 0,
+    contributorInsights: false,
+  },
 };

@@ -73,4 +73,21 @@ export const prod: StageConfig<'prod'> = {
       cacheErrors: alarm(10, 5, 3),
     },
   },
+  backup: {
+    dailyRetentionDays: 35,
+    weeklyRetentionDays: 98,
+    // Governance: an administrator allowed backup:DeleteBackupVaultLockConfiguration can still
+    // lift the lock. { mode: 'compliance', changeableForDays: 3 } makes it permanent after 3 days:
+    // nobody, not the root user and not AWS, can then shorten a retention or delete the vault.
+    vaultLock: { mode: 'governance' },
+    // Another Region than the one prod deploys to (validated at synth when the Region is known).
+    copyRegion: 'us-west-2',
+    restoreTesting: true,
+  },
+  encryption: { customerManagedKeys: true },
+  diagnostics: {
+    databaseInsights: 'advanced',
+    enhancedMonitoringIntervalSeconds: 60,
+    contributorInsights: true,
+  },
 };
