@@ -1,13 +1,14 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, Duration, type ILocalBundling, type RemovalPolicy } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { buildSync, type BuildOptions } from 'esbuild';
 import type { EnvironmentGroup, GroupVariables } from '../../contract/environment';
 import { entryOf, type FunctionDeclaration, type GroupsOf } from '../../contract/functions';
 import { APP_METRICS_NAMESPACE } from '../app-metrics';
@@ -19,10 +20,16 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const APP_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
- * How every handler is bundled (esbuild, run locally: no Docker). Exported so
- * the benchmark measures exactly what is deployed.
+ * How every handler is bundled, in esbuild's terms: one CommonJS file for
+ * APP_RUNTIME with a separate source map. handlerBuildOptions adds the entry
+ * and the output file, for AppFunction and the benchmark alike, so the
+ * benchmark measures exactly what is deployed.
  */
 export const APP_BUNDLING = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node24',
   // Left to the AWS SDK the Lambda runtime ships: only packages imported by
   // their top-level entry (bundling the clients and the credential chain
   // would break the size budgets). That SDK's version varies by runtime
@@ -31,7 +38,7 @@ export const APP_BUNDLING = {
   // @smithy/* (@smithy/core/checksum), so those are bundled.
   // test/infra/runtime-sdk.test.ts loads every bundle against an old SDK.
   // pg's optional native binding is never installed.
-  externalModules: [
+  external: [
     '@aws-sdk/client-*',
     '@aws-sdk/lib-*',
     '@aws-sdk/s3-request-presigner',
@@ -42,10 +49,21 @@ export const APP_BUNDLING = {
   // subpaths do not use (their CommonJS builds are single files).
   mainFields: ['module', 'main'],
   minify: true,
-  sourceMap: true,
+  sourcemap: true,
   sourcesContent: false,
-  target: 'node24',
 } as const;
+
+/** The esbuild options that bundle `entry` (an absolute path) into `outfile` as APP_BUNDLING says. */
+export function handlerBuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    ...APP_BUNDLING,
+    external: [...APP_BUNDLING.external],
+    mainFields: [...APP_BUNDLING.mainFields],
+    entryPoints: [entry],
+    outfile,
+    absWorkingDir: PROJECT_ROOT,
+  };
+}
 
 /**
  * esbuild writes a source map's `sources` relative to the bundle's folder,
@@ -53,35 +71,52 @@ export const APP_BUNDLING = {
  * same code then gets another asset hash from another checkout or another
  * `-o`, and a deploy replaces functions that did not change. This rewrites
  * them relative to the repository root (a package from its `node_modules`
- * folder), so the hash depends on the code alone; stack traces then name
- * `lambda/...` files. Plain Node.js without `$` or backticks, each statement
- * closed with `;`: it runs as one line through the shell of local bundling.
+ * folder, which may be a link to another checkout's), so the hash depends on
+ * the code alone; stack traces then name `lambda/...` files.
  */
-const PORTABLE_SOURCE_MAPS = `
-const fs = require('fs'), path = require('path');
-const [out, root] = process.argv.slice(1);
-for (const name of fs.readdirSync(out).filter((n) => n.endsWith('.map'))) {
-  const file = path.join(out, name);
-  const map = JSON.parse(fs.readFileSync(file, 'utf8'));
-  map.sources = map.sources.map((source) => {
-    const absolute = path.resolve(out, source);
-    const modules = absolute.indexOf(path.sep + 'node_modules' + path.sep);
-    const portable = modules >= 0 ? absolute.slice(modules + 1) : path.relative(root, absolute);
+function portableSourceMap(map: string, bundleDir: string): string {
+  const parsed = JSON.parse(map) as { sources: string[] };
+  parsed.sources = parsed.sources.map((source) => {
+    const absolute = path.resolve(bundleDir, source);
+    const modules = absolute.indexOf(`${path.sep}node_modules${path.sep}`);
+    const portable = modules >= 0 ? absolute.slice(modules + 1) : path.relative(PROJECT_ROOT, absolute);
     return portable.split(path.sep).join('/');
   });
-  fs.writeFileSync(file, JSON.stringify(map));
-}`;
+  return JSON.stringify(parsed);
+}
 
-const portableSourceMaps: nodejs.ICommandHooks = {
-  beforeBundling: () => [],
-  beforeInstall: () => [],
-  afterBundling: (inputDir, outputDir) => [
-    // One line: the shell keeps the JSON escape of a newline as two characters.
-    ['node', '-e', PORTABLE_SOURCE_MAPS.replace(/\n\s*/g, ' ').trim(), outputDir, inputDir]
-      .map((arg) => JSON.stringify(arg))
-      .join(' '),
-  ],
-};
+/**
+ * Bundles one handler into its asset folder within this process. esbuild's
+ * synchronous API sends every build of the synth to one esbuild process;
+ * NodejsFunction's local bundling started `npx --no-install esbuild` and a
+ * shell per function instead (most of a second each, mostly npm's start-up).
+ * It never declines, so CDK never falls back to Docker.
+ */
+class HandlerBundling implements ILocalBundling {
+  /**
+   * The handler's entry file. A field, not a closure: CDK keys its in-process
+   * asset cache on the bundling options as JSON, so each entry must show in it.
+   */
+  public readonly entry: string;
+
+  constructor(entry: string) {
+    this.entry = entry;
+  }
+
+  public tryBundle(outputDir: string): boolean {
+    const { outputFiles } = buildSync({
+      ...handlerBuildOptions(this.entry, path.join(outputDir, 'index.js')),
+      write: false,
+    });
+    for (const file of outputFiles) {
+      fs.writeFileSync(
+        file.path,
+        file.path.endsWith('.map') ? portableSourceMap(file.text, outputDir) : file.contents,
+      );
+    }
+    return true;
+  }
+}
 
 /** What Lambda does with a function's role to attach it to a VPC; EC2 allows them on `*` only. */
 const VPC_NETWORK_INTERFACE_ACTIONS = [
@@ -148,12 +183,12 @@ export interface AppFunctionProps<F extends FunctionDeclaration> {
 
 /**
  * A Node.js Lambda function with this project's defaults: arm64, the newest
- * runtime, esbuild bundling with the local esbuild (no Docker), source maps,
+ * runtime, bundled by esbuild in the synth's process (no Docker), source maps,
  * X-Ray tracing, JSON logs into a log group of its own with a retention.
  */
 export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> extends Construct {
   /** The function. */
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   /** The function's log group. */
   public readonly logGroup: logs.ILogGroup;
   /** The function's execution role. */
@@ -231,13 +266,19 @@ export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> ex
       binding.grant?.(role);
     }
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    this.function = new lambda.Function(this, 'Function', {
       role,
       deadLetterQueue: props.invocation.type === 'async' ? props.invocation.deadLetterQueue : undefined,
-      entry: path.join(PROJECT_ROOT, entry),
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      handler: 'handler',
+      code: lambda.Code.fromAsset(PROJECT_ROOT, {
+        // Named by the bundle, not by the folder it was built from.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          local: new HandlerBundling(path.join(PROJECT_ROOT, entry)),
+          // The type requires an image; local bundling never declines, so none is pulled.
+          image: APP_RUNTIME.bundlingImage,
+        },
+      }),
+      handler: 'index.handler',
       description: description,
       runtime: APP_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -258,13 +299,6 @@ export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> ex
         // Powertools reads both itself; the dashboard and the alarms read the same namespace.
         POWERTOOLS_METRICS_NAMESPACE: APP_METRICS_NAMESPACE,
         ...environment,
-      },
-      bundling: {
-        ...APP_BUNDLING,
-        externalModules: [...APP_BUNDLING.externalModules],
-        mainFields: [...APP_BUNDLING.mainFields],
-        format: nodejs.OutputFormat.CJS,
-        commandHooks: portableSourceMaps,
       },
     });
   }
