@@ -1,12 +1,9 @@
 import type { EnvironmentGroup, VariablesOf } from '../../contract/environment';
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { entryOf, FUNCTIONS, type FunctionKey } from '../../contract/functions';
 import { APP_METRICS_NAMESPACE } from '../../lib/app-metrics';
-import type { StageName } from '../../lib/config';
 import { handlerBuildOptions } from '../../lib/constructs/app-function';
 import { driversMissingFrom, writeFloorEntry } from './floor';
 import { summarize, type Figure } from './stats';
@@ -15,32 +12,6 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Jest and cdk write a lot; spawnSync's default 1 MiB would kill them. */
 const OUTPUT_LIMIT = 64 * 1024 * 1024;
-
-/** Wall time of `cdk synth` of one stage, bundling included, each run in a fresh process and output folder. */
-export function benchSynth(stage: StageName, runs: number): Figure {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), `photo-synth-${stage}-`));
-    const started = process.hrtime.bigint();
-    const result = spawnSync(
-      path.join(ROOT, 'node_modules', '.bin', 'cdk'),
-      ['synth', '--quiet', '--output', out, '-c', `stage=${stage}`],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        maxBuffer: OUTPUT_LIMIT,
-        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
-      },
-    );
-    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-    fs.rmSync(out, { recursive: true, force: true });
-    if (result.status !== 0) {
-      throw new Error(`cdk synth (${stage}) failed:\n${result.stderr}`);
-    }
-    samples.push(elapsed);
-  }
-  return summarize(`cdk synth ${stage} (bundling, cold process)`, 's', samples);
-}
 
 /** Wall time of a test command. */
 export function benchCommand(name: string, command: string, args: string[], runs: number): Figure {
