@@ -13,7 +13,6 @@ import { STAGE_NAMES } from '../lib/config';
 import { FUNCTIONS } from '../contract/functions';
 import { benchBundles, benchCommand, benchFloors, benchInits, ROOT, type BundleFigure } from './bench/build';
 import { benchHandlers, type CacheBench } from './bench/handlers';
-import { benchFeed } from './bench/feed';
 import { benchSynthRound } from './bench/synth';
 import type { HangFigure } from './bench/hangs';
 import { LOAD_PRESETS, runLoad, type LoadResult } from './bench/load';
@@ -145,6 +144,9 @@ async function main(): Promise<void> {
   );
 
   progress('Feed pages over 1 and N shards (DynamoDB Local)');
+  // Imported here: the table adapter loads the handlers' logger, which must see the environment
+  // the handler benchmark set (silent logs) rather than this shell's.
+  const { benchFeed } = await import('./bench/feed.js');
   const feed = await benchFeed(
     options.quick
       ? { iterations: 20, warmup: 5, photos: 60 }

@@ -230,34 +230,51 @@ async function measure(options: HandlerBenchOptions, stream: StreamReader): Prom
       region: awsConfig().region,
     });
 
-    // One iteration times, for one user: a miss (its key deleted first, untimed; the read goes to
-    // PostgreSQL and fills the cache again, as in production), a hit, a raw GET and a raw SELECT.
-    // Interleaving them call by call gives all four the same machine (other load, CPU frequency,
-    // the engines' own state), and the order of the last three rotates so none always follows the
-    // miss. Warm-up calls run the same sequence untimed, long enough for V8 to optimize the path a
-    // warm Lambda environment runs.
+    // Blocks of one kind of call (misses, hits, raw GETs, raw SELECTs, each over the users in
+    // turn) alternate round by round, the order of the blocks rotating, so that all four see the
+    // same machine over the run while each block stays in the steady state a warm Lambda
+    // environment serving one kind of request is in. A miss is forced by deleting the user's key
+    // first (untimed); it then reads PostgreSQL and fills the cache again, as in production, so
+    // the hits that follow are served from the cache. Warm-up rounds run the same blocks untimed,
+    // long enough for V8 to optimize the hot paths.
     const recorder = new CallRecorder(['cached', 'uncached', 'get', 'select'] as const);
-    const steps = [
-      (user: string) =>
-        recorder.time('cached', () => expectStatus(profilesApi.handler, readProfile(user), 200)),
-      (user: string) =>
-        recorder.time('get', async () => {
-          if ((await rawCache.get(profileCacheKey(user))) === null)
-            throw new Error('expected a cached profile');
-        }),
-      (user: string) =>
-        recorder.time('select', async () => {
-          const { rowCount } = await rawPool.query('SELECT * FROM profiles WHERE user_id = $1', [user]);
-          if (rowCount !== 1) throw new Error('expected a profile row');
-        }),
+    const blocks: (() => Promise<void>)[] = [
+      async () => {
+        for (const user of users) {
+          await redis.del(profileCacheKey(user));
+          await recorder.time('uncached', () => expectStatus(profilesApi.handler, readProfile(user), 200));
+        }
+      },
+      async () => {
+        for (const user of users) {
+          await recorder.time('cached', () => expectStatus(profilesApi.handler, readProfile(user), 200));
+        }
+      },
+      async () => {
+        for (const user of users) {
+          await recorder.time('get', async () => {
+            if ((await rawCache.get(profileCacheKey(user))) === null)
+              throw new Error('expected a cached profile');
+          });
+        }
+      },
+      async () => {
+        for (const user of users) {
+          await recorder.time('select', async () => {
+            const { rowCount } = await rawPool.query('SELECT * FROM profiles WHERE user_id = $1', [user]);
+            if (rowCount !== 1) throw new Error('expected a profile row');
+          });
+        }
+      },
     ];
+    const warmupRounds = Math.ceil(options.cacheWarmup / users.length);
+    const rounds = Math.ceil(iterations / users.length);
     try {
-      for (let i = 0; i < options.cacheWarmup + iterations; i++) {
-        if (i === options.cacheWarmup) recorder.reset();
-        const user = users[i % users.length];
-        await redis.del(profileCacheKey(user));
-        await recorder.time('uncached', () => expectStatus(profilesApi.handler, readProfile(user), 200));
-        for (let step = 0; step < steps.length; step++) await steps[(i + step) % steps.length](user);
+      for (let round = 0; round < warmupRounds + rounds; round++) {
+        if (round === warmupRounds) recorder.reset();
+        // The miss block first refills every key the hit block reads; the others rotate after it.
+        await blocks[0]();
+        for (let b = 0; b < 3; b++) await blocks[1 + ((round + b) % 3)]();
       }
     } finally {
       recorder.stop();

@@ -53,6 +53,6 @@ describe('handler bundles', () => {
       .filter((b) => fs.readFileSync(`${b.file}.map`, 'utf8').includes('node_modules/zod/'))
       .map((b) => b.handler)
       .sort();
-    expect(withZod).toEqual(['health', 'photos-api', 'profiles-api']);
+    expect(withZod).toEqual(['photos-api', 'profiles-api']);
   });
 });
