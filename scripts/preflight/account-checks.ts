@@ -57,10 +57,14 @@ export type CredentialsOutcome =
   | { readonly kind: 'ok'; readonly account: string; readonly arn: string; readonly result: CheckResult }
   | { readonly kind: 'unusable'; readonly line: string };
 
-/** GetCallerIdentity needs no permission, so any refusal means the credentials themselves are unusable. */
+/**
+ * GetCallerIdentity needs no permission, so any refusal means the credentials themselves are
+ * unusable. `command` starts the line (the restore drill checks credentials the same way).
+ */
 export async function checkCredentials(
   clients: { readonly sts: STSClient },
   region: string,
+  command = 'preflight',
 ): Promise<CredentialsOutcome> {
   try {
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
@@ -71,12 +75,12 @@ export async function checkCredentials(
     if (CREDENTIAL_ERRORS.has(errorName(error))) {
       return {
         kind: 'unusable',
-        line: `preflight: no usable AWS credentials (${describeError(error)}); run \`aws sso login --profile NAME\` and export AWS_PROFILE=NAME (or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), then re-run`,
+        line: `${command}: no usable AWS credentials (${describeError(error)}); run \`aws sso login --profile NAME\` and export AWS_PROFILE=NAME (or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), then re-run`,
       };
     }
     return {
       kind: 'unusable',
-      line: `preflight: cannot reach AWS STS in ${region} (${describeError(error)}); check the network and the region name (AWS_REGION)`,
+      line: `${command}: cannot reach AWS STS in ${region} (${describeError(error)}); check the network and the region name (AWS_REGION)`,
     };
   }
 }
