@@ -124,7 +124,18 @@ export async function benchFloors(bundles: readonly BundleFigure[], outDir: stri
  * shared VM drifts by 20 % within minutes), and the environment is the function's own, not this
  * shell's (variables such as NODE_OPTIONS or NODE_EXTRA_CA_CERTS would change what Node loads).
  */
-export function benchInits(modules: readonly InitModule[], runs: number): Figure[] {
+/** A handler's init, its floor's, and their ratio (median of the per-run ratios). */
+export interface InitFigure {
+  readonly handler: string;
+  readonly init: Figure;
+  readonly floor?: Figure;
+  readonly overFloor?: Figure;
+}
+
+export function benchInits(
+  pairs: readonly { readonly handler: InitModule; readonly floor?: InitModule }[],
+  runs: number,
+): InitFigure[] {
   // Typed by the contract: every variable any function reads (contract/environment.ts).
   const variables: VariablesOf<EnvironmentGroup> = {
     TABLE_NAME: 'bench-table',
@@ -157,28 +168,52 @@ export function benchInits(modules: readonly InitModule[], runs: number): Figure
     AWS_SECRET_ACCESS_KEY: 'bench',
     POWERTOOLS_METRICS_NAMESPACE: APP_METRICS_NAMESPACE,
   };
-  const samples = modules.map(() => [] as number[]);
+  const timeInit = (target: InitModule): number => {
+    const probe = [
+      'const t0 = process.hrtime.bigint();',
+      `require(${JSON.stringify(target.file)});`,
+      'const t1 = process.hrtime.bigint();',
+      'process.stdout.write(String(Number(t1 - t0) / 1e6));',
+      'process.exit(0);',
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['--enable-source-maps', '-e', probe], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...env, POWERTOOLS_SERVICE_NAME: target.serviceName },
+    });
+    if (result.status !== 0) throw new Error(`init of ${target.name} failed:\n${result.stderr}`);
+    return Number(result.stdout);
+  };
+  const inits = pairs.map(() => [] as number[]);
+  const floors = pairs.map(() => [] as number[]);
+  const ratios = pairs.map(() => [] as number[]);
   for (let run = 0; run < runs; run++) {
-    for (let offset = 0; offset < modules.length; offset++) {
-      const index = (run + offset) % modules.length;
-      const bundle = modules[index];
-      const probe = [
-        'const t0 = process.hrtime.bigint();',
-        `require(${JSON.stringify(bundle.file)});`,
-        'const t1 = process.hrtime.bigint();',
-        'process.stdout.write(String(Number(t1 - t0) / 1e6));',
-        'process.exit(0);',
-      ].join('\n');
-      const result = spawnSync(process.execPath, ['--enable-source-maps', '-e', probe], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { ...env, POWERTOOLS_SERVICE_NAME: bundle.serviceName },
-      });
-      if (result.status !== 0) {
-        throw new Error(`init of ${bundle.name} failed:\n${result.stderr}`);
+    for (let offset = 0; offset < pairs.length; offset++) {
+      const index = (run + offset) % pairs.length;
+      const { handler, floor } = pairs[index];
+      // Handler and floor back to back, in alternating order: the ratio of a pair sees one moment
+      // of the machine, so drift and other load cancel out of it.
+      if (!floor) {
+        inits[index].push(timeInit(handler));
+        continue;
       }
-      samples[index].push(Number(result.stdout));
+      const [first, second] = run % 2 === 0 ? [handler, floor] : [floor, handler];
+      const firstMs = timeInit(first);
+      const secondMs = timeInit(second);
+      const [handlerMs, floorMs] = run % 2 === 0 ? [firstMs, secondMs] : [secondMs, firstMs];
+      inits[index].push(handlerMs);
+      floors[index].push(floorMs);
+      ratios[index].push(handlerMs / floorMs);
     }
   }
-  return modules.map((module, index) => summarize(`init ${module.name}`, 'ms', samples[index]));
+  return pairs.map(({ handler, floor }, index) => ({
+    handler: handler.name,
+    init: summarize(`init ${handler.name}`, 'ms', inits[index]),
+    ...(floor
+      ? {
+          floor: summarize(`init ${floor.name}`, 'ms', floors[index]),
+          overFloor: summarize(`init ${handler.name} / its floor`, 'x', ratios[index]),
+        }
+      : {}),
+  }));
 }
