@@ -211,7 +211,7 @@ export const DEFAULT_REQUEST_MIX: readonly RequestKind[] = [
     share: PROFILE_READS_BY_ID * PROFILE_CACHE_HIT_RATIO,
     handlerMs: 10,
     cacheCommands: 1,
-    measuredAs: 'GET /users/{id} from Redis (cached)',
+    measuredAs: 'GET /users/{id} from the cache (hit)',
   },
   {
     // GET, SELECT, then SET of the fresh profile.
