@@ -53,7 +53,8 @@ interface Row {
 }
 
 function figureRow(figure: Figure, target?: { text: string; met: boolean }): Row {
-  const digits = figure.unit === 'ms' ? 2 : 1;
+  // Ratios to a floor need two decimals: their targets sit at 1.15x.
+  const digits = figure.unit === 'ms' || figure.unit === 'x' ? 2 : 1;
   const latencyRow = figure.p50 !== undefined;
   return {
     measure: figure.name,
