@@ -139,7 +139,8 @@ async function main(): Promise<void> {
       // The health function loads no SDK client: its floor would be an empty module.
       ...(b.functionKey === 'health' ? {} : { floor: floors[index] }),
     })),
-    options.quick ? 3 : 21,
+    options.quick ? 3 : 15,
+    options.quick ? 1 : 3,
   );
 
   progress('Handlers on the local engines, then each dependency hung');
