@@ -84,6 +84,10 @@ export const ENVIRONMENT_GROUPS = {
   },
   database: {
     DB_HOST: { kind: 'text', doc: 'RDS Proxy endpoint, or the cluster writer where the stage has no proxy.' },
+    DB_READER_HOST: {
+      kind: 'text',
+      doc: "Host of reads that tolerate replica lag: the proxy's read-only endpoint (or the cluster reader endpoint without a proxy) where the stage has readers, else DB_HOST.",
+    },
     DB_PORT: { kind: 'integer', min: 1, max: 65535, doc: 'PostgreSQL port.' },
     DB_NAME: { kind: 'text', doc: 'Database of the profiles.' },
     DB_USER: { kind: 'text', doc: 'Database user the function signs in as with an IAM token.' },

@@ -46,6 +46,28 @@ export interface MonitoredCacheNode {
   readonly groupSize: number;
 }
 
+/** The stage's AWS Backup vault and what its plan does besides backing up. */
+export interface MonitoredBackupVault {
+  readonly vaultName: string;
+  /** Every recovery point is copied to another Region. */
+  readonly copies: boolean;
+  /** A restore testing plan restores from the vault. */
+  readonly restoreTesting: boolean;
+}
+
+/**
+ * A job count of one vault. AWS/Backup publishes its job metrics per `BackupVaultName` (and per
+ * vault and resource type): https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/aws-services-cloudwatch-metrics.html
+ */
+export function backupVaultMetric(vaultName: string, metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/Backup',
+    metricName,
+    dimensionsMap: { BackupVaultName: vaultName },
+    statistic: 'Sum',
+  });
+}
+
 /** What the alarms of each kind of resource read, by resource kind. */
 export interface MonitoredResources {
   readonly httpApi: apigwv2.IHttpApi;
@@ -58,6 +80,7 @@ export interface MonitoredResources {
   readonly userPool: { readonly userPoolId: string; readonly clientId: string };
   readonly alarmTopic: sns.ITopic;
   readonly cacheNode: MonitoredCacheNode;
+  readonly backupVault: MonitoredBackupVault;
 }
 
 export type MonitoredKind = keyof MonitoredResources;
@@ -74,6 +97,7 @@ export const MONITORED_KIND_LABELS: Readonly<Record<MonitoredKind, string>> = {
   userPool: 'user pool',
   alarmTopic: 'alarm topic',
   cacheNode: 'each cache node',
+  backupVault: 'AWS Backup vault',
 };
 
 /** The unit of a kind's thresholds in the stage config. */
@@ -417,6 +441,42 @@ export const ALARM_CATALOG = {
     only: { when: (node) => node.groupSize > 1, described: 'when there is a replica' },
     runbook:
       'The cache replica lags the primary (seconds); a failover now would serve stale profiles. Check network and primary write load.',
+  },
+  backupJobsFailed: {
+    resource: 'backupVault',
+    title: 'failed backup jobs',
+    unit: 'count',
+    statistic: 'Sum',
+    // Jobs run once or twice a day; no job, no data point.
+    treatMissingData: NOT_BREACHING,
+    metric: (vault) => backupVaultMetric(vault.vaultName, 'NumberOfBackupJobsFailed'),
+    runbook:
+      "A backup of the cluster, the table or the photo bucket failed, so that day has no recovery point. The job's status message in the AWS Backup console says why: a Region setting that does not opt the resource type in (npm run preflight checks them), the role's permissions, or a retention outside the Vault Lock window.",
+  },
+  copyJobsFailed: {
+    resource: 'backupVault',
+    title: 'failed copy jobs',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (vault) => backupVaultMetric(vault.vaultName, 'NumberOfCopyJobsFailed'),
+    only: { when: (vault) => vault.copies, described: 'when recovery points are copied to another Region' },
+    runbook:
+      "A recovery point was not copied to the other Region, so it would not survive the loss of this one. Check the copy job's message: the copy vault's key policy, DynamoDB advanced backup features (needed for cross-Region copies), or the copy vault's lock window.",
+  },
+  restoreJobsFailed: {
+    resource: 'backupVault',
+    title: 'failed restore jobs',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (vault) => backupVaultMetric(vault.vaultName, 'NumberOfRestoreJobsFailed'),
+    only: {
+      when: (vault) => vault.restoreTesting,
+      described: 'when a restore testing plan restores from it',
+    },
+    runbook:
+      "A restore from the vault failed, the weekly restore test or a restore by hand: the backups may not be usable. Read the restore job's message (restore metadata overrides, subnet group, security group, the restore role's permissions) and run the restore drill before the next test.",
   },
 } as const satisfies Record<string, AnyAlarmRow>;
 

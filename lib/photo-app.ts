@@ -1,8 +1,10 @@
 import { Tags, type App } from 'aws-cdk-lib';
 import { ConfigError, stageLabel, type StageConfig } from './config';
+import { lockWindow } from './constructs/backup-vault';
 import { ProfileDatabase } from './constructs/profile-database';
 import { KNOWN_GOOD_REGIONS, missingServices, type RegionNeeds } from './regions';
 import { ApiStack } from './stacks/api-stack';
+import { BackupCopyStack } from './stacks/backup-copy-stack';
 import { DataStack } from './stacks/data-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
@@ -38,6 +40,12 @@ export function regionNeeds(config: StageConfig): RegionNeeds {
 
 /** Fails synth, naming what is missing, for a region documented to lack something the stage needs. */
 export function checkTargetRegion(region: string, config: StageConfig): void {
+  if (config.backup.copyRegion === region) {
+    throw new ConfigError(
+      `backup.copyRegion of the ${config.stage} stage is ${region}, the Region it deploys to; ` +
+        'copies there would not survive the loss of that Region. Pick another Region.',
+    );
+  }
   const missing = missingServices(region, regionNeeds(config));
   if (missing.length > 0) {
     throw new ConfigError(
@@ -52,6 +60,8 @@ export interface PhotoAppStacks {
   readonly data: DataStack;
   readonly api: ApiStack;
   readonly monitoring: MonitoringStack;
+  /** The vault for copies of the recovery points in config.backup.copyRegion. @default - no copies */
+  readonly backupCopy?: BackupCopyStack;
 }
 
 /**
@@ -68,11 +78,33 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
 
   const network = new NetworkStack(app, `${prefix}-Network`, {
     config,
-    description: description('VPC, endpoints and flow logs'),
+    description: description(
+      config.encryption.customerManagedKeys
+        ? 'VPC, endpoints, flow logs and customer-managed keys'
+        : 'VPC, endpoints and flow logs',
+    ),
   });
+  const { backup } = config;
+  const backupLock =
+    backup.vaultLock && lockWindow(backup.vaultLock, [backup.dailyRetentionDays, backup.weeklyRetentionDays]);
+  const backupCopyVault = backup.copyRegion
+    ? { region: backup.copyRegion, vaultName: `photoapp-${config.stage}-backup-copies` }
+    : undefined;
+  const backupCopy =
+    backupCopyVault &&
+    new BackupCopyStack(app, `${prefix}-BackupCopy`, {
+      config,
+      copyRegion: backupCopyVault.region,
+      vaultName: backupCopyVault.vaultName,
+      lock: backupLock,
+      description: description(`vault for copies of the recovery points in ${backupCopyVault.region}`),
+    });
   const data = new DataStack(app, `${prefix}-Data`, {
     config,
+    backupLock,
+    backupCopyVault,
     network: network.network,
+    dataKeys: network.dataKeys,
     description: description('users, photos, metadata, profiles and cache'),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
@@ -83,6 +115,7 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     photoTable: data.photoTable,
     profileDatabase: data.profileDatabase,
     profileCache: data.profileCache,
+    dataKeys: network.dataKeys,
     description: description('HTTP API and event handlers'),
   });
   const migrations = data.schemaMigrations.runner;
@@ -106,10 +139,14 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     description: description('alarms and dashboard'),
   });
 
-  for (const stack of [network, data, api, monitoring]) {
+  // The copy actions name the copy vault, which must exist first: `cdk deploy --all` follows this.
+  if (backupCopy)
+    data.addStackDependency(backupCopy, 'the backup plan copies recovery points into its vault');
+
+  for (const stack of [network, data, api, monitoring, ...(backupCopy ? [backupCopy] : [])]) {
     for (const [key, value] of Object.entries({ project: 'photo-sharing-reference', stage: config.stage })) {
       Tags.of(stack).add(key, value, { excludeResourceTypes: [...UNTAGGED_RESOURCE_TYPES] });
     }
   }
-  return { network, data, api, monitoring };
+  return { network, data, api, monitoring, ...(backupCopy ? { backupCopy } : {}) };
 }

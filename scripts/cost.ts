@@ -12,7 +12,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_STAGE, loadStageConfig, STAGE_NAMES, type StageConfig } from '../lib/config';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from './cdk-context';
 import { buildPhotoApp } from '../lib/photo-app';
-import { idleFloor, marginalCostPerMillion, total, type CostLine, type IdleInputs } from './cost/model';
+import {
+  backupCostPerGb,
+  idleFloor,
+  marginalCostPerMillion,
+  total,
+  type CostLine,
+  type IdleInputs,
+} from './cost/model';
 import { PRICES_AS_OF, PRICES_REGION } from './cost/prices';
 
 interface Options {
@@ -43,7 +50,9 @@ function parseArgs(argv: string[]): Options {
 export function idleInputsFromTemplates(config: StageConfig): IdleInputs {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
   const stacks = buildPhotoApp(app, config);
-  const all = [stacks.network, stacks.data, stacks.api, stacks.monitoring].map((s) => Template.fromStack(s));
+  const all = [stacks.network, stacks.data, stacks.api, stacks.monitoring, stacks.backupCopy]
+    .filter((stack) => stack !== undefined)
+    .map((s) => Template.fromStack(s));
   const count = (type: string) => all.reduce((n, t) => n + Object.keys(t.findResources(type)).length, 0);
   const alarmMetrics = all.reduce((n, t) => {
     const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')) as Array<{
@@ -100,6 +109,7 @@ function main(): void {
   const inputs = idleInputsFromTemplates(config);
   const idle = idleFloor(config, inputs);
   const marginal = marginalCostPerMillion();
+  const backups = backupCostPerGb(config);
   if (options.json) {
     console.log(
       JSON.stringify(
@@ -110,6 +120,7 @@ function main(): void {
           idleTotal: total(idle),
           marginal,
           marginalTotal: total(marginal),
+          backupsPerGb: backups,
         },
         null,
         2,
@@ -122,6 +133,8 @@ function main(): void {
   console.log(table('Idle floor per month (no traffic)', idle));
   console.log('');
   console.log(table('Marginal cost per million API requests', marginal));
+  console.log('');
+  console.log(table('Backups per GB stored, per month', backups));
   const biggest = [...idle].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
   console.log(
     `\nLargest idle item: ${biggest.item}, ${((100 * biggest.monthlyUsd) / total(idle)).toFixed(0)}% of the floor.`,

@@ -87,6 +87,7 @@ export async function main(argv: readonly string[], deps: PreflightDeps = DEFAUL
         account: credentials.account,
         needs,
         regions: deps.regions,
+        clientsIn: deps.createClients,
       })),
     ];
     deps.out(`Preflight of stage ${config.stage} in ${region}, account ${credentials.account}`);

@@ -28,7 +28,7 @@ function snapshotStage(stage: StageName): Record<string, StackSnapshot> {
   // Every stack the app builds, so a new stack is in the baseline without editing this file.
   return Object.fromEntries(
     (Object.keys(stacks) as Array<keyof PhotoAppStacks>)
-      .map((key) => stacks[key])
+      .map((key) => stacks[key]!)
       .map((stack) => [stack.stackName, snapshotStack(Template.fromStack(stack).toJSON())]),
   );
 }

@@ -1,7 +1,11 @@
 /**
  * PostgreSQL (Aurora through RDS Proxy) access for profiles and the photo-count ledger.
  *
- * In AWS the pool authenticates with short-lived IAM tokens (@aws-sdk/rds-signer), asked for only
+ * Writes, the ledger and reads that must see the latest write go to the writer pool; reads that
+ * tolerate replica lag (public profiles) go to the reader pool, which in a stage with readers
+ * connects to RDS Proxy's read-only endpoint and otherwise to the writer too.
+ *
+ * In AWS each pool authenticates with short-lived IAM tokens (@aws-sdk/rds-signer), asked for only
  * when a new connection is opened, over verified TLS. The pool lives at module scope and is reused
  * across invocations. All SQL is parameterized.
  */
@@ -17,6 +21,7 @@ import { logger } from '../shared/powertools';
 const DEPENDENCY = 'Profile database';
 
 export interface DatabaseConnection {
+  /** Host to connect to; the IAM token is signed for it, as RDS requires of every endpoint. */
   readonly host: string;
   readonly port: number;
   readonly database: string;
@@ -117,12 +122,30 @@ function toProfile(row: ProfileRow): Profile {
 }
 
 export class PostgresProfileStore implements ProfileRepository, PhotoCountLedger {
-  constructor(private readonly pool: Pool) {}
+  /**
+   * @param pool the writer: every write and every read that must see the latest write.
+   * @param readerPool reads that tolerate replica lag; the ledger-only handlers (stream processor,
+   *   reconciler) never make one and leave it to the writer.
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly readerPool: Pool = pool,
+  ) {}
 
   async get(userId: string): Promise<Profile | undefined> {
-    const rows = await this.query<ProfileRow>(`SELECT ${PROFILE_COLUMNS} FROM profiles WHERE user_id = $1`, [
-      userId,
-    ]);
+    return this.selectProfile(this.pool, userId);
+  }
+
+  async getPublic(userId: string): Promise<Profile | undefined> {
+    return this.selectProfile(this.readerPool, userId);
+  }
+
+  private async selectProfile(pool: Pool, userId: string): Promise<Profile | undefined> {
+    const rows = await this.query<ProfileRow>(
+      pool,
+      `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE user_id = $1`,
+      [userId],
+    );
     return rows[0] ? toProfile(rows[0]) : undefined;
   }
 
@@ -197,9 +220,9 @@ export class PostgresProfileStore implements ProfileRepository, PhotoCountLedger
     });
   }
 
-  private async query<T extends object>(sql: string, params: unknown[]): Promise<T[]> {
+  private async query<T extends object>(pool: Pool, sql: string, params: unknown[]): Promise<T[]> {
     try {
-      const result = await this.pool.query<T>(sql, params);
+      const result = await pool.query<T>(sql, params);
       return result.rows;
     } catch (error) {
       throw classify(error);

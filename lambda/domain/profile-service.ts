@@ -3,7 +3,10 @@ import type { Profile, ProfileInput } from './profiles';
 import { NotFoundError } from '../shared/errors';
 
 export interface ProfileRepository {
+  /** The latest profile, as last written (read-your-writes). */
   get(userId: string): Promise<Profile | undefined>;
+  /** A profile as others see it: it may trail the latest write by the database's replica lag. */
+  getPublic(userId: string): Promise<Profile | undefined>;
   /** Creates or replaces the caller's editable fields; photoCount is never written here. */
   upsert(userId: string, input: ProfileInput, now: Date): Promise<Profile>;
 }
@@ -43,11 +46,17 @@ export class ProfileService {
     return profile;
   }
 
+  /**
+   * Someone's profile as others see it: on a miss it comes from a reader, which keeps the writer's
+   * capacity for writes. A lagging reader cannot put an old row in the cache after an edit: the
+   * edit's invalidation marker refuses fills for longer than Aurora replicas lag (milliseconds;
+   * lambda/adapters/profile-cache.ts, CACHE_INVALIDATION).
+   */
   async getPublicProfile(userId: string): Promise<Profile> {
     const cached = await this.cache.get(userId);
     if (cached) return cached;
     const readStartedAt = this.clock();
-    const profile = await this.repository.get(userId);
+    const profile = await this.repository.getPublic(userId);
     if (!profile) throw new NotFoundError('Profile');
     await this.cache.fill(profile, readStartedAt);
     return profile;

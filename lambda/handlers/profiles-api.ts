@@ -14,8 +14,11 @@ const aws = awsConfig();
 // answers. A hung database fails the statement in flight: at most 2 s to connect + 1.5 s
 // (DATABASE_DEADLINE), so 4.3 s with the cache. Even a slow database that answers every statement
 // just in time stays inside: PUT /me is a connect and four statements, 2 + 4 × 1.5 + 0.8 = 8.8 s.
-const pool = createDatabasePool({ ...databaseConfig(env.database), region: aws.region });
-const store = new PostgresProfileStore(pool);
+const database = { ...databaseConfig(env.database), region: aws.region };
+const pool = createDatabasePool(database);
+// Public profile reads on a cache miss; the same deadlines, IAM sign-in and TLS, another host.
+const readerPool = createDatabasePool({ ...database, host: database.readerHost });
+const store = new PostgresProfileStore(pool, readerPool);
 const profileCache = createProfileCache(cacheConfig(env.cache, env.profileCaching), aws.region);
 const profiles = new ProfileService(store, profileCache);
 
@@ -33,5 +36,5 @@ export const handler = routeHandler('profilesApi', {
 
 /** Closes the module's connections (local dev server and tests; Lambda never needs it). */
 export async function dispose(): Promise<void> {
-  await Promise.all([profileCache.close(), pool.end()]);
+  await Promise.all([profileCache.close(), pool.end(), readerPool.end()]);
 }

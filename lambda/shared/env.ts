@@ -97,7 +97,10 @@ export interface PhotosApiConfig extends PhotoStoreConfig {
 }
 
 export interface DatabaseConfig {
+  /** The writer (through the proxy): writes and reads that must see the latest write. */
   readonly host: string;
+  /** Reads that tolerate replica lag; the writer's host where the stage has no readers. */
+  readonly readerHost: string;
   readonly port: number;
   readonly database: string;
   readonly user: string;
@@ -152,6 +155,7 @@ export function photosApiConfig(env: Groups<'photoTable' | 'photoBucket' | 'uplo
 export function databaseConfig(database: ParsedGroup<'database'>): DatabaseConfig {
   return {
     host: database.DB_HOST,
+    readerHost: database.DB_READER_HOST,
     port: database.DB_PORT,
     database: database.DB_NAME,
     user: database.DB_USER,

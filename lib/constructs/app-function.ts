@@ -4,6 +4,7 @@ import { AssetHashType, Duration, type ILocalBundling, type RemovalPolicy } from
 import { Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -167,6 +168,11 @@ export interface AppFunctionProps<F extends FunctionDeclaration> {
   readonly logRetentionDays: logs.RetentionDays;
   /** Whether the log group is destroyed with the stack. */
   readonly logRemovalPolicy: RemovalPolicy;
+  /**
+   * Customer-managed key of the log group. Writers need no grant on it: CloudWatch Logs uses the
+   * key itself (its key policy allows that). @default - CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: kms.IKey;
   /** Attach to the VPC only when the handler talks to Aurora/RDS Proxy or the cache. @default - not in a VPC */
   readonly networking?: AppFunctionNetworking;
   /** Caps concurrency to protect a downstream that cannot scale with Lambda. @default - unreserved */
@@ -221,6 +227,7 @@ export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> ex
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetentionDays,
       removalPolicy: props.logRemovalPolicy,
+      encryptionKey: props.logEncryptionKey,
     });
 
     // An explicit role instead of the AWS managed execution policies: logs go

@@ -1,5 +1,6 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SharedValue } from './shared-value';
@@ -9,6 +10,8 @@ export interface AppNetworkProps {
   readonly flowLogRetentionDays: logs.RetentionDays;
   /** Whether the flow log group is destroyed with the stack. */
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Customer-managed key of the flow log group. @default - CloudWatch Logs' own encryption */
+  readonly logEncryptionKey?: kms.IKey;
   /** Number of Availability Zones. @default 2 */
   readonly maxAzs?: number;
 }
@@ -82,6 +85,7 @@ export class AppNetwork extends Construct {
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: props.flowLogRetentionDays,
       removalPolicy: props.logRemovalPolicy,
+      encryptionKey: props.logEncryptionKey,
     });
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),

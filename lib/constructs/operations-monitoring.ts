@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -16,6 +16,7 @@ import {
   serverErrorRate,
   tableThrottles,
   type AlarmKind,
+  type MonitoredBackupVault,
   type MonitoredCacheNode,
   type MonitoredFunction,
   type MonitoredKind,
@@ -36,6 +37,8 @@ export interface OperationsMonitoringProps {
   readonly functions: readonly MonitoredFunction[];
   readonly deadLetterQueues: readonly MonitoredQueue[];
   readonly table: dynamodb.ITableV2;
+  /** Contributor Insights is on for the table and its indexes (config diagnostics.contributorInsights). */
+  readonly contributorInsights: boolean;
   readonly cluster: rds.IDatabaseCluster;
   /** Name of the RDS Proxy, if the stage has one. */
   readonly proxyName?: string;
@@ -45,6 +48,8 @@ export interface OperationsMonitoringProps {
   readonly rotationFunction: lambda.IFunction;
   /** The user pool and the app client its users sign in with. */
   readonly userPool: { readonly userPoolId: string; readonly clientId: string };
+  /** The stage's AWS Backup vault. */
+  readonly backupVault: MonitoredBackupVault;
 }
 
 /** One alarm and the resource it watches. */
@@ -122,6 +127,7 @@ export class OperationsMonitoring extends Construct {
         subject: `Cache node ${suffix}`,
         resource: node,
       })),
+      backupVault: [{ id: 'BackupVault', subject: 'Backup vault', resource: props.backupVault }],
     };
     for (const resource of Object.keys(watched) as MonitoredKind[]) {
       this.watch(resource, watched[resource]);
@@ -156,6 +162,26 @@ export class OperationsMonitoring extends Construct {
         this.alarms.push({ kind, subject, alarm });
       }
     }
+  }
+
+  /**
+   * Hot keys of the table and its indexes. DynamoDB creates and names their Contributor Insights
+   * rules, and each name ends in its creation time ("Contributor Insights for DynamoDB: How it
+   * works"), which no template can know; a rule widget or INSIGHT_RULE_METRIC needs that name. So
+   * the row links to the consoles that list the rules and graph the top keys, with nothing to look
+   * up at deploy time.
+   */
+  private hotKeys(tableName: string, enabled: boolean): cloudwatch.TextWidget {
+    const region = Stack.of(this).region;
+    const dynamoDbConsole = `https://console.aws.amazon.com/dynamodbv2/home?region=${region}#table?name=${tableName}&tab=monitoring`;
+    const rulesConsole = `https://console.aws.amazon.com/cloudwatch/home?region=${region}#contributor-insights:rules`;
+    const markdown = enabled
+      ? [
+          '### Hot keys (CloudWatch Contributor Insights)',
+          `Most accessed and most throttled keys of the table and its \`byOwner\` and \`feed\` indexes: [the table's Monitor tab](${dynamoDbConsole}) (the feed index's \`FEED#<n>\` shards first of all), or [the rules in CloudWatch](${rulesConsole}), named \`DynamoDBContributorInsights-<PKC|PKT|SKC|SKT>-${tableName}[-<index>]-<timestamp>\`.`,
+        ].join('\n\n')
+      : '### Hot keys\n\nContributor Insights is off in this stage (config `diagnostics.contributorInsights`).';
+    return new cloudwatch.TextWidget({ markdown, width: 24, height: 3 });
   }
 
   /** One line per function that emits `metric`. */
@@ -255,6 +281,7 @@ export class OperationsMonitoring extends Construct {
         }),
       ]),
     );
+    dashboard.addWidgets(this.hotKeys(props.table.tableName, props.contributorInsights));
     dashboard.addWidgets(section('Aurora and RDS Proxy'));
     const proxyName = props.proxyName;
     dashboard.addWidgets(

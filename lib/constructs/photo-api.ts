@@ -5,6 +5,7 @@ import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HttpMethod } from '../../contract/routes';
@@ -36,6 +37,8 @@ export interface PhotoApiProps {
   readonly throttleBurstLimit: number;
   readonly logRetentionDays: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Customer-managed key of the access log group. @default - CloudWatch Logs' own encryption */
+  readonly logEncryptionKey?: kms.IKey;
 }
 
 /**
@@ -84,6 +87,7 @@ export class PhotoApi extends Construct {
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetentionDays,
       removalPolicy: props.logRemovalPolicy,
+      encryptionKey: props.logEncryptionKey,
     });
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',

@@ -22,6 +22,11 @@ export interface PhotoTableProps {
   readonly feedShards: number;
   /** Feed reads also read `FEED`, the unsharded feed's partition, until the reshard step emptied it. */
   readonly readLegacyFeedPartition: boolean;
+  /**
+   * CloudWatch Contributor Insights on the table and both indexes: the most accessed and most
+   * throttled keys, the feed's `FEED#<n>` shards first. Its graphs show keys in plain text.
+   */
+  readonly contributorInsights: boolean;
 }
 
 /**
@@ -98,6 +103,16 @@ export class PhotoTable extends Construct {
       deletionProtection: props.deletionProtection,
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       removalPolicy: props.removalPolicy,
+      // TableV2 has no per-index setting for the primary Region: its indexes take the table's
+      // (ContributorInsightsSpecification on each of GlobalSecondaryIndexes in the template).
+      ...(props.contributorInsights
+        ? {
+            contributorInsightsSpecification: {
+              enabled: true,
+              mode: dynamodb.ContributorInsightsMode.ACCESSED_AND_THROTTLED_KEYS,
+            },
+          }
+        : {}),
       globalSecondaryIndexes: [
         {
           indexName: PhotoTable.BY_OWNER_INDEX,

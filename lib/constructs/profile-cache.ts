@@ -2,6 +2,7 @@ import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { intentPolicy } from './intent-policy';
@@ -36,6 +37,8 @@ export interface ProfileCacheProps {
   /** A non-default port. */
   readonly port: number;
   readonly logRetentionDays: logs.RetentionDays;
+  /** Customer-managed key of the slow log group. @default - CloudWatch Logs' own encryption */
+  readonly logEncryptionKey?: kms.IKey;
   /** DESTROY (dev) or SNAPSHOT (prod; RETAIN is mapped to SNAPSHOT). */
   readonly removalPolicy: RemovalPolicy;
 }
@@ -151,6 +154,7 @@ export class ProfileCache extends Construct {
       retention: props.logRetentionDays,
       removalPolicy:
         props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      encryptionKey: props.logEncryptionKey,
     });
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {

@@ -1,6 +1,7 @@
 import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sam from 'aws-cdk-lib/aws-sam';
@@ -37,10 +38,22 @@ export interface ProfileDatabaseProps {
   readonly backupRetentionDays: number;
   readonly deletionProtection: boolean;
   readonly secretRotationDays: number;
+  /**
+   * Customer-managed key of the admin secret. CDK grants its use through Secrets Manager
+   * (`kms:ViaService`) wherever it grants reading the secret. @default - the `aws/secretsmanager` key
+   */
+  readonly secretEncryptionKey?: kms.IKey;
   /** Retention of the exported PostgreSQL logs. */
   readonly logRetentionDays: logs.RetentionDays;
   /** DESTROY (dev) or SNAPSHOT (prod) for the cluster; RETAIN is mapped to SNAPSHOT. */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * CloudWatch Database Insights mode. Both keep Performance Insights on: `standard` with its free
+   * 7 days of history, `advanced` (charged per ACU-hour) with the 15 months that mode requires.
+   */
+  readonly databaseInsights: 'standard' | 'advanced';
+  /** Enhanced Monitoring (OS metrics into CloudWatch Logs) every this many seconds; 0 turns it off. */
+  readonly enhancedMonitoringIntervalSeconds: number;
 }
 
 /**
@@ -73,6 +86,13 @@ export class ProfileDatabase extends Construct {
   public readonly proxy?: rds.DatabaseProxy;
   /** Host name the handlers connect to: the proxy, or the writer endpoint without one. */
   public readonly connectionHost: string;
+  /**
+   * Host name of the reads that tolerate replica lag: the proxy's read-only endpoint (the cluster
+   * reader endpoint without a proxy) where the stage has readers, else `connectionHost`.
+   */
+  public readonly readerHost: string;
+  /** The proxy's read-only endpoint, where the stage has a proxy and readers. */
+  public readonly readOnlyEndpoint?: rds.IDatabaseProxyEndpoint;
   /** Port the handlers connect to. */
   public readonly connectionPort: number;
   /** Generated, rotated admin credentials. */
@@ -134,6 +154,7 @@ export class ProfileDatabase extends Construct {
       parameterGroup,
       credentials: rds.Credentials.fromGeneratedSecret('photos_admin', {
         excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+        encryptionKey: props.secretEncryptionKey,
       }),
       defaultDatabaseName: ProfileDatabase.DATABASE_NAME,
       port: ProfileDatabase.CLUSTER_PORT,
@@ -166,7 +187,41 @@ export class ProfileDatabase extends Construct {
       cloudwatchLogsExports: ['postgresql'],
       cloudwatchLogsRetention: props.logRetentionDays,
       removalPolicy: clusterRemoval,
+      // Set on the cluster, which applies them to every instance: Database Insights requires all
+      // instances of a cluster to share them (Aurora User Guide, "Considerations for Database
+      // Insights"). Advanced mode requires 465 days of Performance Insights retention
+      // (AWS::RDS::DBCluster DatabaseInsightsMode). Performance Insights data is encrypted with the
+      // AWS managed key aws/rds, like the cluster's storage.
+      databaseInsightsMode:
+        props.databaseInsights === 'advanced'
+          ? rds.DatabaseInsightsMode.ADVANCED
+          : rds.DatabaseInsightsMode.STANDARD,
+      enablePerformanceInsights: true,
+      performanceInsightRetention:
+        props.databaseInsights === 'advanced'
+          ? rds.PerformanceInsightRetention.MONTHS_15
+          : rds.PerformanceInsightRetention.DEFAULT,
+      ...(props.enhancedMonitoringIntervalSeconds > 0
+        ? {
+            // CDK creates the monitoring role (monitoring.rds.amazonaws.com, AmazonRDSEnhancedMonitoringRole).
+            monitoringInterval: Duration.seconds(props.enhancedMonitoringIntervalSeconds),
+            enableClusterLevelEnhancedMonitoring: true,
+          }
+        : {}),
     });
+    Validations.of(this.cluster).acknowledge({
+      id: '@aws-cdk/aws-rds:instancePerformanceInsightsOverridden',
+      reason:
+        'Performance Insights is set once, on the cluster, which RDS applies to every instance; Database Insights requires all instances to share it.',
+    });
+    const monitoringRole = this.cluster.node.tryFindChild('MonitoringRole');
+    if (monitoringRole) {
+      Validations.of(monitoringRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        reason:
+          'The Enhanced Monitoring role needs only what AWS documents for it, which is this managed policy: it lets RDS write OS metrics to the RDSOSMetrics log group.',
+      });
+    }
     if (!props.deletionProtection) {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS10',
@@ -223,6 +278,9 @@ export class ProfileDatabase extends Construct {
 
     if (!withProxy) {
       this.connectionHost = this.cluster.clusterEndpoint.hostname;
+      // The reader endpoint falls back to the writer without readers, but naming the writer keeps
+      // the routing the same in every stage without readers.
+      this.readerHost = props.readers > 0 ? this.cluster.clusterReadEndpoint.hostname : this.connectionHost;
       this.connectionPort = ProfileDatabase.CLUSTER_PORT;
       databaseSecurityGroup.connections.allowFrom(
         props.clientSecurityGroup,
@@ -259,6 +317,22 @@ export class ProfileDatabase extends Construct {
     });
     this.connectionHost = this.proxy.endpoint;
     this.connectionPort = ProfileDatabase.PROXY_PORT;
+    if (props.readers > 0) {
+      // Routes to the reader instances only, never to the writer (Aurora User Guide, "Using
+      // reader endpoints with Aurora clusters" under RDS Proxy endpoints), hence only with readers.
+      // It shares the proxy's IAM authentication and resource id (so the same rds-db:connect
+      // grant) and, given the proxy's security group, its ingress from the functions; without
+      // one it would get the VPC's default group (AWS::RDS::DBProxyEndpoint VpcSecurityGroupIds).
+      this.readOnlyEndpoint = this.proxy.addEndpoint('ReadOnlyEndpoint', {
+        vpc: props.vpc,
+        vpcSubnets: props.subnets,
+        securityGroups: [proxySecurityGroup],
+        targetRole: rds.ProxyEndpointTargetRole.READ_ONLY,
+      });
+      this.readerHost = this.readOnlyEndpoint.endpoint;
+    } else {
+      this.readerHost = this.connectionHost;
+    }
 
     // The proxy opens the cluster's port to itself (ingress on the database
     // group, egress on its own). Connections add the ingress rule and the
@@ -278,6 +352,7 @@ export class ProfileDatabase extends Construct {
     return {
       environment: {
         DB_HOST: this.connectionHost,
+        DB_READER_HOST: this.readerHost,
         DB_PORT: String(this.connectionPort),
         DB_NAME: ProfileDatabase.DATABASE_NAME,
         DB_USER: ProfileDatabase.APP_USER,
@@ -337,6 +412,23 @@ export class ProfileDatabase extends Construct {
 
   /** Run SQL through the RDS Data API as the admin user (schema migrations). */
   private grantDataApiAccess(grantee: iam.IGrantable): iam.Grant {
-    return this.cluster.grantDataApiAccess(grantee);
+    const grant = this.cluster.grantDataApiAccess(grantee);
+    // The Data API reads the admin secret with the caller's permissions, so the caller must be
+    // able to decrypt it through Secrets Manager ("Secret encryption and decryption", Secrets
+    // Manager User Guide). CDK's own grant for that goes into the key policy, which it cannot
+    // write for a key kept in another stack; this one goes on the role.
+    const key = this.adminSecret.encryptionKey;
+    if (key) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [key.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
+    return grant;
   }
 }

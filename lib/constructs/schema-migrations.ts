@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CustomResource, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
@@ -17,6 +18,8 @@ export interface SchemaMigrationsProps {
   readonly database: ProfileDatabase;
   readonly logRetentionDays: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Customer-managed key of the runner's and the provider's log groups. @default - CloudWatch Logs' own encryption */
+  readonly logEncryptionKey?: kms.IKey;
   /** Folder of migration modules; its content hash triggers a new run. @default lambda/migrations */
   readonly migrationsDirectory?: string;
 }
@@ -49,6 +52,7 @@ export class SchemaMigrations extends Construct {
       memorySize: 256,
       logRetentionDays: props.logRetentionDays,
       logRemovalPolicy: props.logRemovalPolicy,
+      logEncryptionKey: props.logEncryptionKey,
     });
 
     const provider = new cr.Provider(this, 'Provider', {
@@ -56,6 +60,7 @@ export class SchemaMigrations extends Construct {
       logGroup: new logs.LogGroup(this, 'ProviderLogs', {
         retention: props.logRetentionDays,
         removalPolicy: props.logRemovalPolicy,
+        encryptionKey: props.logEncryptionKey,
       }),
     });
 

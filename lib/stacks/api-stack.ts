@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionDeclaration } from '../../contract/functions';
 import { ROUTES, ROUTE_KEYS, methodOf, pathOf, type RouteKey } from '../../contract/routes';
 import { AppFunction, type AppFunctionProps } from '../constructs/app-function';
+import type { DataKeys } from '../constructs/data-keys';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import type { MonitoredFunction, MonitoredQueue } from '../constructs/operations-monitoring';
 import type { AppNetwork } from '../constructs/app-network';
@@ -25,6 +26,8 @@ export interface ApiStackProps extends StageStackProps {
   readonly photoTable: PhotoTable;
   readonly profileDatabase: ProfileDatabase;
   readonly profileCache: ProfileCache;
+  /** The stage's customer-managed keys (the log groups use the logs key). @default - AWS-managed keys */
+  readonly dataKeys?: DataKeys;
 }
 
 /**
@@ -54,6 +57,7 @@ export class ApiStack extends Stack {
       logRetentionDays: logRetention(config),
       // Log groups of stateless functions follow the data policy too: prod keeps its evidence.
       logRemovalPolicy: dataRemovalPolicy(config),
+      logEncryptionKey: props.dataKeys?.referencedFrom(this).logs,
     } satisfies Partial<AppFunctionProps<FunctionDeclaration>>;
     const inVpc: AppFunctionProps<FunctionDeclaration>['networking'] = {
       vpc: network.vpc,
@@ -189,6 +193,7 @@ export class ApiStack extends Stack {
       throttleBurstLimit: config.api.throttleBurstLimit,
       logRetentionDays: common.logRetentionDays,
       logRemovalPolicy: common.logRemovalPolicy,
+      logEncryptionKey: common.logEncryptionKey,
       routes: ROUTE_KEYS.map((key) => ({
         method: methodOf(key),
         path: pathOf(key),

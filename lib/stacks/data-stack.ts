@@ -1,16 +1,26 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { AppNetwork } from '../constructs/app-network';
+import { BackupPlan } from '../constructs/backup-plan';
+import type { VaultLockWindow } from '../constructs/backup-vault';
+import type { DataKeys } from '../constructs/data-keys';
 import { PhotoBucket } from '../constructs/photo-bucket';
 import { PhotoTable } from '../constructs/photo-table';
 import { ProfileCache } from '../constructs/profile-cache';
 import { ProfileDatabase } from '../constructs/profile-database';
 import { SchemaMigrations } from '../constructs/schema-migrations';
 import { UserDirectory } from '../constructs/user-directory';
+import { BackupCopyStack } from './backup-copy-stack';
 import { dataRemovalPolicy, logRetention, type StageStackProps } from './stage-props';
 
 export interface DataStackProps extends StageStackProps {
   readonly network: AppNetwork;
+  /** The stage's customer-managed keys. @default - AWS-managed keys */
+  readonly dataKeys?: DataKeys;
+  /** The Vault Lock of the stage's backup vault. @default - not locked */
+  readonly backupLock?: VaultLockWindow;
+  /** The vault in another Region (BackupCopyStack) that receives a copy of every recovery point. @default - no copies */
+  readonly backupCopyVault?: { readonly region: string; readonly vaultName: string };
 }
 
 /**
@@ -24,10 +34,12 @@ export class DataStack extends Stack {
   public readonly profileDatabase: ProfileDatabase;
   public readonly schemaMigrations: SchemaMigrations;
   public readonly profileCache: ProfileCache;
+  public readonly backupPlan: BackupPlan;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: props.config.dataRemoval === 'retain' });
     const { config, network } = props;
+    const dataKeys = props.dataKeys?.referencedFrom(this);
     const removalPolicy = dataRemovalPolicy(config);
     const logRetentionDays = logRetention(config);
 
@@ -40,6 +52,7 @@ export class DataStack extends Stack {
       allowedOrigins: config.api.allowedOrigins,
       noncurrentVersionExpirationDays: config.photos.noncurrentVersionExpirationDays,
       removalPolicy,
+      encryptionKey: dataKeys?.photos,
     });
 
     this.photoTable = new PhotoTable(this, 'PhotoTable', {
@@ -48,6 +61,7 @@ export class DataStack extends Stack {
       removalPolicy,
       feedShards: config.photos.feedShards,
       readLegacyFeedPartition: config.photos.readLegacyFeedPartition,
+      contributorInsights: config.diagnostics.contributorInsights,
     });
 
     this.profileDatabase = new ProfileDatabase(this, 'ProfileDatabase', {
@@ -62,14 +76,18 @@ export class DataStack extends Stack {
       backupRetentionDays: config.database.backupRetentionDays,
       deletionProtection: config.database.deletionProtection,
       secretRotationDays: config.database.secretRotationDays,
+      secretEncryptionKey: dataKeys?.secrets,
       logRetentionDays,
       removalPolicy,
+      databaseInsights: config.diagnostics.databaseInsights,
+      enhancedMonitoringIntervalSeconds: config.diagnostics.enhancedMonitoringIntervalSeconds,
     });
 
     this.schemaMigrations = new SchemaMigrations(this, 'SchemaMigrations', {
       database: this.profileDatabase,
       logRetentionDays,
       logRemovalPolicy: removalPolicy,
+      logEncryptionKey: dataKeys?.logs,
     });
 
     // Outputs live with the resources they name: an output whose value is a
@@ -88,6 +106,24 @@ export class DataStack extends Stack {
       snapshotRetentionDays: config.cache.snapshotRetentionDays,
       port: config.cache.port,
       logRetentionDays,
+      logEncryptionKey: dataKeys?.logs,
+      removalPolicy,
+    });
+
+    this.backupPlan = new BackupPlan(this, 'Backup', {
+      namePrefix: `photoapp-${config.stage}`,
+      stageToken: config.stage.replace(/[^A-Za-z0-9]/g, ''),
+      dailyRetentionDays: config.backup.dailyRetentionDays,
+      weeklyRetentionDays: config.backup.weeklyRetentionDays,
+      customerManagedKey: config.encryption.customerManagedKeys,
+      lock: props.backupLock,
+      copyVaultArn:
+        props.backupCopyVault &&
+        BackupCopyStack.vaultArn(this, props.backupCopyVault.region, props.backupCopyVault.vaultName),
+      restoreTesting: config.backup.restoreTesting,
+      cluster: this.profileDatabase.cluster,
+      table: this.photoTable.table,
+      bucket: this.photoBucket.bucket,
       removalPolicy,
     });
   }

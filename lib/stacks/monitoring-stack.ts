@@ -6,6 +6,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { BackupPlan } from '../constructs/backup-plan';
 import { LocalCopies } from '../constructs/local-copies';
 import {
   OperationsMonitoring,
@@ -82,6 +83,13 @@ export class MonitoringStack extends Stack {
         'PhotoTable',
         copy('PhotoTableName', props.photoTable.table.tableName, 'the photo table name'),
       ),
+      contributorInsights: config.diagnostics.contributorInsights,
+      // A fixed name (lib/constructs/backup-plan.ts), so no copy of another stack's value is needed.
+      backupVault: {
+        vaultName: BackupPlan.vaultName(`photoapp-${config.stage}`),
+        copies: config.backup.copyRegion !== undefined,
+        restoreTesting: config.backup.restoreTesting,
+      },
       cluster: rds.DatabaseCluster.fromDatabaseClusterAttributes(this, 'ProfileCluster', {
         clusterIdentifier: copy(
           'ProfileClusterIdentifier',

@@ -1,17 +1,31 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AppNetwork } from '../constructs/app-network';
+import { DataKeys } from '../constructs/data-keys';
 import { dataRemovalPolicy, logRetention, type StageStackProps } from './stage-props';
 
-/** The VPC, its endpoints and the functions' security group. */
+/**
+ * The VPC, its endpoints and the functions' security group, and the stage's customer-managed keys
+ * where the config asks for them. Every other stack already depends on this one, so they can all
+ * use the keys without a new stack or a dependency cycle (the flow logs here need the logs key).
+ */
 export class NetworkStack extends Stack {
   public readonly network: AppNetwork;
+  /** Customer-managed keys, or undefined where the stage keeps AWS-managed keys. */
+  public readonly dataKeys?: DataKeys;
 
   constructor(scope: Construct, id: string, props: StageStackProps) {
     super(scope, id, props);
+    if (props.config.encryption.customerManagedKeys) {
+      this.dataKeys = new DataKeys(this, 'DataKeys', {
+        stage: props.config.stage,
+        removalPolicy: dataRemovalPolicy(props.config),
+      });
+    }
     this.network = new AppNetwork(this, 'Network', {
       flowLogRetentionDays: logRetention(props.config),
       logRemovalPolicy: dataRemovalPolicy(props.config),
+      logEncryptionKey: this.dataKeys?.logs,
     });
   }
 }

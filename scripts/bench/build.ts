@@ -159,6 +159,7 @@ export function benchInits(
     PENDING_UPLOAD_TTL_SECONDS: '3600',
     MAX_PENDING_UPLOADS_PER_USER: '20',
     DB_HOST: '127.0.0.1',
+    DB_READER_HOST: '127.0.0.1',
     DB_PORT: '9',
     DB_NAME: 'photos',
     DB_USER: 'app_user',

@@ -25,6 +25,9 @@ export interface IdleInputs {
 }
 
 /** How AWS names the cache engines on the pricing page. */
+/** An Enhanced Monitoring sample in RDSOSMetrics, one instance (an estimate: JSON of CPU, memory, disk, processes). */
+export const ENHANCED_MONITORING_SAMPLE_KB = 4;
+
 const ENGINE_NAMES: Readonly<Record<string, string>> = { valkey: 'Valkey', redis: 'Redis OSS' };
 
 /**
@@ -84,12 +87,28 @@ export function idleFloor(config: StageConfig, inputs: IdleInputs, prices: Price
       basis: `${inputs.alarmMetrics} alarm metrics x $${prices.cloudwatch.alarmMetricMonth}`,
       monthlyUsd: inputs.alarmMetrics * prices.cloudwatch.alarmMetricMonth,
     },
-    {
-      item: 'CloudWatch dashboard',
-      basis: `${inputs.dashboards} x $${prices.cloudwatch.dashboardMonth}`,
-      monthlyUsd: inputs.dashboards * prices.cloudwatch.dashboardMonth,
-    },
   );
+  if (config.diagnostics.databaseInsights === 'advanced') {
+    lines.push({
+      item: 'Database Insights, advanced mode (minimum capacity)',
+      basis: `${instances} instance(s) x ${db.minCapacity} ACU x ${HOURS_PER_MONTH} h x $${prices.databaseInsights.advancedAcuHour}`,
+      monthlyUsd: minAcus * HOURS_PER_MONTH * prices.databaseInsights.advancedAcuHour,
+    });
+  }
+  const interval = config.diagnostics.enhancedMonitoringIntervalSeconds;
+  if (interval > 0) {
+    const gb = (instances * ((HOURS_PER_MONTH * 3600) / interval) * ENHANCED_MONITORING_SAMPLE_KB) / 2 ** 20;
+    lines.push({
+      item: `Enhanced Monitoring every ${interval} s (log ingestion)`,
+      basis: `${instances} instance(s), about ${ENHANCED_MONITORING_SAMPLE_KB} KB a sample = ${gb.toFixed(2)} GB x $${prices.cloudwatchLogs.ingestionPerGb}`,
+      monthlyUsd: gb * prices.cloudwatchLogs.ingestionPerGb,
+    });
+  }
+  lines.push({
+    item: 'CloudWatch dashboard',
+    basis: `${inputs.dashboards} x $${prices.cloudwatch.dashboardMonth}`,
+    monthlyUsd: inputs.dashboards * prices.cloudwatch.dashboardMonth,
+  });
   return lines;
 }
 
@@ -221,4 +240,39 @@ export function marginalCostPerMillion(
 
 export function total(lines: readonly CostLine[]): number {
   return lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
+}
+
+/**
+ * What the backups of one GB of data cost a month, per store: recovery points kept (daily ones for
+ * dailyRetentionDays, weekly ones for weeklyRetentionDays), the copies in another Region and their
+ * transfer. DynamoDB points are full copies; S3 points are incremental (about one copy plus the
+ * changes); Aurora snapshots are incremental and free up to the volume's size (counted here as one
+ * extra copy's worth of changes). Usage-dependent: it scales with the data, so it is not in the idle
+ * floor.
+ */
+export function backupCostPerGb(config: StageConfig, prices: Prices = PRICES): CostLine[] {
+  const { backup } = config;
+  const points = backup.dailyRetentionDays + Math.ceil(backup.weeklyRetentionDays / 7);
+  const copies = backup.copyRegion === undefined ? 1 : 2;
+  const pointsPerMonth = 30 + 30 / 7;
+  const transfer = (gbPerMonth: number) =>
+    backup.copyRegion === undefined ? 0 : gbPerMonth * prices.backup.crossRegionTransferPerGb;
+  const where = copies === 2 ? ` x 2 (here and ${backup.copyRegion})` : '';
+  return [
+    {
+      item: 'DynamoDB recovery points, per GB of table',
+      basis: `${points} full points${where} x $${prices.backup.dynamoDbGbMonth}${copies === 2 ? ` + ${pointsPerMonth.toFixed(1)} copies a month x $${prices.backup.crossRegionTransferPerGb}` : ''}`,
+      monthlyUsd: points * copies * prices.backup.dynamoDbGbMonth + transfer(pointsPerMonth),
+    },
+    {
+      item: 'S3 recovery points, per GB of photos',
+      basis: `about 1 incremental copy${where} x $${prices.backup.s3GbMonth}${copies === 2 ? ` + 1 GB transferred x $${prices.backup.crossRegionTransferPerGb}` : ''}`,
+      monthlyUsd: copies * prices.backup.s3GbMonth + transfer(1),
+    },
+    {
+      item: 'Aurora snapshots, per GB of cluster',
+      basis: `about 1 GB of changes retained${where} x $${prices.backup.auroraSnapshotGbMonth}${copies === 2 ? ` + 1 GB transferred x $${prices.backup.crossRegionTransferPerGb}` : ''}`,
+      monthlyUsd: copies * prices.backup.auroraSnapshotGbMonth + transfer(1),
+    },
+  ];
 }

@@ -28,6 +28,14 @@ export interface Prices {
     readonly readRequestUnitsPerMillion: number;
   };
   readonly s3: { readonly putPerThousand: number; readonly getPerThousand: number };
+  readonly databaseInsights: { readonly advancedAcuHour: number };
+  readonly cloudwatchLogs: { readonly ingestionPerGb: number };
+  readonly backup: {
+    readonly dynamoDbGbMonth: number;
+    readonly s3GbMonth: number;
+    readonly auroraSnapshotGbMonth: number;
+    readonly crossRegionTransferPerGb: number;
+  };
 }
 
 export const PRICES: Prices = {
@@ -106,5 +114,23 @@ export const PRICES: Prices = {
     putPerThousand: 0.005,
     /** S3 Standard GET and all other requests per 1,000. https://aws.amazon.com/s3/pricing/ */
     getPerThousand: 0.0004,
+  },
+  databaseInsights: {
+    /** CloudWatch Database Insights, advanced mode, Aurora Serverless v2, per ACU-hour. https://aws.amazon.com/cloudwatch/pricing/ */
+    advancedAcuHour: 0.003125,
+  },
+  cloudwatchLogs: {
+    /** Standard log ingestion per GB (Enhanced Monitoring writes to RDSOSMetrics). https://aws.amazon.com/cloudwatch/pricing/ */
+    ingestionPerGb: 0.5,
+  },
+  backup: {
+    /** AWS Backup, DynamoDB (advanced features) warm storage per GB-month; each recovery point is a full copy. https://aws.amazon.com/backup/pricing/ */
+    dynamoDbGbMonth: 0.1,
+    /** AWS Backup, Amazon S3 warm storage per GB-month; recovery points are incremental. https://aws.amazon.com/backup/pricing/ */
+    s3GbMonth: 0.05,
+    /** Aurora snapshot storage per GB-month beyond the free amount (the cluster's volume size). https://aws.amazon.com/rds/aurora/pricing/ */
+    auroraSnapshotGbMonth: 0.021,
+    /** Data transfer out to another Region, per GB (cross-Region copies). https://aws.amazon.com/ec2/pricing/on-demand/ */
+    crossRegionTransferPerGb: 0.02,
   },
 };

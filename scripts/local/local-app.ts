@@ -60,6 +60,8 @@ export function appVariables(engines: LocalEngines, names: LocalAppNames): Varia
     DOWNLOAD_URL_EXPIRY_SECONDS: '120',
     MAX_PENDING_UPLOADS_PER_USER: '20',
     DB_HOST: '127.0.0.1',
+    // The one local PostgreSQL stands in for the writer and the readers.
+    DB_READER_HOST: '127.0.0.1',
     DB_PORT: String(engines.postgres.port),
     DB_NAME: names.databaseName,
     DB_USER: APP_DB_USER,

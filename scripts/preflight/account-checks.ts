@@ -4,6 +4,7 @@
  * quotas a first deploy consumes still free. One function per check; each
  * takes the clients it calls, so tests inject mocks.
  */
+import { DescribeRegionSettingsCommand, type BackupClient } from '@aws-sdk/client-backup';
 import {
   DescribeStackResourceCommand,
   DescribeStacksCommand,
@@ -30,7 +31,7 @@ import { stageConfigFile } from '../../lib/config';
 import { toCreate, sum, type CheckContext } from './context';
 import { ask, describeError, errorMessage, errorName, runCheck } from './errors';
 import { fail, ok, warn, type CheckResult } from './report';
-import type { CacheUserNeed, StageNeeds } from './stage-needs';
+import type { BackupResourceType, CacheUserNeed, StageNeeds } from './stage-needs';
 
 export const TOOLKIT_STACK = 'CDKToolkit';
 /** Lambda refuses a reservation that would leave fewer unreserved executions than this. */
@@ -105,11 +106,12 @@ export async function describeStack(
 
 const usable = (status: string) => status.endsWith('_COMPLETE') && !/ROLLBACK|DELETE/.test(status);
 
+/** `name` tells this Region's check from the copy Region's (run.ts). */
 export async function checkBootstrapVersion(
   clients: { readonly ssm: SSMClient },
   ctx: CheckContext,
+  name = 'cdk bootstrap version',
 ): Promise<CheckResult> {
-  const name = 'cdk bootstrap version';
   const { minVersion, versionParameter } = ctx.needs.bootstrap;
   const fix = `npx cdk bootstrap aws://${ctx.account}/${ctx.region}`;
   let value: string | undefined;
@@ -135,8 +137,8 @@ export async function checkBootstrapVersion(
 export async function checkBootstrapStack(
   clients: { readonly cloudFormation: CloudFormationClient },
   ctx: CheckContext,
+  name = 'cdk bootstrap stack',
 ): Promise<CheckResult> {
-  const name = 'cdk bootstrap stack';
   const bootstrap = `npx cdk bootstrap aws://${ctx.account}/${ctx.region}`;
   const stack = await describeStack(clients.cloudFormation, TOOLKIT_STACK);
   if (!stack) return fail(name, `no ${TOOLKIT_STACK} stack in ${ctx.region}`, bootstrap);
@@ -477,4 +479,64 @@ export async function checkCacheUserIds(
       .filter(Boolean)
       .join('; '),
   );
+}
+
+/**
+ * Resource types AWS Backup skips, even when a selection names them by ARN, unless the Region's
+ * opt-in is on: "This does not apply to Aurora, Neptune, and Amazon DocumentDB. For these services
+ * to be included, the opt-in must be enabled."
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/working-with-supported-services.html).
+ * The others are backed up when named by ARN, so their opt-in being off is only a warn.
+ */
+const OPT_IN_REQUIRED: ReadonlySet<BackupResourceType> = new Set(['Aurora']);
+
+/**
+ * AWS Backup's Region settings, which no CloudFormation resource sets: the service opt-in of each
+ * selected resource type and, when recovery points are copied, advanced DynamoDB backup, without
+ * which DynamoDB backups cannot be copied to another Region
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html).
+ */
+export async function checkBackupRegionSettings(
+  clients: { readonly backup: BackupClient },
+  ctx: CheckContext,
+): Promise<CheckResult> {
+  const name = 'backup region settings';
+  const need = ctx.needs.backup;
+  if (!need) return ok(name, 'the stage has no AWS Backup selection');
+  const settings = await ask(
+    'backup:DescribeRegionSettings',
+    clients.backup.send(new DescribeRegionSettingsCommand({})),
+  );
+  const notOptedIn = need.resourceTypes.filter((t) => settings.ResourceTypeOptInPreference?.[t] !== true);
+  const advancedDynamoDb = need.copies && need.resourceTypes.includes('DynamoDB');
+  const advancedOff = advancedDynamoDb && settings.ResourceTypeManagementPreference?.DynamoDB !== true;
+  if (notOptedIn.length === 0 && !advancedOff) {
+    return ok(
+      name,
+      `opted in to ${need.resourceTypes.join(', ')} in ${ctx.region}${advancedDynamoDb ? ', advanced DynamoDB backup on (the copies need it)' : ''}`,
+    );
+  }
+  const skipped = notOptedIn.filter((t) => OPT_IN_REQUIRED.has(t));
+  const includedAnyway = notOptedIn.filter((t) => !OPT_IN_REQUIRED.has(t));
+  const problems: string[] = [];
+  if (skipped.length > 0) {
+    problems.push(`${skipped.join(', ')} not opted in: AWS Backup skips it although the selection names it`);
+  }
+  if (includedAnyway.length > 0) {
+    problems.push(
+      `${includedAnyway.join(', ')} not opted in (backed up anyway: the selection names it by ARN)`,
+    );
+  }
+  if (advancedOff) {
+    problems.push(
+      'advanced DynamoDB backup off: DynamoDB recovery points cannot be copied to another Region',
+    );
+  }
+  let fix = `aws backup update-region-settings --region ${ctx.region}`;
+  if (notOptedIn.length > 0) {
+    fix += ` --resource-type-opt-in-preference ${notOptedIn.map((t) => `${t}=true`).join(',')}`;
+  }
+  if (advancedOff) fix += ' --resource-type-management-preference DynamoDB=true';
+  const found = `${ctx.region}: ${problems.join('; ')}`;
+  return skipped.length > 0 || advancedOff ? fail(name, found, fix) : warn(name, found, fix);
 }

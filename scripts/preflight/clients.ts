@@ -1,3 +1,4 @@
+import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
@@ -17,6 +18,7 @@ export interface PreflightClients {
   readonly lambda: LambdaClient;
   readonly serviceQuotas: ServiceQuotasClient;
   readonly ec2: EC2Client;
+  readonly backup: BackupClient;
 }
 
 /** Milliseconds one request may take before it fails; a preflight must not hang on a dead endpoint. */
@@ -47,6 +49,7 @@ export function createClients(region: string): PreflightClients {
     lambda: new LambdaClient(config),
     serviceQuotas: new ServiceQuotasClient(config),
     ec2: new EC2Client(config),
+    backup: new BackupClient(config),
   };
 }
 

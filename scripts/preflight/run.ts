@@ -1,5 +1,6 @@
 import {
   checkAvailabilityZones,
+  checkBackupRegionSettings,
   checkBootstrapStack,
   checkBootstrapVersion,
   checkCacheUserIds,
@@ -31,6 +32,28 @@ export interface RunInput {
   readonly account: string;
   readonly needs: StageNeeds;
   readonly regions?: RegionKnowledge;
+  /** Clients for another Region than `region`: the one AWS Backup copies to. */
+  readonly clientsIn: (region: string) => PreflightClients;
+}
+
+/**
+ * The stage's backup copy vault has its own stack in the copy Region (lib/stacks/backup-copy-stack.ts),
+ * so that Region must be bootstrapped as well: the same two checks, asked there.
+ */
+function copyRegionBootstrapChecks(
+  input: RunInput,
+  ctx: CheckContext,
+): Array<Promise<readonly CheckResult[]>> {
+  return (ctx.needs.backup?.copyRegions ?? []).flatMap((copyRegion) => {
+    const clients = input.clientsIn(copyRegion);
+    const copyCtx = { ...ctx, region: copyRegion };
+    const version = `cdk bootstrap version (${copyRegion})`;
+    const stack = `cdk bootstrap stack (${copyRegion})`;
+    return [
+      runCheck(version, () => checkBootstrapVersion(clients, copyCtx, version)),
+      runCheck(stack, () => checkBootstrapStack(clients, copyCtx, stack)),
+    ];
+  });
 }
 
 /**
@@ -45,6 +68,7 @@ export async function runChecks(input: RunInput): Promise<CheckResult[]> {
   const groups = await Promise.all([
     runCheck('cdk bootstrap version', () => checkBootstrapVersion(clients, ctx)),
     runCheck('cdk bootstrap stack', () => checkBootstrapStack(clients, ctx)),
+    ...copyRegionBootstrapChecks(input, ctx),
     runCheck('aurora engine version', () => checkAuroraEngineVersion(clients, ctx)),
     runCheck('aurora serverless v2', () => checkAuroraServerlessV2(clients, ctx)),
     runCheck('rds proxy', () => checkRdsProxy(clients, ctx)),
@@ -57,6 +81,7 @@ export async function runChecks(input: RunInput): Promise<CheckResult[]> {
     runCheck('vpc quota', () => checkVpcQuota(clients, ctx)),
     runCheck('availability zones', () => checkAvailabilityZones(clients, ctx)),
     runCheck('rds quotas', () => checkRdsQuotas(clients, ctx)),
+    runCheck('backup region settings', () => checkBackupRegionSettings(clients, ctx)),
   ]);
   return [...groups.flat(), ...stacks.results];
 }

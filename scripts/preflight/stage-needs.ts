@@ -60,6 +60,18 @@ export interface CacheUserNeed {
   readonly userId: string;
 }
 
+/** AWS Backup's names of the resource types whose Region settings the preflight reads. */
+export type BackupResourceType = 'Aurora' | 'DynamoDB' | 'S3';
+
+export interface BackupNeed {
+  /** Types of the resources that the backup selections name by ARN, sorted. */
+  readonly resourceTypes: readonly BackupResourceType[];
+  /** Some plan rule copies its recovery points to another vault (`CopyActions`). */
+  readonly copies: boolean;
+  /** Regions of the copy vaults, where their ARNs spell one out, sorted. */
+  readonly copyRegions: readonly string[];
+}
+
 /** A count of one kind of resource that a stack creates. */
 export interface StackCount {
   readonly stackName: string;
@@ -87,6 +99,8 @@ export interface StageNeeds {
   readonly availabilityZones: number;
   /** RDS resources per account quota name of DescribeAccountAttributes (`DBClusters`, ...). */
   readonly rdsQuotas: Readonly<Record<string, readonly StackCount[]>>;
+  /** What AWS Backup selects and copies; absent when no stack has an `AWS::Backup::BackupSelection`. */
+  readonly backup?: BackupNeed;
 }
 
 /** CDK's default qualifier; the templates name the parameter, this is only the fallback. */
@@ -98,6 +112,14 @@ const RDS_QUOTA_OF_TYPE: Readonly<Record<string, string>> = {
   'AWS::RDS::DBSubnetGroup': 'DBSubnetGroups',
   'AWS::RDS::DBClusterParameterGroup': 'DBClusterParameterGroups',
   'AWS::RDS::DBParameterGroup': 'DBParameterGroups',
+};
+
+/** The resources a selection can name with `Fn::GetAtt [id, Arn]`, by the Backup type they are. */
+const BACKUP_TYPE_OF_RESOURCE: Readonly<Record<string, BackupResourceType>> = {
+  'AWS::RDS::DBCluster': 'Aurora',
+  'AWS::DynamoDB::Table': 'DynamoDB',
+  'AWS::DynamoDB::GlobalTable': 'DynamoDB',
+  'AWS::S3::Bucket': 'S3',
 };
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -143,6 +165,65 @@ function highestAzIndex(node: unknown): number {
     if (typeof list === 'object' && list !== null && 'Fn::GetAZs' in list) highest = select[0];
   }
   return Math.max(highest, ...Object.values(node).map(highestAzIndex));
+}
+
+/** An ARN written as a literal or an `Fn::Join`, with `*` for each part only known at deploy time. */
+function arnText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const join =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['Fn::Join'] : undefined;
+  if (!Array.isArray(join) || typeof join[0] !== 'string' || !Array.isArray(join[1])) return undefined;
+  return join[1].map((part) => (typeof part === 'string' ? part : '*')).join(join[0]);
+}
+
+/**
+ * The Backup resource type of a selected ARN: from the ARN's service and resource
+ * (`arn:aws:rds:REGION:ACCOUNT:cluster:ID`), or from the type of the resource whose `Arn` it is.
+ * Other types are not read, so their Region settings are not checked.
+ */
+function backupResourceType(arn: unknown, template: CfnTemplate): BackupResourceType | undefined {
+  const getAtt =
+    typeof arn === 'object' && arn !== null ? (arn as Record<string, unknown>)['Fn::GetAtt'] : undefined;
+  if (Array.isArray(getAtt) && getAtt[1] === 'Arn') {
+    return BACKUP_TYPE_OF_RESOURCE[template.Resources?.[String(getAtt[0])]?.Type ?? ''];
+  }
+  const [, , service, , , resource = ''] = arnText(arn)?.split(':') ?? [];
+  if (service === 'rds' && resource === 'cluster') return 'Aurora';
+  if (service === 'dynamodb' && resource.startsWith('table/')) return 'DynamoDB';
+  if (service === 's3') return 'S3';
+  return undefined;
+}
+
+interface BackupRuleProps {
+  readonly CopyActions?: ReadonlyArray<{ readonly DestinationBackupVaultArn?: unknown }>;
+}
+
+/** What the backup selections and plans of the stage need from AWS Backup's Region settings. */
+function backupNeed(stacks: readonly StackTemplate[]): BackupNeed | undefined {
+  const selected = stacks.flatMap(({ template }) =>
+    resources(template, 'AWS::Backup::BackupSelection').map(([, props]) => ({ template, props })),
+  );
+  if (selected.length === 0) return undefined;
+  const resourceTypes = selected.flatMap(({ template, props }) => {
+    const arns = (props.BackupSelection as { Resources?: unknown } | undefined)?.Resources;
+    return (Array.isArray(arns) ? arns : []).flatMap((arn) => backupResourceType(arn, template) ?? []);
+  });
+  const copyActions = stacks
+    .flatMap(({ template }) => resources(template, 'AWS::Backup::BackupPlan'))
+    .flatMap(([, props]) => {
+      const rules = (props.BackupPlan as { BackupPlanRule?: unknown } | undefined)?.BackupPlanRule;
+      return (Array.isArray(rules) ? (rules as BackupRuleProps[]) : []).flatMap((r) => r.CopyActions ?? []);
+    });
+  // arn:PARTITION:backup:REGION:ACCOUNT:backup-vault:NAME; a Region only known at deploy time reads `*`.
+  const copyRegions = copyActions.flatMap((action) => {
+    const region = arnText(action.DestinationBackupVaultArn)?.split(':')[3];
+    return region && !region.includes('*') ? [region] : [];
+  });
+  return {
+    resourceTypes: [...new Set(resourceTypes)].sort(),
+    copies: copyActions.length > 0,
+    copyRegions: [...new Set(copyRegions)].sort(),
+  };
 }
 
 /** Reads what the stage needs from its templates; pure, so it is tested on handmade templates too. */
@@ -222,6 +303,7 @@ export function needsFromTemplates(stage: string, stacks: readonly StackTemplate
     if (counts.length > 0) rdsQuotas[quota] = counts;
   }
 
+  const backup = backupNeed(stacks);
   return {
     stage,
     stackNames: stacks.map((s) => s.stackName),
@@ -238,6 +320,7 @@ export function needsFromTemplates(stage: string, stacks: readonly StackTemplate
     vpcs: countPerStack('AWS::EC2::VPC'),
     availabilityZones: Math.max(0, ...stacks.map(({ template }) => highestAzIndex(template.Resources) + 1)),
     rdsQuotas,
+    ...(backup ? { backup } : {}),
   };
 }
 
@@ -246,7 +329,10 @@ export function synthStageNeeds(config: StageConfig): StageNeeds {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
   const built = buildPhotoApp(app, config);
   const assembly = app.synth();
-  const order = [built.network, built.data, built.api, built.monitoring].map((s) => s.artifactId);
+  // The copy vault's stack (another Region) deploys before the data stack that copies into it.
+  const order = [built.backupCopy, built.network, built.data, built.api, built.monitoring]
+    .filter((s) => s !== undefined)
+    .map((s) => s.artifactId);
   const stacks = order.map((id) => {
     const artifact = assembly.getStackArtifact(id);
     return { stackName: artifact.stackName, template: artifact.template as CfnTemplate };

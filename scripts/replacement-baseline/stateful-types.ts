@@ -37,6 +37,8 @@ export const GUARDED_TYPES: Readonly<Record<string, string>> = {
   'AWS::EC2::Subnet': 'subnets hold the database, cache and function interfaces',
   'AWS::SQS::Queue': 'failed records waiting for a replay',
   'AWS::SNS::Topic': 'subscriptions and the ARN alarms notify',
+  'AWS::Backup::BackupVault':
+    'recovery points; a locked vault holding any cannot be deleted, so a replacement fails',
   // Deleting it (a rename deletes the old one) empties the bucket it names: dev only.
   'Custom::S3AutoDeleteObjects': 'its Delete handler empties the bucket',
 };

@@ -271,7 +271,7 @@ describe('alarm coverage', () => {
     ]);
   });
 
-  const inlineFunction = (scope: PhotoAppStacks[keyof PhotoAppStacks]) =>
+  const inlineFunction = (scope: NonNullable<PhotoAppStacks[keyof PhotoAppStacks]>) =>
     new lambda.Function(scope, 'Forgotten', {
       runtime: lambda.Runtime.NODEJS_22_X,
       handler: 'index.handler',

@@ -131,10 +131,17 @@ const sameGrant = (a: Grant, b: Grant) => {
   return canonical(a) === canonical(b);
 };
 
-/** The statements that give a function access to data: everything but the exact baseline statements. */
+/**
+ * The statements that give a function access to data: everything but the exact baseline statements,
+ * and but the customer-managed key actions that go with a photo intent where the stage has its own
+ * keys (pinned per intent in test/infra/data-stack.test.ts, 'offers one managed policy per intent').
+ */
 const dataGrantsOf = (stage: Stage, service: string) => {
   const baseline = baselineOf(stage, service);
-  return grantsOf(stage, service).filter((g) => !baseline.some((b) => sameGrant(b, g)));
+  return grantsOf(stage, service).filter(
+    (g) =>
+      !baseline.some((b) => sameGrant(b, g)) && ![g.Action].flat().every((a) => String(a).startsWith('kms:')),
+  );
 };
 
 const allow = (

@@ -91,6 +91,7 @@ describe('construct props validation', () => {
           removalPolicy: RemovalPolicy.DESTROY,
           feedShards: 1,
           readLegacyFeedPartition: false,
+          contributorInsights: false,
         }),
     ).toThrow(/readCapacity needs 1 <= min <= max/);
   });
@@ -104,6 +105,7 @@ describe('construct props validation', () => {
           removalPolicy: RemovalPolicy.DESTROY,
           feedShards,
           readLegacyFeedPartition: false,
+          contributorInsights: false,
         }),
     ).toThrow(/feedShards must be a whole number from 1 to 32/);
   });
@@ -129,6 +131,8 @@ describe('construct props validation', () => {
       secretRotationDays: 30,
       logRetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
+      databaseInsights: 'standard' as const,
+      enhancedMonitoringIntervalSeconds: 0,
     };
 
     it('ProfileDatabase refuses a minimum capacity RDS Proxy cannot front', () => {
@@ -155,6 +159,8 @@ describe('construct props validation', () => {
       port: 6380,
       logRetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
+      databaseInsights: 'standard' as const,
+      enhancedMonitoringIntervalSeconds: 0,
     };
 
     it('ProfileCache refuses Multi-AZ without a replica', () => {

@@ -11,7 +11,7 @@ describe.each(STAGE_NAMES)('cross-stack references (%s)', (stage) => {
   it.each(Object.keys(templates) as (keyof typeof templates)[])(
     'the %s stack receives every value from another stack as a whole, documented value',
     (name) => {
-      expect(undocumentedCrossStackUses(templates[name].toJSON())).toEqual([]);
+      expect(undocumentedCrossStackUses(templates[name]!.toJSON())).toEqual([]);
     },
   );
 

@@ -107,8 +107,20 @@ describe('data stack', () => {
           IgnorePublicAcls: true,
           RestrictPublicBuckets: true,
         },
+        // SSE-KMS with the stage's photos key and an S3 Bucket Key where the stage has its own keys
+        // (the key itself is pinned in test/infra/data-keys.test.ts), SSE-S3 otherwise.
         BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          ServerSideEncryptionConfiguration: [
+            STAGE_CONFIGS[stage].encryption.customerManagedKeys
+              ? {
+                  BucketKeyEnabled: true,
+                  ServerSideEncryptionByDefault: {
+                    SSEAlgorithm: 'aws:kms',
+                    KMSMasterKeyID: expect.anything(),
+                  },
+                }
+              : { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+          ],
         },
         VersioningConfiguration: { Status: 'Enabled' },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
@@ -199,11 +211,34 @@ describe('data stack', () => {
           's3:GetObjectVersion',
         ],
       });
-      for (const policy of Object.values(policies)) {
+      // With a customer-managed photos key, an intent that writes or reads object data also gets
+      // the key action it needs, only through S3 and only for this bucket (test/infra/data-keys.test.ts).
+      const keyActions: Record<string, string | undefined> = STAGE_CONFIGS[stage].encryption
+        .customerManagedKeys
+        ? {
+            PhotoBucketPutPhotos: 'kms:GenerateDataKey',
+            PhotoBucketGetPhotos: 'kms:Decrypt',
+            PhotoBucketVerifyUploads: 'kms:Decrypt',
+          }
+        : {};
+      for (const [id, policy] of Object.entries(policies)) {
+        const keyAction = keyActions[id.replace(/[0-9A-F]{8}$/, '')];
         expect(policy.Properties.PolicyDocument.Statement).toEqual([
           expect.objectContaining({
             Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] }, '/photos/*']] },
           }),
+          ...(keyAction
+            ? [
+                expect.objectContaining({
+                  Action: keyAction,
+                  Condition: {
+                    StringEquals: expect.objectContaining({
+                      'kms:EncryptionContext:aws:s3:arn': { 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] },
+                    }),
+                  },
+                }),
+              ]
+            : []),
         ]);
       }
     });
@@ -232,7 +267,7 @@ describe('data stack', () => {
       { Ref: 'AWS::AccountId' },
     ];
 
-    it('defines exactly the policies the functions attach, each with one statement', () => {
+    it('defines exactly the policies the functions attach, each with one statement (plus its key action)', () => {
       const statements = statementsById();
       expect(Object.keys(statements).sort()).toEqual([
         'PhotoBucketDeletePhotos',
@@ -246,7 +281,15 @@ describe('data stack', () => {
         'ProfileCacheConnectAsAppUser',
         'ProfileDatabaseConnectAsAppUser',
       ]);
-      for (const list of Object.values(statements)) expect(list).toHaveLength(1);
+      for (const list of Object.values(statements)) {
+        const keyStatements = list.filter((statement: { Action: unknown }) =>
+          String(statement.Action).startsWith('kms:'),
+        );
+        expect(keyStatements.length).toBeLessThanOrEqual(
+          STAGE_CONFIGS[stage].encryption.customerManagedKeys ? 1 : 0,
+        );
+        expect(list.length - keyStatements.length).toBe(1);
+      }
     });
 
     it('confines the pending-change grants to the partition the runtime writes, on the table only', () => {

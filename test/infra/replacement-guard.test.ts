@@ -21,8 +21,8 @@ function templates(stage: StageName): Record<string, TemplateJson> {
     const app = synthStage(stage, { nag: false });
     found = Object.fromEntries(
       (Object.keys(app.stacks) as Array<keyof typeof app.stacks>).map((key) => [
-        app.stacks[key].stackName,
-        app.templates[key].toJSON() as TemplateJson,
+        app.stacks[key]!.stackName,
+        app.templates[key]!.toJSON() as TemplateJson,
       ]),
     );
     synthesized.set(stage, found);

@@ -138,6 +138,7 @@ describe('telemetry of the handlers', () => {
       });
       const profilesEnv = lambdaEnvironment(templates.api, 'profiles-api', {
         DB_HOST: '127.0.0.1',
+        DB_READER_HOST: '127.0.0.1',
         DB_PORT: refused,
         CACHE_HOST: '127.0.0.1',
         CACHE_PORT: refused,

@@ -158,6 +158,7 @@ describe('environment parsing', () => {
   const cache = (env: Record<string, string>) => cacheConfig(readGroup('cache', env));
   const databaseEnv = {
     DB_HOST: 'proxy',
+    DB_READER_HOST: 'proxy-read-only',
     DB_PORT: '5432',
     DB_NAME: 'photos',
     DB_USER: 'app_user',
@@ -177,6 +178,7 @@ describe('environment parsing', () => {
     });
     expect(database(databaseEnv)).toEqual({
       host: 'proxy',
+      readerHost: 'proxy-read-only',
       port: 5432,
       database: 'photos',
       user: 'app_user',

@@ -1,3 +1,4 @@
+import { DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
 import { DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeSubnetsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { DescribeUsersCommand } from '@aws-sdk/client-elasticache';
@@ -8,6 +9,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import {
   checkAvailabilityZones,
+  checkBackupRegionSettings,
   checkBootstrapStack,
   checkBootstrapVersion,
   checkCacheUserIds,
@@ -486,5 +488,88 @@ describe('elasticache user ids', () => {
       found: 'not checked: missing permission elasticache:DescribeUsers',
       fix: 'grant elasticache:DescribeUsers to the caller',
     });
+  });
+});
+
+describe('backup region settings', () => {
+  const run = (needs = prodNeeds()) =>
+    runCheck('backup region settings', () => checkBackupRegionSettings(clients, checkContext({ needs })));
+  const settings = (
+    optIn: Record<string, boolean>,
+    management: Record<string, boolean> = { DynamoDB: true },
+  ) =>
+    mocks.backup
+      .on(DescribeRegionSettingsCommand)
+      .resolves({ ResourceTypeOptInPreference: optIn, ResourceTypeManagementPreference: management });
+  const withoutCopies = prodNeeds({
+    backup: { resourceTypes: ['Aurora', 'DynamoDB', 'S3'], copies: false, copyRegions: [] },
+  });
+
+  it('is ok when every selected type is opted in and advanced DynamoDB backup is on for the copies', async () => {
+    expect(await run()).toEqual([
+      {
+        status: 'ok',
+        name: 'backup region settings',
+        found: `opted in to Aurora, DynamoDB, S3 in ${REGION}, advanced DynamoDB backup on (the copies need it)`,
+      },
+    ]);
+  });
+
+  it('fails when Aurora is not opted in, with the command that opts in only what is missing', async () => {
+    settings({ Aurora: false, DynamoDB: true, S3: true });
+    const [result] = await run();
+    expect(result).toMatchObject({ status: 'FAIL', found: expect.stringContaining('Aurora not opted in') });
+    expect(result.fix).toBe(
+      `aws backup update-region-settings --region ${REGION} --resource-type-opt-in-preference Aurora=true`,
+    );
+  });
+
+  it('only warns when a type AWS Backup includes by ARN anyway is not opted in', async () => {
+    settings({ Aurora: true, DynamoDB: true });
+    const [result] = await run();
+    expect(result).toMatchObject({ status: 'warn', found: expect.stringContaining('S3 not opted in') });
+    expect(result.fix).toBe(
+      `aws backup update-region-settings --region ${REGION} --resource-type-opt-in-preference S3=true`,
+    );
+  });
+
+  it('fails with copies when advanced DynamoDB backup is off, with one command for all that is missing', async () => {
+    settings({ Aurora: false, DynamoDB: true, S3: false }, { DynamoDB: false });
+    const [result] = await run();
+    expect(result).toMatchObject({
+      status: 'FAIL',
+      found: expect.stringContaining('advanced DynamoDB backup off'),
+    });
+    expect(result.fix).toBe(
+      `aws backup update-region-settings --region ${REGION} --resource-type-opt-in-preference Aurora=true,S3=true --resource-type-management-preference DynamoDB=true`,
+    );
+  });
+
+  it('does not need advanced DynamoDB backup without copies', async () => {
+    settings({ Aurora: true, DynamoDB: true, S3: true }, {});
+    expect(await run(withoutCopies)).toEqual([
+      expect.objectContaining({ status: 'ok', found: `opted in to Aurora, DynamoDB, S3 in ${REGION}` }),
+    ]);
+  });
+
+  it('warns and names the permission when the call is denied', async () => {
+    mocks.backup
+      .on(DescribeRegionSettingsCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized', 403));
+    expect(await run()).toEqual([
+      {
+        status: 'warn',
+        name: 'backup region settings',
+        found: 'not checked: missing permission backup:DescribeRegionSettings',
+        fix: 'grant backup:DescribeRegionSettings to the caller',
+      },
+    ]);
+  });
+
+  it('asks nothing for a stage without AWS Backup', async () => {
+    expect(await run(prodNeeds({ backup: undefined }))).toEqual([
+      expect.objectContaining({ status: 'ok', found: 'the stage has no AWS Backup selection' }),
+    ]);
+    expect(mocks.backup.calls()).toHaveLength(0);
   });
 });

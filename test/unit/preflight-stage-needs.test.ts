@@ -71,3 +71,98 @@ describe('reading needs from handmade templates', () => {
     ]);
   });
 });
+
+describe('reading what AWS Backup needs from handmade templates', () => {
+  const clusterArn = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':rds:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':cluster:',
+        { Ref: 'Cluster' },
+      ],
+    ],
+  };
+  const copyVaultArn = (region: unknown) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':backup:',
+        region,
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':backup-vault:copies',
+      ],
+    ],
+  });
+  const dataStack = (selected: unknown[], rules: unknown[] = [{ RuleName: 'Daily' }]) => ({
+    stackName: 'Data',
+    template: {
+      Resources: {
+        Cluster: { Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql' } },
+        Table: { Type: 'AWS::DynamoDB::GlobalTable' },
+        Bucket: { Type: 'AWS::S3::Bucket' },
+        Plan: { Type: 'AWS::Backup::BackupPlan', Properties: { BackupPlan: { BackupPlanRule: rules } } },
+        Selection: {
+          Type: 'AWS::Backup::BackupSelection',
+          Properties: { BackupSelection: { SelectionName: 'data', Resources: selected } },
+        },
+      },
+    },
+  });
+
+  it('takes the resource types from joined ARNs and from the resources whose Arn is selected', () => {
+    const needs = needsFromTemplates('prod', [
+      dataStack([{ 'Fn::GetAtt': ['Bucket', 'Arn'] }, clusterArn, { 'Fn::GetAtt': ['Table', 'Arn'] }]),
+    ]);
+    expect(needs.backup).toEqual({
+      resourceTypes: ['Aurora', 'DynamoDB', 'S3'],
+      copies: false,
+      copyRegions: [],
+    });
+  });
+
+  it('reads literal ARNs, and leaves out types it does not check', () => {
+    const literal = needsFromTemplates('prod', [
+      dataStack(['arn:aws:dynamodb:eu-west-1:123456789012:table/other', 'arn:aws:s3:::photos']),
+    ]);
+    expect(literal.backup?.resourceTypes).toEqual(['DynamoDB', 'S3']);
+    const unchecked = needsFromTemplates('prod', [
+      dataStack([
+        'arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-1',
+        { 'Fn::GetAtt': ['Plan', 'Arn'] },
+      ]),
+    ]);
+    expect(unchecked.backup?.resourceTypes).toEqual([]);
+  });
+
+  it('reads the copy Region from the copy vault ARN, and copies even when the Region is a token', () => {
+    const rules = [
+      { RuleName: 'Daily', CopyActions: [{ DestinationBackupVaultArn: copyVaultArn('us-west-2') }] },
+      {
+        RuleName: 'Weekly',
+        CopyActions: [{ DestinationBackupVaultArn: copyVaultArn({ Ref: 'AWS::Region' }) }],
+      },
+    ];
+    const needs = needsFromTemplates('prod', [dataStack([{ 'Fn::GetAtt': ['Table', 'Arn'] }], rules)]);
+    expect(needs.backup).toEqual({ resourceTypes: ['DynamoDB'], copies: true, copyRegions: ['us-west-2'] });
+    const tokenOnly = needsFromTemplates('prod', [
+      dataStack([{ 'Fn::GetAtt': ['Table', 'Arn'] }], rules.slice(1)),
+    ]);
+    expect(tokenOnly.backup).toMatchObject({ copies: true, copyRegions: [] });
+  });
+
+  it('needs nothing of AWS Backup without a backup selection', () => {
+    const needs = needsFromTemplates('dev', [
+      { stackName: 'Data', template: { Resources: { Table: { Type: 'AWS::DynamoDB::GlobalTable' } } } },
+    ]);
+    expect(needs.backup).toBeUndefined();
+  });
+});

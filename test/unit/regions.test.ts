@@ -27,11 +27,20 @@ describe('regions the app needs', () => {
   );
 
   it('accepts every region known to offer everything, and a region nobody lists (the preflight asks there)', () => {
+    // The dev stage: prod refuses its own copy Region as the Region it deploys to (next test).
     for (const region of [...KNOWN_GOOD_REGIONS, 'eu-west-1']) {
-      expect(() => checkTargetRegion(region, STAGE_CONFIGS.prod)).not.toThrow();
+      expect(() => checkTargetRegion(region, STAGE_CONFIGS.dev)).not.toThrow();
     }
     expect(KNOWN_GOOD_REGIONS).toEqual(expect.arrayContaining(['us-east-1', 'us-west-2']));
     expect(KNOWN_GOOD_REGIONS).not.toContain('ap-south-2');
+  });
+
+  it('refuses to deploy a stage to the Region its backups are copied to', () => {
+    const copyRegion = STAGE_CONFIGS.prod.backup.copyRegion ?? '';
+    expect(() => checkTargetRegion(copyRegion, STAGE_CONFIGS.prod)).toThrow(
+      `backup.copyRegion of the prod stage is ${copyRegion}, the Region it deploys to`,
+    );
+    expect(() => checkTargetRegion('us-east-1', STAGE_CONFIGS.prod)).not.toThrow();
   });
 
   it('refuses an engine version older than the Data API supports, in any region', () => {

@@ -68,6 +68,10 @@ export const dev: StageConfig<'dev'> = {
       userPoolThrottles: alarm(10, 5, 3),
       failedStreamRecords: alarm(10, 5, 3),
       cacheErrors: alarm(50, 5, 3),
+      // One failed AWS Backup job is worth a look in any stage; jobs run daily, so hourly periods.
+      backupJobsFailed: alarm(1, 60, 1),
+      copyJobsFailed: alarm(1, 60, 1),
+      restoreJobsFailed: alarm(1, 60, 1),
     },
   },
   backup: {

@@ -71,6 +71,10 @@ export const prod: StageConfig<'prod'> = {
       failedStreamRecords: alarm(1, 5, 3),
       // Handlers carry on without the cache, so only sustained errors call for a person.
       cacheErrors: alarm(10, 5, 3),
+      // One failed AWS Backup job means a day without a recovery point, copy or tested restore.
+      backupJobsFailed: alarm(1, 60, 1),
+      copyJobsFailed: alarm(1, 60, 1),
+      restoreJobsFailed: alarm(1, 60, 1),
     },
   },
   backup: {

@@ -158,6 +158,11 @@ export function gatedProfileReads(repository: ProfileRepository, gate: Gate): Pr
       await gate.pass();
       return profile;
     },
+    getPublic: async (userId) => {
+      const profile = await repository.getPublic(userId);
+      await gate.pass();
+      return profile;
+    },
     upsert: (userId, input, now) => repository.upsert(userId, input, now),
   };
 }

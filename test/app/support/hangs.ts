@@ -37,7 +37,13 @@ export interface BlackHole {
   close(): Promise<void>;
 }
 
-export async function openBlackHole(): Promise<BlackHole> {
+/**
+ * A black hole on a free port of 127.0.0.1, or at `at`: another loopback address can take the port
+ * of a real engine (which listens on 127.0.0.1 only), so one host name can be sent into it alone.
+ */
+export async function openBlackHole(
+  at: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
+): Promise<BlackHole> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -46,7 +52,7 @@ export async function openBlackHole(): Promise<BlackHole> {
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(at.port, at.host, () => {
       const address = server.address();
       if (typeof address === 'object' && address) resolve(address.port);
       else reject(new Error('black hole has no port'));
@@ -54,7 +60,7 @@ export async function openBlackHole(): Promise<BlackHole> {
   });
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${at.host}:${port}`,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

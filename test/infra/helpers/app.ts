@@ -26,6 +26,8 @@ export interface SynthesizedApp {
     readonly data: Template;
     readonly api: Template;
     readonly monitoring: Template;
+    /** Only in a stage with config.backup.copyRegion. */
+    readonly backupCopy?: Template;
   };
 }
 
@@ -57,6 +59,7 @@ export function synthStage(stage: StageName, options: SynthOptions = {}): Synthe
       data: Template.fromStack(stacks.data),
       api: Template.fromStack(stacks.api),
       monitoring: Template.fromStack(stacks.monitoring),
+      ...(stacks.backupCopy ? { backupCopy: Template.fromStack(stacks.backupCopy) } : {}),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
 import { DescribeStacksCommand, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import {
   DescribeAvailabilityZonesCommand,
@@ -32,13 +33,15 @@ import type { StageNeeds } from '../../../scripts/preflight/stage-needs';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
+/** Where prod copies its recovery points (config.backup.copyRegion). */
+export const COPY_REGION = 'us-west-2';
 export const CALLER_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/alice`;
 
 export type PreflightMocks = { readonly [K in keyof PreflightClients]: AwsClientStub<PreflightClients[K]> };
 
 /** Real clients, as the command builds them, with every `send` stubbed. */
-export function mockedClients(): { clients: PreflightClients; mocks: PreflightMocks } {
-  const clients = createClients(REGION);
+export function mockedClients(region = REGION): { clients: PreflightClients; mocks: PreflightMocks } {
+  const clients = createClients(region);
   const mocks = {
     sts: mockClient(clients.sts),
     ssm: mockClient(clients.ssm),
@@ -48,6 +51,7 @@ export function mockedClients(): { clients: PreflightClients; mocks: PreflightMo
     lambda: mockClient(clients.lambda),
     serviceQuotas: mockClient(clients.serviceQuotas),
     ec2: mockClient(clients.ec2),
+    backup: mockClient(clients.backup),
   } as PreflightMocks;
   return { clients, mocks };
 }
@@ -114,6 +118,7 @@ export function prodNeeds(overrides: Partial<StageNeeds> = {}): StageNeeds {
       DBClusters: [{ stackName: 'PhotoApp-Prod-Data', count: 1 }],
       DBInstances: [{ stackName: 'PhotoApp-Prod-Data', count: 2 }],
     },
+    backup: { resourceTypes: ['Aurora', 'DynamoDB', 'S3'], copies: true, copyRegions: [COPY_REGION] },
     ...overrides,
   };
 }
@@ -187,4 +192,8 @@ export function answerHealthyAccount(mocks: PreflightMocks): void {
     ],
   });
   mocks.serviceQuotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
+  mocks.backup.on(DescribeRegionSettingsCommand).resolves({
+    ResourceTypeOptInPreference: { Aurora: true, DynamoDB: true, S3: true, EBS: false },
+    ResourceTypeManagementPreference: { DynamoDB: true, EFS: true },
+  });
 }

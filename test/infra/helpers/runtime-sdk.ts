@@ -26,6 +26,7 @@ const APP_VARIABLES: VariablesOf<EnvironmentGroup> = {
   DOWNLOAD_URL_EXPIRY_SECONDS: '300',
   MAX_PENDING_UPLOADS_PER_USER: '20',
   DB_HOST: 'proxy.invalid',
+  DB_READER_HOST: 'proxy-read-only.invalid',
   DB_PORT: '5432',
   DB_NAME: 'photos',
   DB_USER: 'app_user',

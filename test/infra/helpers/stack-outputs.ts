@@ -21,11 +21,11 @@ export interface StackOutputValue {
 /** Keys by stack name the templates of an app built by `synthStage` (or by hand from its stacks). */
 export function templatesByStackName(app: {
   readonly stacks: PhotoAppStacks;
-  readonly templates: Readonly<Record<keyof PhotoAppStacks, Template>>;
+  readonly templates: Readonly<Partial<Record<keyof PhotoAppStacks, Template>>>;
 }): StackTemplates {
   const parts = Object.keys(app.stacks) as (keyof PhotoAppStacks)[];
   return Object.fromEntries(
-    parts.map((part) => [app.stacks[part].stackName, app.templates[part].toJSON() as TemplateJson]),
+    parts.map((part) => [app.stacks[part]!.stackName, app.templates[part]!.toJSON() as TemplateJson]),
   );
 }
 
