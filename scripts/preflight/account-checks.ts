@@ -158,14 +158,18 @@ export async function checkBootstrapStack(
 export async function checkStageStacks(
   clients: { readonly cloudFormation: CloudFormationClient },
   needs: StageNeeds,
-  region: string,
+  cliRegion: string,
+  clientsIn: (region: string) => { readonly cloudFormation: CloudFormationClient },
 ): Promise<{ readonly results: CheckResult[]; readonly deployed: Map<string, string> }> {
   const deployed = new Map<string, string>();
   const perStack = await Promise.all(
-    needs.stackNames.map((stackName) =>
-      runCheck(`stack ${stackName}`, async () => {
-        const name = `stack ${stackName}`;
-        const stack = await describeStack(clients.cloudFormation, stackName);
+    needs.stackNames.map((stackName) => {
+      // A stack pinned to another Region (the backup copy vault's) is looked for there.
+      const region = needs.stackRegions?.[stackName] ?? cliRegion;
+      const cloudFormation = region === cliRegion ? clients.cloudFormation : clientsIn(region).cloudFormation;
+      const name = region === cliRegion ? `stack ${stackName}` : `stack ${stackName} (${region})`;
+      return runCheck(name, async () => {
+        const stack = await describeStack(cloudFormation, stackName);
         if (!stack) return ok(name, 'not deployed yet; the deploy creates it');
         const status = stack.StackStatus ?? 'UNKNOWN';
         deployed.set(stackName, status);
@@ -202,8 +206,8 @@ export async function checkStageStacks(
           `${status}: another operation is running`,
           'wait until it finishes, then re-run the preflight',
         );
-      }),
-    ),
+      });
+    }),
   );
   return { results: perStack.flat(), deployed };
 }

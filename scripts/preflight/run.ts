@@ -63,7 +63,7 @@ function copyRegionBootstrapChecks(
  */
 export async function runChecks(input: RunInput): Promise<CheckResult[]> {
   const { clients, region, account, needs } = input;
-  const stacks = await checkStageStacks(clients, needs, region);
+  const stacks = await checkStageStacks(clients, needs, region, input.clientsIn);
   const ctx: CheckContext = { region, account, needs, deployed: stacks.deployed };
   const groups = await Promise.all([
     runCheck('cdk bootstrap version', () => checkBootstrapVersion(clients, ctx)),

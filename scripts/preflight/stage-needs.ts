@@ -4,6 +4,7 @@
  * again here.
  */
 import { App } from 'aws-cdk-lib';
+import { UNKNOWN_REGION } from 'aws-cdk-lib/cx-api';
 import type { StageConfig } from '../../lib/config';
 import { buildPhotoApp } from '../../lib/photo-app';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from '../cdk-context';
@@ -23,6 +24,8 @@ export interface CfnTemplate {
 export interface StackTemplate {
   readonly stackName: string;
   readonly template: CfnTemplate;
+  /** The Region the stack is pinned to (its `env`), where that is not the Region the CLI deploys to. */
+  readonly region?: string;
 }
 
 export interface AuroraNeed {
@@ -82,6 +85,8 @@ export interface StageNeeds {
   readonly stage: string;
   /** Stack names, in the order they deploy. */
   readonly stackNames: readonly string[];
+  /** The stacks pinned to another Region than the one the CLI deploys to (the backup copy vault's), by name. */
+  readonly stackRegions?: Readonly<Record<string, string>>;
   /** Lowest bootstrap version every template accepts, and the SSM parameter that holds the account's. */
   readonly bootstrap: { readonly minVersion: number; readonly versionParameter: string };
   readonly aurora: readonly AuroraNeed[];
@@ -304,9 +309,13 @@ export function needsFromTemplates(stage: string, stacks: readonly StackTemplate
   }
 
   const backup = backupNeed(stacks);
+  const pinned = stacks.filter((s) => s.region !== undefined);
   return {
     stage,
     stackNames: stacks.map((s) => s.stackName),
+    ...(pinned.length > 0
+      ? { stackRegions: Object.fromEntries(pinned.map((s) => [s.stackName, s.region!])) }
+      : {}),
     bootstrap: { minVersion: Math.max(0, ...minVersions), versionParameter },
     aurora: unique(aurora),
     proxyEngineFamilies: unique(
@@ -333,9 +342,16 @@ export function synthStageNeeds(config: StageConfig): StageNeeds {
   const order = [built.backupCopy, built.network, built.data, built.api, built.monitoring]
     .filter((s) => s !== undefined)
     .map((s) => s.artifactId);
-  const stacks = order.map((id) => {
+  const stacks = order.map((id): StackTemplate => {
     const artifact = assembly.getStackArtifact(id);
-    return { stackName: artifact.stackName, template: artifact.template as CfnTemplate };
+    // A stack without an env Region goes wherever the CLI deploys; one with a literal Region (the
+    // copy vault's) goes there, whatever the CLI's Region.
+    const region = artifact.environment.region;
+    return {
+      stackName: artifact.stackName,
+      template: artifact.template as CfnTemplate,
+      ...(region !== UNKNOWN_REGION ? { region } : {}),
+    };
   });
   return needsFromTemplates(config.stage, stacks);
 }

@@ -1,5 +1,6 @@
 import { FUNCTIONS } from '../../contract/functions';
 import { RemovalPolicy } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -65,10 +66,14 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
     // API 2, functions 7x3 + iterator age, rotation 1, 3 queues, table 2, Aurora 3, user pool 1,
     // alarm topic 1, app metrics 4 (failed stream records; cache errors of the 3 functions given the
     // cache); the proxy 1 if the stage has one; 3 per cache node, + replication lag per node when
-    // there is a replica.
+    // there is a replica; failed backup jobs, + failed copy jobs when recovery points are copied
+    // to another Region, + failed restore jobs when a restore testing plan runs.
     const common = 2 + 22 + 1 + 3 + 2 + 3 + 1 + 1 + 4;
     const nodes = 1 + config.cache.replicas;
-    expect(alarms).toHaveLength(common + (config.database.proxy ? 1 : 0) + nodes * (nodes > 1 ? 4 : 3));
+    const backup = 1 + (config.backup.copyRegion ? 1 : 0) + (config.backup.restoreTesting ? 1 : 0);
+    expect(alarms).toHaveLength(
+      common + (config.database.proxy ? 1 : 0) + nodes * (nodes > 1 ? 4 : 3) + backup,
+    );
   });
 
   it('sends every alarm and its recovery to the alarm topic', () => {
@@ -311,6 +316,16 @@ describe('alarm coverage', () => {
       [/^NetworkVpcForgotten.*: AWS\/PrivateLinkEndpoints\/PacketsDropped$/],
     ],
     [
+      'a backup plan with a vault of its own in the data stack',
+      (s) => {
+        const vault = new backup.BackupVault(s.data, 'ForgottenVault', { backupVaultName: 'forgotten' });
+        new backup.BackupPlan(s.data, 'ForgottenPlan', { backupVault: vault }).addRule(
+          backup.BackupPlanRule.daily(),
+        );
+      },
+      [/^ForgottenVault.*: AWS\/Backup\/NumberOfBackupJobsFailed$/],
+    ],
+    [
       'a resource type the walk has no rule for',
       (s) => new kinesis.CfnStream(s.data, 'Forgotten', { shardCount: 1 }),
       [/^Forgotten: no alarm rule for AWS::Kinesis::Stream/],
@@ -334,6 +349,28 @@ describe('alarm coverage', () => {
       const without = JSON.parse(JSON.stringify(templates)) as StackTemplates;
       delete (without[monitoringStack].Resources as Record<string, unknown>)[id];
       expect([id, missingAlarms(without, monitoringStack).length > 0]).toEqual([id, true]);
+    }
+  });
+
+  it("fails when any one of prod's backup alarms is removed (copies and restore tests only run there)", () => {
+    const synthesized = synthStage('prod', { nag: false });
+    const monitoringStack = synthesized.stacks.monitoring.stackName;
+    const templates = templatesByStackName(synthesized);
+    const backupAlarms = Object.entries(templates[monitoringStack].Resources).filter(
+      ([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.Namespace === 'AWS/Backup',
+    );
+    expect(backupAlarms.map(([, r]) => r.Properties?.MetricName).sort()).toEqual([
+      'NumberOfBackupJobsFailed',
+      'NumberOfCopyJobsFailed',
+      'NumberOfRestoreJobsFailed',
+    ]);
+    expect(missingAlarms(templates, monitoringStack)).toEqual([]);
+    for (const [id, alarm] of backupAlarms) {
+      const without = JSON.parse(JSON.stringify(templates)) as StackTemplates;
+      delete (without[monitoringStack].Resources as Record<string, unknown>)[id];
+      expect(missingAlarms(without, monitoringStack)).toEqual([
+        expect.stringMatching(new RegExp(`: AWS/Backup/${String(alarm.Properties?.MetricName)}$`)),
+      ]);
     }
   });
 

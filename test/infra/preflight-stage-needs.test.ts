@@ -24,6 +24,11 @@ describe('what a stage needs, read from its synthesized templates', () => {
     expect(prod.stackNames.slice(0, 2)).toEqual(['PhotoApp-Prod-BackupCopy', 'PhotoApp-Prod-Network']);
   });
 
+  it("pins only the copy vault's stack to a Region (the copy Region); the rest go where the CLI deploys", () => {
+    expect(dev.stackRegions).toBeUndefined();
+    expect(prod.stackRegions).toEqual({ 'PhotoApp-Prod-BackupCopy': STAGE_CONFIGS.prod.backup.copyRegion });
+  });
+
   it('reads the minimum bootstrap version from the CheckBootstrapVersion rule', () => {
     for (const needs of [dev, prod]) {
       expect(needs.bootstrap.minVersion).toBeGreaterThanOrEqual(6);

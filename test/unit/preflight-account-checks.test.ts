@@ -27,6 +27,7 @@ import {
   awsError,
   CALLER_ARN,
   checkContext,
+  COPY_REGION,
   mockedClients,
   prodNeeds,
   REGION,
@@ -161,9 +162,23 @@ describe('cdk bootstrap stack', () => {
 });
 
 describe('stage stacks', () => {
+  // The copy vault's stack lives in the copy Region, so it is described through that Region's clients.
+  let copyRegion: { clients: PreflightClients; mocks: PreflightMocks };
+  const inCopyRegion = (region: string) => {
+    expect(region).toBe(COPY_REGION);
+    return copyRegion.clients;
+  };
+  beforeEach(() => {
+    copyRegion = mockedClients(COPY_REGION);
+    copyRegion.mocks.cloudFormation
+      .on(DescribeStacksCommand)
+      .rejects(stackMissing('PhotoApp-Prod-BackupCopy'));
+  });
+
   it('reports each stack as new when none exists', async () => {
-    const { results, deployed } = await checkStageStacks(clients, prodNeeds(), REGION);
+    const { results, deployed } = await checkStageStacks(clients, prodNeeds(), REGION, inCopyRegion);
     expect(results.map((r) => [r.name, r.status])).toEqual([
+      [`stack PhotoApp-Prod-BackupCopy (${COPY_REGION})`, 'ok'],
       ['stack PhotoApp-Prod-Network', 'ok'],
       ['stack PhotoApp-Prod-Data', 'ok'],
       ['stack PhotoApp-Prod-Api', 'ok'],
@@ -174,9 +189,9 @@ describe('stage stacks', () => {
 
   it('fails a stack left in ROLLBACK_COMPLETE, with the delete command, and remembers deployed ones', async () => {
     stacksIn({ 'PhotoApp-Prod-Network': 'UPDATE_COMPLETE', 'PhotoApp-Prod-Data': 'ROLLBACK_COMPLETE' });
-    const { results, deployed } = await checkStageStacks(clients, prodNeeds(), REGION);
-    expect(results[0]).toMatchObject({ status: 'ok', found: 'UPDATE_COMPLETE; the deploy updates it' });
-    expect(results[1]).toMatchObject({
+    const { results, deployed } = await checkStageStacks(clients, prodNeeds(), REGION, inCopyRegion);
+    expect(results[1]).toMatchObject({ status: 'ok', found: 'UPDATE_COMPLETE; the deploy updates it' });
+    expect(results[2]).toMatchObject({
       status: 'FAIL',
       fix: `aws cloudformation delete-stack --stack-name PhotoApp-Prod-Data --region ${REGION}`,
     });
@@ -198,6 +213,7 @@ describe('stage stacks', () => {
       clients,
       prodNeeds({ stackNames: ['PhotoApp-Prod-Data'] }),
       REGION,
+      inCopyRegion,
     );
     expect(results[0].fix).toMatch(
       /^aws cloudformation update-termination-protection --no-enable-termination-protection/,
@@ -209,15 +225,40 @@ describe('stage stacks', () => {
       'PhotoApp-Prod-Network': 'UPDATE_ROLLBACK_FAILED',
       'PhotoApp-Prod-Api': 'UPDATE_IN_PROGRESS',
     });
-    const { results } = await checkStageStacks(clients, prodNeeds(), REGION);
-    expect(results[0].fix).toContain('continue-update-rollback');
-    expect(results[2]).toMatchObject({ status: 'FAIL', found: expect.stringContaining('another operation') });
+    const { results } = await checkStageStacks(clients, prodNeeds(), REGION, inCopyRegion);
+    expect(results[1].fix).toContain('continue-update-rollback');
+    expect(results[3]).toMatchObject({ status: 'FAIL', found: expect.stringContaining('another operation') });
   });
 
   it('warns per stack when the call is denied', async () => {
     mocks.cloudFormation.on(DescribeStacksCommand).rejects(awsError('AccessDenied'));
-    const { results } = await checkStageStacks(clients, prodNeeds(), REGION);
-    expect(results.every((r) => r.status === 'warn')).toBe(true);
+    copyRegion.mocks.cloudFormation.on(DescribeStacksCommand).rejects(awsError('AccessDenied'));
+    const { results } = await checkStageStacks(clients, prodNeeds(), REGION, inCopyRegion);
+    expect(results.map((r) => r.status)).toEqual(['warn', 'warn', 'warn', 'warn', 'warn']);
+  });
+
+  it("looks for the copy vault's stack in the copy Region, and fixes it there", async () => {
+    // In the CLI's Region a stack of that name would be somebody else's: it must not be asked there.
+    stacksIn({ 'PhotoApp-Prod-BackupCopy': 'UPDATE_COMPLETE' });
+    copyRegion.mocks.cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'PhotoApp-Prod-BackupCopy',
+          StackStatus: 'ROLLBACK_COMPLETE',
+          CreationTime: new Date(0),
+        },
+      ],
+    });
+    const { results, deployed } = await checkStageStacks(clients, prodNeeds(), REGION, inCopyRegion);
+    expect(results[0]).toMatchObject({
+      name: `stack PhotoApp-Prod-BackupCopy (${COPY_REGION})`,
+      status: 'FAIL',
+      fix: `aws cloudformation delete-stack --stack-name PhotoApp-Prod-BackupCopy --region ${COPY_REGION}`,
+    });
+    expect(deployed.get('PhotoApp-Prod-BackupCopy')).toBe('ROLLBACK_COMPLETE');
+    expect(
+      mocks.cloudFormation.commandCalls(DescribeStacksCommand).map((call) => call.args[0].input.StackName),
+    ).not.toContain('PhotoApp-Prod-BackupCopy');
   });
 });
 

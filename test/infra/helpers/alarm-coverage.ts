@@ -336,6 +336,42 @@ const RULES: Readonly<Record<string, Rule>> = {
   'AWS::EC2::NatGateway': {
     alarms: byRef('AWS/NATGateway', 'NatGatewayId', ['ErrorPortAllocation', 'PacketsDropCount']),
   },
+  // AWS/Backup counts failed jobs per vault (BackupVaultName), so each kind of job the app runs
+  // against a vault needs its alarm there: the backups of the plans that target it, their copies
+  // to another Region (counted on the source vault), and the restore tests that read from it.
+  'AWS::Backup::BackupVault': {
+    alarms: (r) => {
+      const name: unknown = r.properties.BackupVaultName;
+      if (typeof name !== 'string') {
+        return [`${r.id}: a vault without a fixed name (the alarms of another stack cannot name it)`];
+      }
+      const isThisVault = (value: unknown) =>
+        sameValue(value, { 'Fn::GetAtt': [r.id, 'BackupVaultName'] }) || sameValue(value, { Ref: r.id });
+      const rules = Object.values(r.template.Resources)
+        .filter((other) => other.Type === 'AWS::Backup::BackupPlan')
+        .flatMap((plan) => (plan.Properties?.BackupPlan?.BackupPlanRule ?? []) as Array<Record<string, any>>)
+        .filter((rule) => isThisVault(rule.TargetBackupVault));
+      const restoreTested = Object.values(r.template.Resources).some(
+        (other) =>
+          other.Type === 'AWS::Backup::RestoreTestingPlan' &&
+          ((other.Properties?.RecoveryPointSelection?.IncludeVaults ?? []) as unknown[]).some((vault) =>
+            sameValue(vault, { 'Fn::GetAtt': [r.id, 'BackupVaultArn'] }),
+          ),
+      );
+      // A vault that only receives copies runs no job of its own: a failed copy into it is a copy
+      // job of the source vault.
+      const metrics = [
+        ...(rules.length > 0 ? ['NumberOfBackupJobsFailed'] : []),
+        ...(rules.some((rule) => (rule.CopyActions ?? []).length > 0) ? ['NumberOfCopyJobsFailed'] : []),
+        ...(restoreTested ? ['NumberOfRestoreJobsFailed'] : []),
+      ];
+      return metrics.map((metricName): RequiredAlarm => ({
+        namespace: 'AWS/Backup',
+        metricName,
+        dimension: { Name: 'BackupVaultName', Value: name },
+      }));
+    },
+  },
   'AWS::S3::Bucket': {
     none: "AWS's S3 alarms (4xxErrors, 5xxErrors) need request metrics, a paid opt-in per bucket; clients reach S3 directly with presigned URLs and retry 5XX, and an upload that never arrives shows on the dashboard as an expired upload cleaned up",
   },
@@ -343,12 +379,16 @@ const RULES: Readonly<Record<string, Rule>> = {
     none: 'events it cannot deliver land in its dead-letter queue, which is watched (AWS recommends no alarm for rules)',
   },
   'AWS::KMS::Key': {
-    none: 'AWS recommends no alarm for it; a key the topic cannot use fails its notifications',
+    none: "AWS recommends no alarm for it; a key a service cannot use fails that service's work, which its own alarms report (the functions' errors, the backup jobs, the topic's notifications)",
   },
   'AWS::SecretsManager::Secret': { none: 'AWS recommends no alarm for it; its rotation function is watched' },
   ...Object.fromEntries(
     [
       'AWS::ApiGatewayV2::Authorizer',
+      'AWS::Backup::BackupPlan',
+      'AWS::Backup::BackupSelection',
+      'AWS::Backup::RestoreTestingPlan',
+      'AWS::Backup::RestoreTestingSelection',
       'AWS::ApiGatewayV2::Integration',
       'AWS::ApiGatewayV2::Route',
       'AWS::ApiGatewayV2::Stage',
@@ -359,6 +399,8 @@ const RULES: Readonly<Record<string, Rule>> = {
       'AWS::Lambda::EventSourceMapping',
       'AWS::Lambda::Permission',
       'AWS::RDS::DBClusterParameterGroup',
+      // Its connections count in the proxy's metrics by ProxyName, which the proxy's alarm reads.
+      'AWS::RDS::DBProxyEndpoint',
       'AWS::RDS::DBProxyTargetGroup',
       'AWS::RDS::DBSubnetGroup',
       'AWS::S3::BucketPolicy',
@@ -381,6 +423,7 @@ const RULES: Readonly<Record<string, Rule>> = {
       'AWS::EC2::SubnetRouteTableAssociation',
       'AWS::EC2::VPC',
       'AWS::IAM::ManagedPolicy',
+      'AWS::KMS::Alias',
       'AWS::IAM::Policy',
       'AWS::IAM::Role',
       'AWS::Logs::LogGroup',

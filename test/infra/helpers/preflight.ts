@@ -76,11 +76,13 @@ export function prodNeeds(overrides: Partial<StageNeeds> = {}): StageNeeds {
   return {
     stage: 'prod',
     stackNames: [
+      'PhotoApp-Prod-BackupCopy',
       'PhotoApp-Prod-Network',
       'PhotoApp-Prod-Data',
       'PhotoApp-Prod-Api',
       'PhotoApp-Prod-Monitoring',
     ],
+    stackRegions: { 'PhotoApp-Prod-BackupCopy': COPY_REGION },
     bootstrap: { minVersion: 6, versionParameter: '/cdk-bootstrap/hnb659fds/version' },
     aurora: [{ engine: 'aurora-postgresql', engineVersion: '17.9', serverlessV2: true, dataApi: true }],
     proxyEngineFamilies: ['POSTGRESQL'],
