@@ -13,6 +13,7 @@ import { DEFAULT_STAGE, loadStageConfig, STAGE_NAMES, type StageConfig } from '.
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from './cdk-context';
 import { buildPhotoApp } from '../lib/photo-app';
 import {
+  DEFAULT_REQUEST_MIX,
   backupCostPerGb,
   idleFloor,
   marginalCostPerMillion,
@@ -20,7 +21,7 @@ import {
   type CostLine,
   type IdleInputs,
 } from './cost/model';
-import { PRICES_AS_OF, PRICES_REGION } from './cost/prices';
+import { PRICES, PRICES_AS_OF, PRICES_REGION } from './cost/prices';
 
 interface Options {
   readonly stage: string;
@@ -44,6 +45,43 @@ function parseArgs(argv: string[]): Options {
       );
   }
   return { stage, withoutProxy, json };
+}
+
+interface KeyedSchema {
+  readonly KeySchema?: ReadonlyArray<{ readonly KeyType: string }>;
+}
+
+/**
+ * The Contributor Insights rules of a template's tables: DynamoDB creates two for each table or
+ * index it is enabled on, and two more where that key has a sort key
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/contributorinsights_HowItWorks.html).
+ */
+function contributorInsightsRules(template: Template): number {
+  const rulesOf = (schema: KeyedSchema) => (schema.KeySchema?.some((k) => k.KeyType === 'RANGE') ? 4 : 2);
+  const tables = Object.values(template.findResources('AWS::DynamoDB::GlobalTable')) as Array<{
+    Properties: KeyedSchema & {
+      GlobalSecondaryIndexes?: ReadonlyArray<KeyedSchema & { IndexName: string }>;
+      Replicas: ReadonlyArray<{
+        ContributorInsightsSpecification?: { Enabled: boolean };
+        GlobalSecondaryIndexes?: ReadonlyArray<{
+          IndexName: string;
+          ContributorInsightsSpecification?: { Enabled: boolean };
+        }>;
+      }>;
+    };
+  }>;
+  let rules = 0;
+  for (const { Properties: table } of tables) {
+    for (const replica of table.Replicas) {
+      if (replica.ContributorInsightsSpecification?.Enabled) rules += rulesOf(table);
+      for (const index of replica.GlobalSecondaryIndexes ?? []) {
+        if (!index.ContributorInsightsSpecification?.Enabled) continue;
+        const schema = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === index.IndexName);
+        if (schema) rules += rulesOf(schema);
+      }
+    }
+  }
+  return rules;
 }
 
 /** Counts what the idle floor needs from the synthesized templates, so it follows the code. */
@@ -75,6 +113,7 @@ export function idleInputsFromTemplates(config: StageConfig): IdleInputs {
     0,
   );
   return {
+    contributorInsightsRules: all.reduce((n, t) => n + contributorInsightsRules(t), 0),
     availabilityZones: 2 * interfaceEndpoints,
     secrets: count('AWS::SecretsManager::Secret'),
     kmsKeys: count('AWS::KMS::Key'),
@@ -108,7 +147,9 @@ function main(): void {
     : base;
   const inputs = idleInputsFromTemplates(config);
   const idle = idleFloor(config, inputs);
-  const marginal = marginalCostPerMillion();
+  const marginal = marginalCostPerMillion(DEFAULT_REQUEST_MIX, PRICES, {
+    contributorInsights: config.diagnostics.contributorInsights,
+  });
   const backups = backupCostPerGb(config);
   if (options.json) {
     console.log(

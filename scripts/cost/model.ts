@@ -22,6 +22,11 @@ export interface IdleInputs {
   /** Metrics read by all alarms (a metric-math alarm counts each of its metrics). */
   readonly alarmMetrics: number;
   readonly dashboards: number;
+  /**
+   * Contributor Insights rules DynamoDB creates: two per table or index it is on (most accessed
+   * and most throttled partition keys), four where the key has a sort key.
+   */
+  readonly contributorInsightsRules: number;
 }
 
 /** How AWS names the cache engines on the pricing page. */
@@ -104,6 +109,13 @@ export function idleFloor(config: StageConfig, inputs: IdleInputs, prices: Price
       monthlyUsd: gb * prices.cloudwatchLogs.ingestionPerGb,
     });
   }
+  if (inputs.contributorInsightsRules > 0) {
+    lines.push({
+      item: 'DynamoDB Contributor Insights rules',
+      basis: `${inputs.contributorInsightsRules} rules x $${prices.contributorInsights.dynamoDbRuleMonth}`,
+      monthlyUsd: inputs.contributorInsightsRules * prices.contributorInsights.dynamoDbRuleMonth,
+    });
+  }
   lines.push({
     item: 'CloudWatch dashboard',
     basis: `${inputs.dashboards} x $${prices.cloudwatch.dashboardMonth}`,
@@ -121,6 +133,8 @@ export interface RequestProfile {
   readonly invocations: ReadonlyArray<{ readonly memoryMb: number; readonly durationMs: number }>;
   readonly dynamoWriteUnits: number;
   readonly dynamoReadUnits: number;
+  /** Items read or written, counted once per table or index they are in (Contributor Insights events). */
+  readonly dynamoItems: number;
   readonly s3Puts: number;
   readonly s3Gets: number;
 }
@@ -137,6 +151,7 @@ export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
     invocations: [{ memoryMb: 512, durationMs: 25 }],
     dynamoWriteUnits: 0,
     dynamoReadUnits: 5,
+    dynamoItems: 20,
     s3Puts: 0,
     s3Gets: 0,
   },
@@ -146,6 +161,7 @@ export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
     invocations: [{ memoryMb: 512, durationMs: 15 }],
     dynamoWriteUnits: 0,
     dynamoReadUnits: 0.5,
+    dynamoItems: 1,
     s3Puts: 0,
     s3Gets: 1,
   },
@@ -155,6 +171,7 @@ export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
     invocations: [{ memoryMb: 512, durationMs: 10 }],
     dynamoWriteUnits: 0,
     dynamoReadUnits: 0,
+    dynamoItems: 0,
     s3Puts: 0,
     s3Gets: 0,
   },
@@ -168,6 +185,7 @@ export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
     ],
     dynamoWriteUnits: 3,
     dynamoReadUnits: 1,
+    dynamoItems: 7,
     s3Puts: 1,
     s3Gets: 1,
   },
@@ -180,6 +198,7 @@ export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
     ],
     dynamoWriteUnits: 1,
     dynamoReadUnits: 0.5,
+    dynamoItems: 3,
     s3Puts: 0,
     s3Gets: 0,
   },
@@ -189,6 +208,7 @@ export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
 export function marginalCostPerMillion(
   mix: readonly RequestProfile[] = DEFAULT_REQUEST_MIX,
   prices: Prices = PRICES,
+  options: { readonly contributorInsights?: boolean } = {},
 ): CostLine[] {
   const shares = mix.reduce((sum, p) => sum + p.share, 0);
   if (Math.abs(shares - 1) > 1e-9) {
@@ -199,6 +219,7 @@ export function marginalCostPerMillion(
   let gbSeconds = 0;
   let writeUnits = 0;
   let readUnits = 0;
+  let items = 0;
   let puts = 0;
   let gets = 0;
   for (const p of mix) {
@@ -208,6 +229,7 @@ export function marginalCostPerMillion(
       requests * p.invocations.reduce((s, i) => s + (i.memoryMb / 1024) * (i.durationMs / 1000), 0);
     writeUnits += requests * p.dynamoWriteUnits;
     readUnits += requests * p.dynamoReadUnits;
+    items += requests * p.dynamoItems;
     puts += requests * p.s3Puts;
     gets += requests * p.s3Gets;
   }
@@ -235,6 +257,15 @@ export function marginalCostPerMillion(
       basis: `${Math.round(puts)} PUT + ${Math.round(gets)} GET`,
       monthlyUsd: (puts / 1000) * prices.s3.putPerThousand + (gets / 1000) * prices.s3.getPerThousand,
     },
+    ...(options.contributorInsights
+      ? [
+          {
+            item: 'DynamoDB Contributor Insights events',
+            basis: `${(items / million).toFixed(2)}M items read or written`,
+            monthlyUsd: (items / million) * prices.contributorInsights.dynamoDbEventsPerMillion,
+          },
+        ]
+      : []),
   ];
 }
 
@@ -258,6 +289,9 @@ export function backupCostPerGb(config: StageConfig, prices: Prices = PRICES): C
   const transfer = (gbPerMonth: number) =>
     backup.copyRegion === undefined ? 0 : gbPerMonth * prices.backup.crossRegionTransferPerGb;
   const where = copies === 2 ? ` x 2 (here and ${backup.copyRegion})` : '';
+  // A restore test restores the newest table point every week (AWS Backup bills the GB restored);
+  // the restored cluster is storage only for its validation window.
+  const restoresPerMonth = 30 / 7;
   return [
     {
       item: 'DynamoDB recovery points, per GB of table',
@@ -274,5 +308,14 @@ export function backupCostPerGb(config: StageConfig, prices: Prices = PRICES): C
       basis: `about 1 GB of changes retained${where} x $${prices.backup.auroraSnapshotGbMonth}${copies === 2 ? ` + 1 GB transferred x $${prices.backup.crossRegionTransferPerGb}` : ''}`,
       monthlyUsd: copies * prices.backup.auroraSnapshotGbMonth + transfer(1),
     },
+    ...(backup.restoreTesting
+      ? [
+          {
+            item: 'Weekly restore test, per GB of table',
+            basis: `${restoresPerMonth.toFixed(1)} restores a month x $${prices.backup.dynamoDbRestorePerGb}`,
+            monthlyUsd: restoresPerMonth * prices.backup.dynamoDbRestorePerGb,
+          },
+        ]
+      : []),
   ];
 }

@@ -30,11 +30,16 @@ export interface Prices {
   readonly s3: { readonly putPerThousand: number; readonly getPerThousand: number };
   readonly databaseInsights: { readonly advancedAcuHour: number };
   readonly cloudwatchLogs: { readonly ingestionPerGb: number };
+  readonly contributorInsights: {
+    readonly dynamoDbRuleMonth: number;
+    readonly dynamoDbEventsPerMillion: number;
+  };
   readonly backup: {
     readonly dynamoDbGbMonth: number;
     readonly s3GbMonth: number;
     readonly auroraSnapshotGbMonth: number;
     readonly crossRegionTransferPerGb: number;
+    readonly dynamoDbRestorePerGb: number;
   };
 }
 
@@ -123,6 +128,12 @@ export const PRICES: Prices = {
     /** Standard log ingestion per GB (Enhanced Monitoring writes to RDSOSMetrics). https://aws.amazon.com/cloudwatch/pricing/ */
     ingestionPerGb: 0.5,
   },
+  contributorInsights: {
+    /** CloudWatch Contributor Insights for DynamoDB, per rule per month. https://aws.amazon.com/cloudwatch/pricing/ */
+    dynamoDbRuleMonth: 0.5,
+    /** CloudWatch Contributor Insights for DynamoDB, per million DynamoDB events (items read or written, per table or index). https://aws.amazon.com/cloudwatch/pricing/ */
+    dynamoDbEventsPerMillion: 0.03,
+  },
   backup: {
     /** AWS Backup, DynamoDB (advanced features) warm storage per GB-month; each recovery point is a full copy. https://aws.amazon.com/backup/pricing/ */
     dynamoDbGbMonth: 0.1,
@@ -132,5 +143,7 @@ export const PRICES: Prices = {
     auroraSnapshotGbMonth: 0.021,
     /** Data transfer out to another Region, per GB (cross-Region copies). https://aws.amazon.com/ec2/pricing/on-demand/ */
     crossRegionTransferPerGb: 0.02,
+    /** AWS Backup, restore of a DynamoDB recovery point, per GB restored (the weekly restore test). https://aws.amazon.com/backup/pricing/ */
+    dynamoDbRestorePerGb: 0.15,
   },
 };

@@ -7,6 +7,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { FUNCTIONS } from '../../contract/functions';
 import { STAGE_CONFIGS, STAGE_NAMES, type StageName } from '../../lib/config';
+import { idleInputsFromTemplates } from '../../scripts/cost';
 import { synthStage, type SynthesizedApp } from './helpers/app';
 
 const synthesized: Partial<Record<StageName, SynthesizedApp>> = {};
@@ -103,6 +104,11 @@ describe.each(STAGE_NAMES)('data tier diagnostics (%s)', (stage) => {
         ]),
       ),
     ).toEqual({ byOwner: expected, feed: expected });
+  });
+
+  it('prices the Contributor Insights rules DynamoDB creates: 4 each for the table and its 2 indexes', () => {
+    // Every key here has a sort key, so each carries the partition-key and the full-key rules.
+    expect(idleInputsFromTemplates(config).contributorInsightsRules).toBe(contributorInsights ? 12 : 0);
   });
 
   it('gives the dashboard a hot-keys row that links to the table or says it is off', () => {

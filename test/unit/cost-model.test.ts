@@ -1,6 +1,8 @@
 import { DEFAULT_STAGE, STAGE_CONFIGS, STAGE_NAMES, type StageConfig } from '../../lib/config';
 import { ProfileCache } from '../../lib/constructs/profile-cache';
 import {
+  backupCostPerGb,
+  ENHANCED_MONITORING_SAMPLE_KB,
   idleFloor,
   marginalCostPerMillion,
   total,
@@ -23,6 +25,16 @@ const prices: Prices = {
   lambda: { arm64GbSecond: 0.00001, requestsPerMillion: 0.2 },
   dynamodb: { writeRequestUnitsPerMillion: 1, readRequestUnitsPerMillion: 0.5 },
   s3: { putPerThousand: 0.005, getPerThousand: 0.0004 },
+  databaseInsights: { advancedAcuHour: 0.01 },
+  cloudwatchLogs: { ingestionPerGb: 0.5 },
+  contributorInsights: { dynamoDbRuleMonth: 0.5, dynamoDbEventsPerMillion: 0.03 },
+  backup: {
+    dynamoDbGbMonth: 0.1,
+    s3GbMonth: 0.05,
+    auroraSnapshotGbMonth: 0.02,
+    crossRegionTransferPerGb: 0.02,
+    dynamoDbRestorePerGb: 0.15,
+  },
 };
 
 /** Any stage, with every setting the arithmetic below reads set here. */
@@ -32,7 +44,14 @@ const small: StageConfig = {
   database: { ...base.database, proxy: true, minCapacity: 1, readers: 1 },
   cache: { ...base.cache, nodeType: 'cache.test.small', replicas: 1 },
 };
-const inputs = { availabilityZones: 2, secrets: 2, kmsKeys: 1, alarmMetrics: 10, dashboards: 1 };
+const inputs = {
+  availabilityZones: 2,
+  secrets: 2,
+  kmsKeys: 1,
+  alarmMetrics: 10,
+  dashboards: 1,
+  contributorInsightsRules: 0,
+};
 
 describe('idle floor', () => {
   const lines = idleFloor(small, inputs, prices);
@@ -86,6 +105,86 @@ describe('idle floor', () => {
   });
 });
 
+describe('idle floor: the diagnostics', () => {
+  const plain: StageConfig = {
+    ...small,
+    diagnostics: {
+      databaseInsights: 'standard',
+      enhancedMonitoringIntervalSeconds: 0,
+      contributorInsights: false,
+    },
+  };
+  const observed: StageConfig = {
+    ...small,
+    diagnostics: {
+      databaseInsights: 'advanced',
+      enhancedMonitoringIntervalSeconds: 30,
+      contributorInsights: true,
+    },
+  };
+  const items = (config: StageConfig, rules = 0) =>
+    idleFloor(config, { ...inputs, contributorInsightsRules: rules }, prices);
+
+  it('adds nothing for standard Database Insights, no Enhanced Monitoring and no Contributor Insights', () => {
+    expect(items(plain).map((l) => l.item)).not.toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/Database Insights|Enhanced Monitoring|Contributor Insights/),
+      ]),
+    );
+  });
+
+  it('bills advanced Database Insights on the minimum ACUs of every instance', () => {
+    const line = items(observed).find((l) => /^Database Insights/.test(l.item))!;
+    // 2 instances x 1 ACU x 730 h x $0.01
+    expect(line.monthlyUsd).toBeCloseTo(2 * 730 * 0.01, 6);
+  });
+
+  it("bills Enhanced Monitoring's samples as log ingestion", () => {
+    const line = items(observed).find((l) => /^Enhanced Monitoring every 30 s/.test(l.item))!;
+    // 2 instances x (730 h x 3600 s / 30 s) samples x 4 KB, in GB, x $0.5
+    const gb = (2 * ((730 * 3600) / 30) * ENHANCED_MONITORING_SAMPLE_KB) / 2 ** 20;
+    expect(line.monthlyUsd).toBeCloseTo(gb * 0.5, 6);
+  });
+
+  it('bills each Contributor Insights rule the templates create', () => {
+    const line = items(observed, 12).find((l) => /Contributor Insights rules/.test(l.item))!;
+    expect(line.monthlyUsd).toBeCloseTo(12 * 0.5, 6);
+  });
+});
+
+describe('backups per GB', () => {
+  const withBackup = (backup: Partial<StageConfig['backup']>): StageConfig => ({
+    ...small,
+    backup: { ...small.backup, ...backup },
+  });
+  const lines = (config: StageConfig) => backupCostPerGb(config, prices);
+  const line = (config: StageConfig, item: RegExp) =>
+    lines(config).find((l) => item.test(l.item))!.monthlyUsd;
+  const local = withBackup({ dailyRetentionDays: 7, weeklyRetentionDays: 28, restoreTesting: false });
+  const copied = withBackup({
+    dailyRetentionDays: 7,
+    weeklyRetentionDays: 28,
+    copyRegion: 'us-west-2',
+    restoreTesting: true,
+  });
+
+  it('keeps a full DynamoDB copy per recovery point: 7 daily + 4 weekly', () => {
+    expect(line(local, /^DynamoDB recovery points/)).toBeCloseTo(11 * 0.1, 6);
+  });
+
+  it('doubles every store in the copy Region and adds the transfer of what is copied', () => {
+    // 11 points x 2 Regions x $0.1, plus (30 + 30/7) copies a month x $0.02
+    expect(line(copied, /^DynamoDB recovery points/)).toBeCloseTo(11 * 2 * 0.1 + (30 + 30 / 7) * 0.02, 6);
+    expect(line(copied, /^S3 recovery points/)).toBeCloseTo(2 * 0.05 + 0.02, 6);
+    expect(line(copied, /^Aurora snapshots/)).toBeCloseTo(2 * 0.02 + 0.02, 6);
+  });
+
+  it('bills the weekly restore test of the table only where it runs', () => {
+    expect(lines(local).map((l) => l.item)).not.toContain('Weekly restore test, per GB of table');
+    expect(line(copied, /^Weekly restore test/)).toBeCloseTo((30 / 7) * 0.15, 6);
+  });
+});
+
 describe('prices table', () => {
   const { valkey, redis } = PRICES.elasticache.nodeHour;
 
@@ -111,6 +210,7 @@ describe('marginal cost per million requests', () => {
       invocations: [{ memoryMb: 1024, durationMs: 100 }],
       dynamoWriteUnits: 0,
       dynamoReadUnits: 2,
+      dynamoItems: 0,
       s3Puts: 0,
       s3Gets: 1,
     },
@@ -123,6 +223,7 @@ describe('marginal cost per million requests', () => {
       ],
       dynamoWriteUnits: 2,
       dynamoReadUnits: 0,
+      dynamoItems: 0,
       s3Puts: 1,
       s3Gets: 0,
     },
@@ -143,6 +244,18 @@ describe('marginal cost per million requests', () => {
     expect(line(/^DynamoDB/)).toBeCloseTo(1.5, 6);
     // 500k PUT x $0.005/1000 + 500k GET x $0.0004/1000
     expect(line(/^S3/)).toBeCloseTo(2.5 + 0.2, 6);
+  });
+
+  it('adds a Contributor Insights event per item read or written, where it is on', () => {
+    const withItems = mix.map((p, i) => ({ ...p, dynamoItems: i === 0 ? 20 : 4 }));
+    expect(marginalCostPerMillion(withItems, prices).map((l) => l.item)).not.toContain(
+      'DynamoDB Contributor Insights events',
+    );
+    const events = marginalCostPerMillion(withItems, prices, { contributorInsights: true }).find((l) =>
+      /Contributor Insights events/.test(l.item),
+    )!;
+    // 0.5M x 20 + 0.5M x 4 = 12M events x $0.03
+    expect(events.monthlyUsd).toBeCloseTo(12 * 0.03, 6);
   });
 
   it('refuses a mix whose shares do not add up to 1', () => {
