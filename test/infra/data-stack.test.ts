@@ -245,11 +245,11 @@ describe('data stack', () => {
   });
 
   describe.each(STAGE_NAMES)('intent policies (%s)', (stage) => {
-    const statementsById = () =>
+    const statementsById = (): Record<string, Array<{ Action: unknown }>> =>
       Object.fromEntries(
         Object.entries(data(stage).findResources('AWS::IAM::ManagedPolicy')).map(([id, p]) => [
           id.replace(/[0-9A-F]{8}$/, ''),
-          p.Properties.PolicyDocument.Statement,
+          p.Properties.PolicyDocument.Statement as Array<{ Action: unknown }>,
         ]),
       );
     const tableArn = { 'Fn::GetAtt': ['PhotoTable9F014336', 'Arn'] };
@@ -282,9 +282,7 @@ describe('data stack', () => {
         'ProfileDatabaseConnectAsAppUser',
       ]);
       for (const list of Object.values(statements)) {
-        const keyStatements = list.filter((statement: { Action: unknown }) =>
-          String(statement.Action).startsWith('kms:'),
-        );
+        const keyStatements = list.filter((statement) => String(statement.Action).startsWith('kms:'));
         expect(keyStatements.length).toBeLessThanOrEqual(
           STAGE_CONFIGS[stage].encryption.customerManagedKeys ? 1 : 0,
         );
