@@ -46,6 +46,13 @@ export interface MonitoredCacheNode {
   readonly groupSize: number;
 }
 
+/** The cluster's reader instances, which serve the public profile reads (DB_READER_HOST). */
+export interface MonitoredAuroraReaders {
+  readonly cluster: rds.IDatabaseCluster;
+  /** Reader instances (config database.readers). */
+  readonly readers: number;
+}
+
 /** The stage's AWS Backup vault and what its plan does besides backing up. */
 export interface MonitoredBackupVault {
   readonly vaultName: string;
@@ -76,6 +83,7 @@ export interface MonitoredResources {
   readonly deadLetterQueue: MonitoredQueue;
   readonly table: dynamodb.ITableV2;
   readonly auroraCluster: rds.IDatabaseCluster;
+  readonly auroraReaders: MonitoredAuroraReaders;
   readonly proxy: { readonly proxyName: string };
   readonly userPool: { readonly userPoolId: string; readonly clientId: string };
   readonly alarmTopic: sns.ITopic;
@@ -93,6 +101,7 @@ export const MONITORED_KIND_LABELS: Readonly<Record<MonitoredKind, string>> = {
   deadLetterQueue: 'each failure queue',
   table: 'DynamoDB photo table',
   auroraCluster: 'Aurora cluster',
+  auroraReaders: "Aurora cluster's readers",
   proxy: 'RDS Proxy',
   userPool: 'user pool',
   alarmTopic: 'alarm topic',
@@ -366,6 +375,19 @@ export const ALARM_CATALOG = {
     metric: (cluster) => cluster.metricDatabaseConnections(),
     runbook:
       "Many database connections are open. Everything should come through RDS Proxy: check the proxy's pool settings and whether something connects directly.",
+  },
+  auroraReplicaLag: {
+    resource: 'auroraReaders',
+    title: 'replica lag',
+    unit: 'milliseconds',
+    statistic: 'Maximum',
+    // Published while there are readers; silence then means no reader reports.
+    treatMissingData: BREACHING,
+    // The largest lag of any reader behind the writer, for the cluster.
+    metric: (readers) => readers.cluster.metric('AuroraReplicaLagMaximum'),
+    only: { when: (readers) => readers.readers > 0, described: 'when the cluster has readers' },
+    runbook:
+      "A reader lags the writer (milliseconds). Public profile reads on a cache miss come from the readers, and the cache refuses fills for 10 s after an edit: a lag near that can put an old profile into the cache. Look for a long-running write or vacuum in Performance Insights, or a reader too small for the writer's write rate.",
   },
   proxyBorrowLatency: {
     resource: 'proxy',

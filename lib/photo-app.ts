@@ -136,6 +136,7 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     profileDatabase: data.profileDatabase,
     profileCache: data.profileCache,
     users: data.users,
+    backupVault: data.backupPlan.vault.vault,
     description: description('alarms and dashboard'),
   });
 

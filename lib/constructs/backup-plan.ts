@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,19 +17,20 @@ export interface BackupRuleSpec {
 
 /**
  * The rules, in UTC. Both start after the cluster's own automated backup window (03:00-04:00)
- * and the weekly one after its Sunday maintenance window (04:30-05:30), so the Aurora snapshot
- * never competes with either (lib/constructs/profile-database.ts).
+ * and after its Sunday maintenance window (04:30-05:30), so the Aurora snapshot never competes
+ * with either (lib/constructs/profile-database.ts), and an hour apart, so that on Sundays the
+ * daily job has started (its start window is an hour) before the weekly one is due.
  */
 export function backupRules(dailyRetentionDays: number, weeklyRetentionDays: number): BackupRuleSpec[] {
   return [
     {
       name: 'Daily',
-      schedule: events.Schedule.cron({ hour: '5', minute: '0' }),
+      schedule: events.Schedule.cron({ hour: '5', minute: '30' }),
       retentionDays: dailyRetentionDays,
     },
     {
       name: 'Weekly',
-      schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '6', minute: '0' }),
+      schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '6', minute: '30' }),
       retentionDays: weeklyRetentionDays,
     },
   ];
@@ -41,15 +42,15 @@ export const BACKUP_START_WINDOW = Duration.hours(1);
 export const BACKUP_COMPLETION_WINDOW = Duration.hours(8);
 
 /**
- * The role's AWS managed policies. S3's live without the `service-role/` path
+ * The backup role's AWS managed policies: what scheduled backup and copy jobs need, and no restore
+ * permissions (the S3 restore policy alone may write and delete in every bucket of the account).
+ * S3's live without the `service-role/` path
  * (https://docs.aws.amazon.com/aws-backup/latest/devguide/s3-backups.html); CDK's default
  * selection role carries only the first one, so S3 jobs would fail with it.
  */
 export const BACKUP_ROLE_POLICIES = [
   'service-role/AWSBackupServiceRolePolicyForBackup',
-  'service-role/AWSBackupServiceRolePolicyForRestores',
   'AWSBackupServiceRolePolicyForS3Backup',
-  'AWSBackupServiceRolePolicyForS3Restore',
 ] as const;
 
 /** What the restore test needs: documented for restores of Aurora and DynamoDB recovery points. */
@@ -78,7 +79,6 @@ export interface BackupPlanProps {
   readonly table: dynamodb.ITableV2;
   /** Versioned (AWS Backup requires S3 Versioning). */
   readonly bucket: s3.IBucket;
-  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -87,9 +87,15 @@ export interface BackupPlanProps {
  * copies of every recovery point to a vault in another Region, and optionally a weekly restore test.
  */
 export class BackupPlan extends Construct {
-  /** The vault's fixed name, which alarms in other stacks use as their metrics' dimension. */
-  static vaultName(namePrefix: string): string {
-    return `${namePrefix}-backups`;
+  /**
+   * The vault's name: the prefix and the first group of the stack's own id (a UUID CloudFormation
+   * draws when it creates the stack), so each creation of the stack names a new vault. A vault
+   * outlives its stack (the vault's removal policy below), and a fixed name would make the next creation fail
+   * with "already exists" while the old vault still holds recovery points.
+   */
+  static vaultName(scope: Construct, namePrefix: string): string {
+    const stackUuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
+    return `${namePrefix}-backups-${Fn.select(0, Fn.split('-', stackUuid))}`;
   }
 
   public readonly vault: StageBackupVault;
@@ -113,10 +119,15 @@ export class BackupPlan extends Construct {
     }
 
     this.vault = new StageBackupVault(this, 'Vault', {
-      vaultName: BackupPlan.vaultName(props.namePrefix),
+      vaultName: BackupPlan.vaultName(this, props.namePrefix),
       customerManagedKey: props.customerManagedKey,
       lock: props.lock,
-      removalPolicy: props.removalPolicy,
+      // Retained in every stage, also one whose data is destroyed with it: AWS Backup refuses to
+      // delete a vault that holds recovery points
+      // (https://docs.aws.amazon.com/aws-backup/latest/devguide/delete-a-vault.html), so a Delete
+      // policy would fail the stack's deletion after the first nightly job. The points expire
+      // with their rules' retention; the vault is then empty and can be deleted by hand.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     const vault = this.vault.vault;
     const copyVault = props.copyVaultArn
@@ -143,7 +154,7 @@ export class BackupPlan extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
-      description: 'AWS Backup: backs up, copies and restores the cluster, the table and the photo bucket',
+      description: 'AWS Backup: backs up and copies the cluster, the table and the photo bucket',
       managedPolicies: BACKUP_ROLE_POLICIES.map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
     });
     acknowledgeManagedPolicies(this.role, BACKUP_ROLE_POLICIES);

@@ -40,6 +40,8 @@ export interface OperationsMonitoringProps {
   /** Contributor Insights is on for the table and its indexes (config diagnostics.contributorInsights). */
   readonly contributorInsights: boolean;
   readonly cluster: rds.IDatabaseCluster;
+  /** Reader instances of the cluster (config database.readers). */
+  readonly readers: number;
   /** Name of the RDS Proxy, if the stage has one. */
   readonly proxyName?: string;
   /** Replication group id of the cache and its number of nodes (primary + replicas). */
@@ -117,6 +119,13 @@ export class OperationsMonitoring extends Construct {
       })),
       table: [{ id: 'PhotoTable', subject: 'Photo table', resource: props.table }],
       auroraCluster: [{ id: 'ProfileDatabase', subject: 'Aurora profile database', resource: props.cluster }],
+      auroraReaders: [
+        {
+          id: 'ProfileDatabaseReaders',
+          subject: "Aurora profile database's readers",
+          resource: { cluster: props.cluster, readers: props.readers },
+        },
+      ],
       proxy: props.proxyName
         ? [{ id: 'ProfileProxy', subject: 'RDS Proxy', resource: { proxyName: props.proxyName } }]
         : [],

@@ -124,7 +124,6 @@ export class DataStack extends Stack {
       cluster: this.profileDatabase.cluster,
       table: this.photoTable.table,
       bucket: this.photoBucket.bucket,
-      removalPolicy,
     });
   }
 }

@@ -6,7 +6,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from '../constructs/alarm-topic';
-import { BackupPlan } from '../constructs/backup-plan';
+import type * as backup from 'aws-cdk-lib/aws-backup';
 import { LocalCopies } from '../constructs/local-copies';
 import {
   OperationsMonitoring,
@@ -28,6 +28,8 @@ export interface MonitoringStackProps extends StageStackProps {
   readonly profileDatabase: ProfileDatabase;
   readonly profileCache: ProfileCache;
   readonly users: UserDirectory;
+  /** The stage's AWS Backup vault (its name carries the data stack's id, so it is read from there). */
+  readonly backupVault: backup.IBackupVault;
 }
 
 /** Where operators learn of trouble: the encrypted alarm topic, the alarms and the dashboard. */
@@ -84,9 +86,8 @@ export class MonitoringStack extends Stack {
         copy('PhotoTableName', props.photoTable.table.tableName, 'the photo table name'),
       ),
       contributorInsights: config.diagnostics.contributorInsights,
-      // A fixed name (lib/constructs/backup-plan.ts), so no copy of another stack's value is needed.
       backupVault: {
-        vaultName: BackupPlan.vaultName(`photoapp-${config.stage}`),
+        vaultName: copy('BackupVaultName', props.backupVault.backupVaultName, 'the backup vault name'),
         copies: config.backup.copyRegion !== undefined,
         restoreTesting: config.backup.restoreTesting,
       },
@@ -97,6 +98,7 @@ export class MonitoringStack extends Stack {
           'the profile cluster identifier',
         ),
       }),
+      readers: config.database.readers,
       proxyName: profileDatabase.proxy
         ? copy('ProfileProxyName', profileDatabase.proxy.dbProxyName, 'the RDS Proxy name')
         : undefined,

@@ -15,7 +15,8 @@ export class NetworkStack extends Stack {
   public readonly dataKeys?: DataKeys;
 
   constructor(scope: Construct, id: string, props: StageStackProps) {
-    super(scope, id, props);
+    // It holds the keys of the stage's data: a stage that keeps its data keeps this stack too.
+    super(scope, id, { ...props, terminationProtection: props.config.dataRemoval === 'retain' });
     if (props.config.encryption.customerManagedKeys) {
       this.dataKeys = new DataKeys(this, 'DataKeys', {
         stage: props.config.stage,

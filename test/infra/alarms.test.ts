@@ -46,8 +46,8 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
   it('reads every watched resource through a local copy that holds a whole value of its stack', () => {
     const copies = templates.monitoring.findResources('AWS::SSM::Parameter');
     // 7 functions, the rotation function, 3 queues, the HTTP API, the table, the cluster, the
-    // proxy, the cache, the user pool and its app client.
-    expect(Object.keys(copies)).toHaveLength(18);
+    // proxy, the cache, the user pool and its app client, the backup vault.
+    expect(Object.keys(copies)).toHaveLength(19);
     for (const copy of Object.values(copies)) {
       expect(followStackOutput(byName, copy.Properties.Value)).toMatchObject({
         stackName: expect.stringMatching(new RegExp(`^PhotoApp-${stageLabel(stage)}-(Data|Api)$`)),
@@ -70,9 +70,11 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
     // to another Region, + failed restore jobs when a restore testing plan runs.
     const common = 2 + 22 + 1 + 3 + 2 + 3 + 1 + 1 + 4;
     const nodes = 1 + config.cache.replicas;
+    // Replica lag when the cluster has readers.
     const backup = 1 + (config.backup.copyRegion ? 1 : 0) + (config.backup.restoreTesting ? 1 : 0);
+    const replicaLag = config.database.readers > 0 ? 1 : 0;
     expect(alarms).toHaveLength(
-      common + (config.database.proxy ? 1 : 0) + nodes * (nodes > 1 ? 4 : 3) + backup,
+      common + (config.database.proxy ? 1 : 0) + nodes * (nodes > 1 ? 4 : 3) + backup + replicaLag,
     );
   });
 

@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { STAGE_CONFIGS, type StageName } from '../../lib/config';
 import {
   BACKUP_ROLE_POLICIES,
@@ -30,12 +30,26 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
   // cdk-nag runs in compliance.test.ts; here only the templates matter.
   const synthesized = synthStage(stage, { nag: false });
   const data = synthesized.templates.data;
-  const vaultName = `photoapp-${stage}-backups`;
+  // The first group of the stack's UUID: a new name each time CloudFormation creates the stack.
+  const vaultName = {
+    'Fn::Join': [
+      '',
+      [
+        `photoapp-${stage}-backups-`,
+        {
+          'Fn::Select': [
+            0,
+            { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
+          ],
+        },
+      ],
+    ],
+  };
 
   it('has one vault, with a customer-managed key (rotation on) only where the stage asks for one', () => {
     const vaults = Object.values(data.findResources('AWS::Backup::BackupVault'));
     expect(vaults).toHaveLength(1);
-    expect(vaults[0].Properties.BackupVaultName).toBe(vaultName);
+    expect(vaults[0].Properties.BackupVaultName).toEqual(vaultName);
     if (config.encryption.customerManagedKeys) {
       expect(vaults[0].Properties.EncryptionKeyArn).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
       const keyId = vaults[0].Properties.EncryptionKeyArn['Fn::GetAtt'][0];
@@ -57,14 +71,24 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
     }
   });
 
+  it('keeps the vault and its key when the stack is deleted, in every stage (AWS Backup cannot delete a vault holding recovery points)', () => {
+    const [[vaultId, vault]] = Object.entries(data.findResources('AWS::Backup::BackupVault'));
+    expect([vaultId, vault.DeletionPolicy, vault.UpdateReplacePolicy]).toEqual([vaultId, 'Retain', 'Retain']);
+    if (config.encryption.customerManagedKeys) {
+      const keyId = vault.Properties.EncryptionKeyArn['Fn::GetAtt'][0] as string;
+      const key = data.toJSON().Resources[keyId];
+      expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    }
+  });
+
   it('has a daily and a weekly rule with the stage retention, into that vault', () => {
     const plan = Object.values(data.findResources('AWS::Backup::BackupPlan'));
     expect(plan).toHaveLength(1);
     const rules: Array<Record<string, any>> = plan[0].Properties.BackupPlan.BackupPlanRule;
     const vaultId = logicalIdOf(data, 'AWS::Backup::BackupVault');
     expect(rules.map((r) => [r.RuleName, r.ScheduleExpression, r.Lifecycle.DeleteAfterDays])).toEqual([
-      ['Daily', 'cron(0 5 * * ? *)', backup.dailyRetentionDays],
-      ['Weekly', 'cron(0 6 ? * SUN *)', backup.weeklyRetentionDays],
+      ['Daily', 'cron(30 5 * * ? *)', backup.dailyRetentionDays],
+      ['Weekly', 'cron(30 6 ? * SUN *)', backup.weeklyRetentionDays],
     ]);
     for (const rule of rules) {
       expect(rule.TargetBackupVault).toEqual({ 'Fn::GetAtt': [vaultId, 'BackupVaultName'] });
@@ -109,13 +133,12 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       expect.objectContaining({ Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }),
     ]);
+    // Backups and copies only: the restore policies stay on the restore testing role.
     expect(role.Properties.ManagedPolicyArns).toEqual(BACKUP_ROLE_POLICIES.map(policyArn));
-    expect(BACKUP_ROLE_POLICIES).toEqual(
-      expect.arrayContaining([
-        'AWSBackupServiceRolePolicyForS3Backup',
-        'AWSBackupServiceRolePolicyForS3Restore',
-      ]),
-    );
+    expect([...BACKUP_ROLE_POLICIES].sort()).toEqual([
+      'AWSBackupServiceRolePolicyForS3Backup',
+      'service-role/AWSBackupServiceRolePolicyForBackup',
+    ]);
   });
 
   it('locks the vault (and the copy vault) as configured, or not at all', () => {
@@ -175,7 +198,23 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
     copyTemplate.hasResourceProperties('AWS::Backup::BackupVault', { BackupVaultName: copyVaultName });
     const keys = Object.values(copyTemplate.findResources('AWS::KMS::Key'));
     expect(keys).toHaveLength(config.encryption.customerManagedKeys ? 1 : 0);
-    for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
+    for (const key of keys) {
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+      expect(key.Properties.KeyPolicy.Statement).toContainEqual(
+        expect.objectContaining({
+          Sid: 'UseThroughAwsBackupOnly',
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': `backup.${backup.copyRegion}.amazonaws.com`,
+              'kms:CallerAccount': { Ref: 'AWS::AccountId' },
+            },
+          },
+        }),
+      );
+    }
+    const [copyVault] = Object.values(copyTemplate.findResources('AWS::Backup::BackupVault'));
+    expect([copyVault.DeletionPolicy, copyVault.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
     // No export crosses Regions: the copy stack has no outputs and the data stack imports none.
     expect(copyTemplate.toJSON().Outputs ?? {}).toEqual({});
   });
@@ -193,6 +232,8 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
     const planName = plan.RestoreTestingPlanName;
     expect(planName).toMatch(/^[A-Za-z0-9_]+$/);
     expect(plan.ScheduleExpression).toBe('cron(0 8 ? * MON *)');
+    // A restore may start up to a day after its schedule.
+    expect(plan.StartWindowHours).toBe(24);
     expect(plan.RecoveryPointSelection).toEqual({
       Algorithm: 'LATEST_WITHIN_WINDOW',
       IncludeVaults: [{ 'Fn::GetAtt': [logicalIdOf(data, 'AWS::Backup::BackupVault'), 'BackupVaultArn'] }],
@@ -224,6 +265,9 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
       expect(s.Properties.ValidationWindowHours).toBe(2);
       const role = data.toJSON().Resources[s.Properties.IamRoleArn['Fn::GetAtt'][0]];
       expect(role.Properties.ManagedPolicyArns).toEqual(RESTORE_TEST_ROLE_POLICIES.map(policyArn));
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      ]);
     }
   });
 
@@ -245,7 +289,8 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
     for (const alarm of alarms) {
       const setting = settings[alarm.Properties.MetricName as keyof typeof settings];
       expect(alarm.Properties).toMatchObject({
-        Dimensions: [{ Name: 'BackupVaultName', Value: vaultName }],
+        // The monitoring stack's local copy of the data stack's vault name (the alarm walk follows it).
+        Dimensions: [{ Name: 'BackupVaultName', Value: { 'Fn::GetAtt': [expect.any(String), 'Value'] } }],
         Statistic: 'Sum',
         Threshold: setting.threshold,
         Period: setting.periodMinutes * 60,
@@ -279,7 +324,6 @@ describe('BackupPlan guards', () => {
       cluster,
       table,
       bucket,
-      removalPolicy: RemovalPolicy.DESTROY,
       ...props,
     });
     return Template.fromStack(stack);

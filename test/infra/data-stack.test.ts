@@ -91,8 +91,15 @@ describe('data stack', () => {
       data(stage).resourceCountIs('Custom::S3AutoDeleteObjects', config.dataRemoval === 'destroy' ? 2 : 0);
     });
 
-    it('turns termination protection on when the stage retains data', () => {
-      expect(synthesized[stage]!.stacks.data.terminationProtection).toBe(config.dataRemoval === 'retain');
+    it('turns termination protection on when the stage retains data: data, its keys, its backup copies', () => {
+      const { stacks } = synthesized[stage]!;
+      const retains = config.dataRemoval === 'retain';
+      expect(stacks.data.terminationProtection).toBe(retains);
+      expect(stacks.network.terminationProtection).toBe(retains);
+      expect(stacks.backupCopy !== undefined).toBe(config.backup.copyRegion !== undefined);
+      if (stacks.backupCopy) expect(stacks.backupCopy.terminationProtection).toBe(retains);
+      expect(stacks.api.terminationProtection).toBe(false);
+      expect(stacks.monitoring.terminationProtection).toBe(false);
     });
   });
 

@@ -9,6 +9,11 @@ describe.each(STAGE_NAMES)('%s templates', (stage) => {
   it.each(['network', 'data', 'api', 'monitoring'] as const)('%s stack matches its snapshot', (name) => {
     expect(templates[name].toJSON()).toMatchSnapshot();
   });
+
+  // Only a stage that copies its backups to another Region has the copy vault's stack.
+  it('backup copy stack matches its snapshot, where the stage has one', () => {
+    expect(templates.backupCopy?.toJSON() ?? 'no backup copy stack').toMatchSnapshot();
+  });
 });
 
 it.each(STAGE_NAMES)('names the %s stacks PhotoApp-<Stage>-<Part>', (stage) => {

@@ -65,29 +65,30 @@ describe('npm run preflight', () => {
     expect(errors).toEqual([]);
     expect(lines).toEqual([
       `Preflight of stage prod in ${REGION}, account ${ACCOUNT}`,
-      'ok    credentials                        account 123456789012 as arn:aws:sts::123456789012:assumed-role/Deployer/alice',
-      'ok    cdk bootstrap version              version 28 (templates need at least 6)',
-      'ok    cdk bootstrap stack                CDKToolkit UPDATE_COMPLETE',
-      'ok    cdk bootstrap version (us-west-2)  version 28 (templates need at least 6)',
-      'ok    cdk bootstrap stack (us-west-2)    CDKToolkit UPDATE_COMPLETE',
-      'ok    aurora engine version              aurora-postgresql 17.9 offered in eu-west-1',
-      'ok    aurora serverless v2               db.serverless orderable for aurora-postgresql 17.9 in 2 AZs',
-      'ok    rds proxy                          RDS Proxy API answers in eu-west-1 (engine family POSTGRESQL)',
-      'ok    rds data api                       offered in eu-west-1 (lib/regions.ts)',
-      'ok    elasticache engine version         valkey 9.1 offered in eu-west-1',
-      'ok    elasticache node type              cache.t4g.small (valkey) offered in eu-west-1',
-      'ok    elasticache user ids               photoapp-prod-app, photoapp-prod-default free in eu-west-1',
-      'ok    lambda runtimes                    nodejs24.x/arm64, python3.13/x86_64 known in eu-west-1',
-      'FAIL  lambda concurrency                 account limit 150, 150 unreserved, stage reserves 100: 50 would stay unreserved (Lambda needs at least 100); fix: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region eu-west-1, or lower api.databaseFunctionConcurrency in lib/config/stages/prod.ts',
-      'ok    vpc quota                          1 of 5 VPCs used, the stage creates 1',
-      'ok    availability zones                 Fn::GetAZs returns 3 zones (those with a default subnet), the templates use 2',
-      'ok    rds quotas                         DBClusters 3+1/40, DBInstances 5+2/40',
-      'ok    backup region settings             opted in to Aurora, DynamoDB, S3 in eu-west-1, advanced DynamoDB backup on (the copies need it)',
-      'ok    stack PhotoApp-Prod-Network        not deployed yet; the deploy creates it',
-      'ok    stack PhotoApp-Prod-Data           not deployed yet; the deploy creates it',
-      'ok    stack PhotoApp-Prod-Api            not deployed yet; the deploy creates it',
-      'ok    stack PhotoApp-Prod-Monitoring     not deployed yet; the deploy creates it',
-      '1 FAIL, 0 warn, 21 ok: fix the failures before `cdk deploy`',
+      'ok    credentials                                 account 123456789012 as arn:aws:sts::123456789012:assumed-role/Deployer/alice',
+      'ok    cdk bootstrap version                       version 28 (templates need at least 6)',
+      'ok    cdk bootstrap stack                         CDKToolkit UPDATE_COMPLETE',
+      'ok    cdk bootstrap version (us-west-2)           version 28 (templates need at least 6)',
+      'ok    cdk bootstrap stack (us-west-2)             CDKToolkit UPDATE_COMPLETE',
+      'ok    aurora engine version                       aurora-postgresql 17.9 offered in eu-west-1',
+      'ok    aurora serverless v2                        db.serverless orderable for aurora-postgresql 17.9 in 2 AZs',
+      'ok    rds proxy                                   RDS Proxy API answers in eu-west-1 (engine family POSTGRESQL)',
+      'ok    rds data api                                offered in eu-west-1 (lib/regions.ts)',
+      'ok    elasticache engine version                  valkey 9.1 offered in eu-west-1',
+      'ok    elasticache node type                       cache.t4g.small (valkey) offered in eu-west-1',
+      'ok    elasticache user ids                        photoapp-prod-app, photoapp-prod-default free in eu-west-1',
+      'ok    lambda runtimes                             nodejs24.x/arm64, python3.13/x86_64 known in eu-west-1',
+      'FAIL  lambda concurrency                          account limit 150, 150 unreserved, stage reserves 100: 50 would stay unreserved (Lambda needs at least 100); fix: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region eu-west-1, or lower api.databaseFunctionConcurrency in lib/config/stages/prod.ts',
+      'ok    vpc quota                                   1 of 5 VPCs used, the stage creates 1',
+      'ok    availability zones                          Fn::GetAZs returns 3 zones (those with a default subnet), the templates use 2',
+      'ok    rds quotas                                  DBClusters 3+1/40, DBInstances 5+2/40',
+      'ok    backup region settings                      opted in to Aurora, DynamoDB, S3 in eu-west-1, advanced DynamoDB backup on (the copies need it)',
+      'ok    stack PhotoApp-Prod-BackupCopy (us-west-2)  not deployed yet; the deploy creates it',
+      'ok    stack PhotoApp-Prod-Network                 not deployed yet; the deploy creates it',
+      'ok    stack PhotoApp-Prod-Data                    not deployed yet; the deploy creates it',
+      'ok    stack PhotoApp-Prod-Api                     not deployed yet; the deploy creates it',
+      'ok    stack PhotoApp-Prod-Monitoring              not deployed yet; the deploy creates it',
+      '1 FAIL, 0 warn, 22 ok: fix the failures before `cdk deploy`',
     ]);
     expect(code).toBe(1);
     expect(stageNeeds).toHaveBeenCalledWith(expect.objectContaining({ stage: 'prod' }));
@@ -107,9 +108,13 @@ describe('npm run preflight', () => {
       ),
     );
     expect(lines).toContainEqual(expect.stringMatching(/^ok {4}cdk bootstrap version +version 28/));
-    expect(copyMocks.cloudFormation.commandCalls(DescribeStacksCommand)[0].args[0].input).toEqual({
-      StackName: 'CDKToolkit',
-    });
+    // That Region's CloudFormation is asked for its bootstrap stack and for the copy vault's stack.
+    expect(
+      copyMocks.cloudFormation
+        .commandCalls(DescribeStacksCommand)
+        .map((call) => call.args[0].input.StackName)
+        .sort(),
+    ).toEqual(['CDKToolkit', 'PhotoApp-Prod-BackupCopy']);
   });
 
   it('exits 0 when nothing fails, even with warnings', async () => {

@@ -57,6 +57,8 @@ export const dev: StageConfig<'dev'> = {
       auroraCpu: alarm(90, 5, 3),
       auroraAcuUtilization: alarm(95, 5, 3),
       auroraConnections: alarm(200, 5, 3),
+      // Well below the 10 s for which the cache refuses fills after an edit.
+      auroraReplicaLag: alarm(2000, 5, 3),
       proxyBorrowLatency: alarm(500, 5, 3),
       cacheEngineCpu: alarm(90, 5, 3),
       cacheMemory: alarm(90, 5, 3),

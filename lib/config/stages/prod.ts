@@ -59,6 +59,8 @@ export const prod: StageConfig<'prod'> = {
       auroraCpu: alarm(80, 5, 3),
       auroraAcuUtilization: alarm(90, 5, 3),
       auroraConnections: alarm(800, 5, 3),
+      // Well below the 10 s for which the cache refuses fills after an edit.
+      auroraReplicaLag: alarm(2000, 5, 3),
       proxyBorrowLatency: alarm(100, 1, 5, 3),
       cacheEngineCpu: alarm(80, 5, 3),
       cacheMemory: alarm(80, 5, 3),

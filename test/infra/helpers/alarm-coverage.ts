@@ -268,12 +268,21 @@ const RULES: Readonly<Record<string, Rule>> = {
   'AWS::DynamoDB::Table': {
     alarms: byRef('AWS/DynamoDB', 'TableName', ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors']),
   },
+  // With readers, reads depend on how far they lag: AuroraReplicaLagMaximum, for the cluster.
   'AWS::RDS::DBCluster': {
-    alarms: byRef('AWS/RDS', 'DBClusterIdentifier', [
-      'CPUUtilization',
-      'ACUUtilization',
-      'DatabaseConnections',
-    ]),
+    alarms: (r) => {
+      const instances = Object.values(r.template.Resources).filter(
+        (other) =>
+          other.Type === 'AWS::RDS::DBInstance' &&
+          sameValue(other.Properties?.DBClusterIdentifier, { Ref: r.id }),
+      ).length;
+      return byRef('AWS/RDS', 'DBClusterIdentifier', [
+        'CPUUtilization',
+        'ACUUtilization',
+        'DatabaseConnections',
+        ...(instances > 1 ? ['AuroraReplicaLagMaximum'] : []),
+      ])(r);
+    },
   },
   // AWS's Aurora guidance: alarm on the cluster (or role) metrics, not on
   // instances, whose roles change on failover. A standalone instance needs its own.
@@ -341,10 +350,6 @@ const RULES: Readonly<Record<string, Rule>> = {
   // to another Region (counted on the source vault), and the restore tests that read from it.
   'AWS::Backup::BackupVault': {
     alarms: (r) => {
-      const name: unknown = r.properties.BackupVaultName;
-      if (typeof name !== 'string') {
-        return [`${r.id}: a vault without a fixed name (the alarms of another stack cannot name it)`];
-      }
       const isThisVault = (value: unknown) =>
         sameValue(value, { 'Fn::GetAtt': [r.id, 'BackupVaultName'] }) || sameValue(value, { Ref: r.id });
       const rules = Object.values(r.template.Resources)
@@ -368,7 +373,7 @@ const RULES: Readonly<Record<string, Rule>> = {
       return metrics.map((metricName): RequiredAlarm => ({
         namespace: 'AWS/Backup',
         metricName,
-        dimension: { Name: 'BackupVaultName', Value: name },
+        dimension: { Name: 'BackupVaultName', Value: r.own({ 'Fn::GetAtt': [r.id, 'BackupVaultName'] }) },
       }));
     },
   },
