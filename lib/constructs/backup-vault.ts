@@ -72,10 +72,12 @@ export class StageBackupVault extends Construct {
       });
       // AWS Backup encrypts recovery points (S3, DynamoDB with advanced features) with the vault's
       // key, calling KMS as the role of the backup, copy or restore job
-      // (https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html). The key is usable
-      // that way only: through the Backup service of this Region, by principals of this account.
-      // Those roles live in another stack (the copy vault's) or are created after the key, so the
-      // statement names the account and the roles' own IAM policies complete the grant.
+      // (https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html). This statement
+      // names that path: through the Backup service of this Region, by principals of this account.
+      // The job roles live in another stack (the copy vault's) or are created after the key, so it
+      // names the account and the roles' own IAM policies complete the grant. CDK's default
+      // statement also delegates the key to the account's IAM policies, so this statement adds no
+      // restriction of its own: what a principal may do with the key is what IAM allows it.
       const stack = Stack.of(this);
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
