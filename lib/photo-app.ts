@@ -35,6 +35,7 @@ export function regionNeeds(config: StageConfig): RegionNeeds {
     dataApi: true,
     rdsProxy: config.database.proxy,
     auroraPostgresVersion: ProfileDatabase.ENGINE_VERSION.auroraPostgresFullVersion,
+    restoreTesting: config.backup.restoreTesting,
   };
 }
 

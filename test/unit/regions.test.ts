@@ -11,6 +11,7 @@ describe('regions the app needs', () => {
         dataApi: true,
         rdsProxy: config.database.proxy,
         auroraPostgresVersion: '17.9',
+        restoreTesting: config.backup.restoreTesting,
       });
     },
   );
@@ -33,6 +34,14 @@ describe('regions the app needs', () => {
     }
     expect(KNOWN_GOOD_REGIONS).toEqual(expect.arrayContaining(['us-east-1', 'us-west-2']));
     expect(KNOWN_GOOD_REGIONS).not.toContain('ap-south-2');
+  });
+
+  it('refuses a stage with restore testing where CloudFormation has no restore testing, and accepts one without', () => {
+    expect(() => checkTargetRegion('ap-southeast-5', STAGE_CONFIGS.prod)).toThrow(
+      /Region ap-southeast-5 does not offer AWS Backup restore testing, which the prod stage needs/,
+    );
+    expect(() => checkTargetRegion('ap-southeast-5', STAGE_CONFIGS.dev)).not.toThrow();
+    expect(KNOWN_GOOD_REGIONS).not.toContain('ap-southeast-5');
   });
 
   it('refuses to deploy a stage to the Region its backups are copied to', () => {
