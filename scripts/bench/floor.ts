@@ -59,6 +59,15 @@ const DRIVERS = {
       "keep(new Pool({ host: '127.0.0.1', port: 9, password: () => signer.getAuthToken(), max: 2 }));",
     ].join('\n'),
   },
+  // A second pool for the cluster's readers (DB_READER_HOST), as the profiles function builds one.
+  postgresReader: {
+    packages: ['pg', '@aws-sdk/rds-signer'],
+    imports: ["import { Signer } from '@aws-sdk/rds-signer';", "import { Pool } from 'pg';"].join('\n'),
+    construct: [
+      "const readerSigner = new Signer({ hostname: '127.0.0.2', port: 9, username: 'floor', region });",
+      "keep(new Pool({ host: '127.0.0.2', port: 9, password: () => readerSigner.getAuthToken(), max: 2 }));",
+    ].join('\n'),
+  },
   cache: {
     packages: ['ioredis', '@smithy/signature-v4', '@aws-sdk/credential-providers'],
     imports: [
@@ -87,7 +96,7 @@ type DriverName = keyof typeof DRIVERS;
 export const FLOOR_DRIVERS: Record<FunctionKey, readonly DriverName[]> = {
   health: [],
   photosApi: ['dynamoDb', 's3'],
-  profilesApi: ['postgres', 'cache'],
+  profilesApi: ['postgres', 'postgresReader', 'cache'],
   uploadComplete: ['dynamoDb', 's3'],
   streamProcessor: ['postgres', 'cache'],
   reconciler: ['dynamoDb', 's3', 'postgres', 'cache'],
@@ -97,7 +106,8 @@ export const FLOOR_DRIVERS: Record<FunctionKey, readonly DriverName[]> = {
 /** The floor module's source for these drivers. */
 export function floorSource(drivers: readonly DriverName[]): string {
   return [
-    ...drivers.map((name) => DRIVERS[name].imports),
+    // Each import once, where two drivers share a package.
+    ...new Set(drivers.flatMap((name) => DRIVERS[name].imports.split('\n'))),
     '',
     'const kept: unknown[] = [];',
     'const keep = (value: unknown): void => {',

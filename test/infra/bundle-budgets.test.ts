@@ -42,6 +42,8 @@ describe('handler bundles', () => {
     expect(uploadComplete && driversMissingFrom(uploadComplete.metafile, 'profilesApi')).toEqual([
       'postgres: pg',
       'postgres: @aws-sdk/rds-signer',
+      'postgresReader: pg',
+      'postgresReader: @aws-sdk/rds-signer',
       'cache: ioredis',
       'cache: @smithy/signature-v4',
       'cache: @aws-sdk/credential-providers',
