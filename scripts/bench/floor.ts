@@ -23,6 +23,18 @@ interface Driver {
   readonly construct: string;
 }
 
+/** A pg pool with IAM sign-in, as the database adapter builds one per host. */
+function postgresPool(signer: string, host: string): Driver {
+  return {
+    packages: ['pg', '@aws-sdk/rds-signer'],
+    imports: ["import { Signer } from '@aws-sdk/rds-signer';", "import { Pool } from 'pg';"].join('\n'),
+    construct: [
+      `const ${signer} = new Signer({ hostname: '${host}', port: 9, username: 'floor', region });`,
+      `keep(new Pool({ host: '${host}', port: 9, password: () => ${signer}.getAuthToken(), max: 2 }));`,
+    ].join('\n'),
+  };
+}
+
 const DRIVERS = {
   dynamoDb: {
     packages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
@@ -51,23 +63,9 @@ const DRIVERS = {
       'keep(getSignedUrl);',
     ].join('\n'),
   },
-  postgres: {
-    packages: ['pg', '@aws-sdk/rds-signer'],
-    imports: ["import { Signer } from '@aws-sdk/rds-signer';", "import { Pool } from 'pg';"].join('\n'),
-    construct: [
-      "const signer = new Signer({ hostname: '127.0.0.1', port: 9, username: 'floor', region });",
-      "keep(new Pool({ host: '127.0.0.1', port: 9, password: () => signer.getAuthToken(), max: 2 }));",
-    ].join('\n'),
-  },
+  postgres: postgresPool('signer', '127.0.0.1'),
   // A second pool for the cluster's readers (DB_READER_HOST), as the profiles function builds one.
-  postgresReader: {
-    packages: ['pg', '@aws-sdk/rds-signer'],
-    imports: ["import { Signer } from '@aws-sdk/rds-signer';", "import { Pool } from 'pg';"].join('\n'),
-    construct: [
-      "const readerSigner = new Signer({ hostname: '127.0.0.2', port: 9, username: 'floor', region });",
-      "keep(new Pool({ host: '127.0.0.2', port: 9, password: () => readerSigner.getAuthToken(), max: 2 }));",
-    ].join('\n'),
-  },
+  postgresReader: postgresPool('readerSigner', '127.0.0.2'),
   cache: {
     packages: ['ioredis', '@smithy/signature-v4', '@aws-sdk/credential-providers'],
     imports: [
