@@ -19,7 +19,8 @@ import {
   type RouteDeclaration,
   type RouteKey,
 } from './routes';
-import { ERROR_STATUS, GatewayError, errorEnvelope, type ErrorCode } from './schemas';
+import { GatewayError, RESPONSE_BODIES, errorEnvelope } from './responses';
+import { ERROR_STATUS, type ErrorCode } from './schemas';
 
 /**
  * The API's version, which clients see; not the repository's. Raise it with a change a client
@@ -308,7 +309,7 @@ function operation(key: RouteKey, components: SchemaComponents, gatewayErrorRef:
       : {}),
     responses: {
       [String(status)]: body
-        ? { description: 'Success.', content: json(components.convert(body, 'output')) }
+        ? { description: 'Success.', content: json(components.convert(RESPONSE_BODIES[body], 'output')) }
         : { description: 'Success, no content.' },
       ...errorResponses(key, components, gatewayErrorRef),
     },

@@ -7,19 +7,16 @@
 import type * as z from 'zod/mini';
 import type { FunctionKey } from './functions';
 import {
-  CreatedUpload,
   CreatePhotoRequest,
-  Health,
   ListingQuery,
   PhotoId,
-  PhotoPage,
-  PhotoWithDownload,
-  Profile,
   ProfileInput,
   UserId,
   ERROR_STATUS,
   type ErrorCode,
 } from './schemas';
+// Types only: the handlers never build the response shapes (contract/responses.ts).
+import type { ResponseBodyName } from './responses';
 
 export const HTTP_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -38,8 +35,8 @@ export interface RouteDeclaration {
   readonly body?: z.ZodMiniType;
   /** The query string, if the route reads one. */
   readonly query?: z.ZodMiniType;
-  /** The success answer: its status and body schema (`null`: no body). */
-  readonly success: { readonly status: 200 | 201 | 204; readonly body: z.ZodMiniType | null };
+  /** The success answer: its status and its body, named in RESPONSE_BODIES (`null`: no body). */
+  readonly success: { readonly status: 200 | 201 | 204; readonly body: ResponseBodyName | null };
   /**
    * Errors the route's logic answers with. Those that follow from the row are added by
    * `errorCodesOf`: UNAUTHORIZED for `jwt`, VALIDATION_ERROR for parameters and bodies,
@@ -53,14 +50,14 @@ export const ROUTES = {
     function: 'health',
     summary: 'Liveness of the API itself; public, touches no dependency.',
     auth: 'none',
-    success: { status: 200, body: Health },
+    success: { status: 200, body: 'Health' },
     errors: [],
   },
   'GET /me': {
     function: 'profilesApi',
     summary: "The caller's profile, read from the database.",
     auth: 'jwt',
-    success: { status: 200, body: Profile },
+    success: { status: 200, body: 'Profile' },
     errors: ['NOT_FOUND', 'DEPENDENCY_UNAVAILABLE'],
   },
   'PUT /me': {
@@ -68,14 +65,14 @@ export const ROUTES = {
     summary: "Creates or replaces the caller's profile.",
     auth: 'jwt',
     body: ProfileInput,
-    success: { status: 200, body: Profile },
+    success: { status: 200, body: 'Profile' },
     errors: ['DEPENDENCY_UNAVAILABLE'],
   },
   'GET /users/{userId}': {
     function: 'profilesApi',
     summary: "A user's public profile (cached).",
     auth: 'jwt',
-    success: { status: 200, body: Profile },
+    success: { status: 200, body: 'Profile' },
     errors: ['NOT_FOUND', 'DEPENDENCY_UNAVAILABLE'],
   },
   'POST /photos': {
@@ -83,14 +80,14 @@ export const ROUTES = {
     summary: 'Creates a PENDING photo and a presigned URL to upload its bytes to.',
     auth: 'jwt',
     body: CreatePhotoRequest,
-    success: { status: 201, body: CreatedUpload },
+    success: { status: 201, body: 'CreatedUpload' },
     errors: ['CONFLICT', 'TOO_MANY_PENDING_UPLOADS', 'DEPENDENCY_UNAVAILABLE'],
   },
   'GET /photos/{photoId}': {
     function: 'photosApi',
     summary: "A photo's metadata, with a download URL once it is READY.",
     auth: 'jwt',
-    success: { status: 200, body: PhotoWithDownload },
+    success: { status: 200, body: 'PhotoWithDownload' },
     errors: ['NOT_FOUND', 'DEPENDENCY_UNAVAILABLE'],
   },
   'DELETE /photos/{photoId}': {
@@ -105,7 +102,7 @@ export const ROUTES = {
     summary: "A user's READY photos, newest first.",
     auth: 'jwt',
     query: ListingQuery,
-    success: { status: 200, body: PhotoPage },
+    success: { status: 200, body: 'PhotoPage' },
     errors: ['DEPENDENCY_UNAVAILABLE'],
   },
   'GET /feed': {
@@ -113,7 +110,7 @@ export const ROUTES = {
     summary: 'Everyone’s READY photos, newest first.',
     auth: 'jwt',
     query: ListingQuery,
-    success: { status: 200, body: PhotoPage },
+    success: { status: 200, body: 'PhotoPage' },
     errors: ['DEPENDENCY_UNAVAILABLE'],
   },
 } as const satisfies Record<`${HttpMethod} /${string}`, RouteDeclaration>;

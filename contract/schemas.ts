@@ -1,7 +1,8 @@
 /**
- * The shapes the API accepts and returns, as zod schemas. The handlers validate requests with
- * them, the OpenAPI document (contract/openapi.json) is generated from them, and the app tests
- * check every response against that document: one source for each shape.
+ * The shapes the API accepts, as zod schemas (what it returns is contract/responses.ts). The
+ * handlers validate requests with them, the OpenAPI document (contract/openapi.json) is generated
+ * from them, and the app tests check every response against that document: one source for each
+ * shape.
  *
  * `zod/mini` keeps the validator in the bundles at about 31 KB minified (the classic API pulls in
  * several hundred KB). Messages are the API's own ("caption: must be at most 300 characters"),
@@ -18,9 +19,7 @@ import {
   MAX_PHOTO_BYTES,
   PHOTO_CONTENT_TYPES,
   PHOTO_ID_PATTERN,
-  PHOTO_STATUSES,
   USER_ID_PATTERN,
-  type ErrorCode,
 } from './limits';
 
 export * from './limits';
@@ -83,7 +82,7 @@ export const PhotoId = z
     z.meta({ description: 'A photo id: a version 4 UUID the API assigned.' }),
   );
 
-const Timestamp = z.iso.datetime().check(z.meta({ description: 'ISO 8601 date and time, UTC.' }));
+export const Timestamp = z.iso.datetime().check(z.meta({ description: 'ISO 8601 date and time, UTC.' }));
 
 // --- Requests ---
 
@@ -134,87 +133,5 @@ export const ListingQuery = z.object({
   ),
 });
 
-// --- Responses ---
-
-export const Health = z.object({ status: z.literal('ok') }).check(z.meta({ id: 'Health' }));
-
-export const Profile = z
-  .strictObject({
-    userId: UserId,
-    displayName: z.string(),
-    bio: z.nullable(z.string()),
-    photoCount: z.int().check(z.minimum(0)),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  })
-  .check(z.meta({ id: 'Profile', description: "A user's profile; `photoCount` counts READY photos." }));
-
-export const PhotoView = z
-  .strictObject({
-    photoId: PhotoId,
-    ownerId: UserId,
-    status: z.enum(PHOTO_STATUSES),
-    contentType: z.enum(PHOTO_CONTENT_TYPES),
-    sizeBytes: z.int().check(z.minimum(1), z.maximum(MAX_PHOTO_BYTES)),
-    caption: z.optional(z.string()),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    rejectionReason: z.optional(z.string()),
-  })
-  .check(
-    z.meta({
-      id: 'Photo',
-      description:
-        'Photo metadata. PENDING until the upload is verified, then READY (public) or REJECTED (with a reason).',
-    }),
-  );
-
-export const CreatedUpload = z
-  .strictObject({
-    photo: PhotoView,
-    upload: z.strictObject({
-      url: z.url(),
-      method: z.literal('PUT'),
-      headers: z
-        .record(z.string(), z.string())
-        .check(z.meta({ description: 'Send exactly these headers with the PUT: they are signed.' })),
-      expiresAt: Timestamp,
-    }),
-  })
-  .check(z.meta({ id: 'CreatedUpload' }));
-
-export const PhotoWithDownload = z
-  .strictObject({
-    photo: PhotoView,
-    downloadUrl: z.optional(
-      z.url().check(z.meta({ description: 'A short-lived URL of the image; READY photos only.' })),
-    ),
-  })
-  .check(z.meta({ id: 'PhotoWithDownload' }));
-
-export const PhotoPage = z
-  .strictObject({
-    items: z.array(PhotoView),
-    nextCursor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_CURSOR_LENGTH))),
-  })
-  .check(z.meta({ id: 'PhotoPage', description: 'Newest first; `nextCursor` is absent on the last page.' }));
-
-/** The handlers' error envelope, restricted to the codes a response may carry. */
-export function errorEnvelope(codes: readonly [ErrorCode, ...ErrorCode[]]) {
-  return z.strictObject({
-    error: z.strictObject({
-      code: z.enum(codes),
-      message: z.string().check(z.meta({ description: 'For people; names the offending field on a 400.' })),
-    }),
-  });
-}
-
-/** API Gateway's own answers (missing token, throttling, unknown route) have another shape. */
-export const GatewayError = z
-  .strictObject({ message: z.string() })
-  .check(z.meta({ id: 'GatewayError', description: 'Written by API Gateway, not by the handlers.' }));
-
 export type ProfileInputBody = z.output<typeof ProfileInput>;
 export type CreatePhotoBody = z.output<typeof CreatePhotoRequest>;
-export type ProfileView = z.output<typeof Profile>;
-export type PhotoViewBody = z.output<typeof PhotoView>;

@@ -5,7 +5,8 @@
  */
 import { isPhotoId, isUserId } from './identifiers';
 import { PHOTO_CONTENT_TYPES } from '../../contract/limits';
-import type { CreatePhotoBody, PhotoViewBody } from '../../contract/schemas';
+import type { PhotoViewBody } from '../../contract/responses';
+import type { CreatePhotoBody } from '../../contract/schemas';
 
 export type PhotoContentType = (typeof PHOTO_CONTENT_TYPES)[number];
 /** How long a REJECTED item is kept (so its owner can see why) before TTL removes it. */

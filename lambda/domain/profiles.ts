@@ -1,5 +1,6 @@
 /** User profiles: the public shape and the input the service takes. */
-import type { ProfileInputBody, ProfileView } from '../../contract/schemas';
+import type { ProfileView } from '../../contract/responses';
+import type { ProfileInputBody } from '../../contract/schemas';
 
 /** A profile as the API returns it (the contract's Profile). */
 export type Profile = ProfileView;

@@ -8,6 +8,8 @@
 import type * as z from 'zod/mini';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionKey } from '../../contract/functions';
+// Types only: a handler never builds the response shapes.
+import type { RESPONSE_BODIES, ResponseBodyName } from '../../contract/responses';
 import {
   PATH_PARAMETERS,
   ROUTES,
@@ -38,8 +40,8 @@ export type RouteAnswer<K extends RouteKey> = Route<K>['success'] extends {
   readonly status: infer S;
   readonly body: infer B;
 }
-  ? B extends z.ZodMiniType
-    ? { readonly status: S; readonly body: z.input<B> }
+  ? B extends ResponseBodyName
+    ? { readonly status: S; readonly body: z.input<(typeof RESPONSE_BODIES)[B]> }
     : { readonly status: S }
   : never;
 

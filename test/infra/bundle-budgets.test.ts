@@ -57,4 +57,15 @@ describe('handler bundles', () => {
       .sort();
     expect(withZod).toEqual(['photos-api', 'profiles-api']);
   });
+
+  it('build no response shape and no OpenAPI document at init (the tests and the docs use them)', () => {
+    const carrying = bundles.flatMap((b) =>
+      Object.keys(b.metafile.inputs)
+        .filter((input) => /^contract\/(responses|openapi)\.ts$/.test(input))
+        .map((input) => `${b.handler}: ${input}`),
+    );
+    expect(carrying).toEqual([]);
+    // The inputs are named as the check expects (paths from the repository root).
+    expect(bundles.every((b) => Object.hasOwn(b.metafile.inputs, 'contract/functions.ts'))).toBe(true);
+  });
 });
