@@ -580,3 +580,28 @@ describe('a photo the caller may not see', () => {
     },
   );
 });
+
+describe('the "nothing changed" check itself', () => {
+  it('leaves out a cache entry that lapsed on its own', async () => {
+    const redis = stores.redis();
+    const lapsing = `check:lapsing:${newUserId()}`;
+    await redis.set(lapsing, 'marker', 'PX', 200);
+    const before = await stores.snapshot();
+    while ((await redis.exists(lapsing)) === 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await stores.expectUnchanged(before);
+  });
+
+  it('sees a cache entry that changed, and one that appeared', async () => {
+    const redis = stores.redis();
+    const changing = `check:changing:${newUserId()}`;
+    await redis.set(changing, 'before', 'PX', 60_000);
+    const before = await stores.snapshot();
+    await redis.set(changing, 'after', 'KEEPTTL');
+    await expect(stores.expectUnchanged(before)).rejects.toThrow(/after/);
+    await redis.del(changing);
+    const empty = await stores.snapshot();
+    await redis.set(changing, 'new', 'PX', 60_000);
+    await expect(stores.expectUnchanged(empty)).rejects.toThrow(/new/);
+    await redis.del(changing);
+  });
+});
