@@ -159,6 +159,39 @@ export interface DiagnosticsConfig {
   readonly contributorInsights: boolean;
 }
 
+/**
+ * A second Region that keeps a live copy of every store and can take over the stage: a replica of
+ * the photo table (DynamoDB global tables), a secondary cluster of an Aurora Global Database, a
+ * replica of the photo bucket (S3 Replication) and the stage's stateless stacks, deployed there
+ * against those copies. The stacks of both Regions read this one setting, so which Region writes is
+ * decided here and nowhere else.
+ */
+export interface DisasterRecoveryConfig {
+  /**
+   * The second Region. Another Region than the stage's `region`, and one that lib/regions.ts lists
+   * as offering every service the app uses (validated).
+   */
+  readonly region: string;
+  /**
+   * The Region that serves writes: the stage's `region`, or this config's `region` once a
+   * switchover or failover made the second Region the primary (README, "Regional failover").
+   * The other Region serves reads and answers writes with 503; its stream processor, upload
+   * verifier and reconciler stay off. @default - the stage's `region`
+   */
+  readonly activeRegion?: string;
+  /**
+   * Serverless v2 instances of the secondary Aurora cluster, 1-15. All are readers until the
+   * cluster is promoted; then one becomes the writer, so at least one is needed to take over.
+   */
+  readonly secondaryInstances: number;
+  /**
+   * S3 Replication Time Control on the photo replication: S3 replicates 99.99 % of objects within
+   * 15 minutes (its SLA) and publishes replication metrics; billed per GB replicated. Without it,
+   * most objects replicate within 15 minutes but some take hours.
+   */
+  readonly photoReplicationTimeControl: boolean;
+}
+
 /** When one alarm fires: value >= threshold in `datapointsToAlarm` of `evaluationPeriods` periods. */
 export interface AlarmSetting {
   /** In the unit of the alarm kind (its row in the alarm catalog). */
@@ -190,6 +223,13 @@ export interface StageConfig<Name extends string = string> {
   readonly stage: Name;
   /** Which rules protect the stage's data; decided here, never from the name. */
   readonly protection: StageProtection;
+  /**
+   * The Region every stack of the stage is pinned to. Required by `disasterRecovery`: a DynamoDB
+   * replica needs a table in a stack with a known Region (CDK refuses replicas in a Region-agnostic
+   * stack), and the second Region's stacks name the primary's Region. @default - not pinned: the
+   * stacks deploy to the Region the CLI resolves
+   */
+  readonly region?: string;
   /** Stateful resources on stack removal: destroyed, or kept (required in a production stage). */
   readonly dataRemoval: DataRemoval;
   /** Retention of every log group the app creates, in days. */
@@ -202,4 +242,6 @@ export interface StageConfig<Name extends string = string> {
   readonly backup: BackupConfig;
   readonly encryption: EncryptionConfig;
   readonly diagnostics: DiagnosticsConfig;
+  /** A second Region that can take over the stage. @default - none: the stage lives in one Region */
+  readonly disasterRecovery?: DisasterRecoveryConfig;
 }

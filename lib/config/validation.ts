@@ -6,6 +6,7 @@
  */
 import { MAX_FEED_SHARDS } from '../../contract/environment';
 import { ALARM_CATALOG, ALARM_KINDS } from '../alarm-catalog';
+import { KNOWN_GOOD_REGIONS } from '../regions';
 import { feedWriteLoad, minimumFeedShards } from './feed-capacity';
 import type { StageConfig, StageProtection } from './schema';
 import { STAGE_NAME_PATTERN } from './stage-name';
@@ -16,6 +17,9 @@ export const VALID_LOG_RETENTION_DAYS = [
 ] as const;
 
 const PROTECTIONS: readonly StageProtection[] = ['production', 'disposable'];
+
+/** What a Region name looks like (`us-west-2`, `ap-southeast-5`). */
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** Raised for any invalid stage configuration; the message names the setting. */
 export class ConfigError extends Error {
@@ -207,9 +211,49 @@ export function validateStageConfig<Config extends StageConfig>(config: Config):
   }
   if (backup.copyRegion !== undefined) {
     check(
-      /^[a-z]{2}(-[a-z]+)+-\d$/.test(backup.copyRegion),
+      REGION_PATTERN.test(backup.copyRegion),
       'backup.copyRegion',
       `must be a Region name such as us-west-2 (got ${backup.copyRegion})`,
+    );
+  }
+  if (config.region !== undefined) {
+    check(
+      REGION_PATTERN.test(config.region),
+      'region',
+      `must be a Region name such as us-east-1 (got ${config.region})`,
+    );
+  }
+  const dr = config.disasterRecovery;
+  if (dr !== undefined) {
+    check(
+      config.region !== undefined,
+      'disasterRecovery',
+      "needs region (the Region the stage deploys to): DynamoDB replicas need a primary stack pinned to a Region, and the second Region's stacks name the primary's",
+    );
+    check(
+      REGION_PATTERN.test(dr.region),
+      'disasterRecovery.region',
+      `must be a Region name such as us-west-2 (got ${dr.region})`,
+    );
+    check(
+      dr.region !== config.region,
+      'disasterRecovery.region',
+      `must be another Region than region (both are ${dr.region}): a copy in the same Region does not survive its loss`,
+    );
+    check(
+      KNOWN_GOOD_REGIONS.includes(dr.region),
+      'disasterRecovery.region',
+      `must be a Region that lib/regions.ts lists as offering every service the app uses (got ${dr.region}; known: ${KNOWN_GOOD_REGIONS.join(', ')})`,
+    );
+    check(
+      dr.activeRegion === undefined || dr.activeRegion === config.region || dr.activeRegion === dr.region,
+      'disasterRecovery.activeRegion',
+      `must be region (${config.region}) or disasterRecovery.region (${dr.region}) (got ${dr.activeRegion})`,
+    );
+    check(
+      Number.isInteger(dr.secondaryInstances) && dr.secondaryInstances >= 1 && dr.secondaryInstances <= 15,
+      'disasterRecovery.secondaryInstances',
+      `must be a whole number from 1 to 15: the secondary cluster needs an instance to take over (got ${dr.secondaryInstances})`,
     );
   }
   const diagnostics = config.diagnostics;

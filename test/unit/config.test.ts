@@ -7,9 +7,11 @@ import {
   feedWriteLoad,
   minimumFeedShards,
   type AlarmSetting,
+  type DisasterRecoveryConfig,
   loadStageConfig,
   STAGE_CONFIGS,
   STAGE_NAMES,
+  STAGES,
   stageLabel,
   validateStageConfig,
   type StageConfig,
@@ -398,4 +400,85 @@ describe('protection, not the name, decides the rules that protect data', () => 
       }
     },
   );
+});
+
+describe('disasterRecovery', () => {
+  /** A stage with a second Region: the shipped stage that has one, else the default stage given one. */
+  const base: StageConfig = STAGES.find((c) => c.disasterRecovery) ?? {
+    ...STAGE_CONFIGS[DEFAULT_STAGE],
+    region: 'us-east-1',
+    disasterRecovery: { region: 'us-west-2', secondaryInstances: 1, photoReplicationTimeControl: false },
+  };
+  const withDr = (
+    change: Partial<DisasterRecoveryConfig>,
+    pinned: { readonly region?: string } = { region: base.region },
+  ): StageConfig => ({
+    ...base,
+    region: pinned.region,
+    disasterRecovery: { ...base.disasterRecovery!, ...change },
+  });
+
+  it('is accepted with a second Region the app is known to deploy to', () => {
+    expect(validateStageConfig(base).disasterRecovery?.region).toBeDefined();
+  });
+
+  it.each([
+    ['no pinned Region for the primary', withDr({}, {}), /disasterRecovery needs region/],
+    [
+      'the primary Region as the second Region',
+      withDr({ region: base.region! }),
+      new RegExp(
+        `disasterRecovery\\.region must be another Region than region \\(both are ${base.region}\\)`,
+      ),
+    ],
+    [
+      'a second Region that is no Region name',
+      withDr({ region: 'Oregon' }),
+      /disasterRecovery\.region must be a Region name such as us-west-2 \(got Oregon\)/,
+    ],
+    [
+      'a second Region documented to lack a service the app uses',
+      withDr({ region: 'ap-south-2' }),
+      /disasterRecovery\.region must be a Region that lib\/regions\.ts lists as offering every service the app uses \(got ap-south-2/,
+    ],
+    [
+      'a second Region nobody lists',
+      withDr({ region: 'eu-central-2' }),
+      /disasterRecovery\.region must be a Region that lib\/regions\.ts lists/,
+    ],
+    [
+      'an active Region that is neither of the two',
+      withDr({ activeRegion: 'eu-west-1' }),
+      /disasterRecovery\.activeRegion must be region \(.+\) or disasterRecovery\.region \(.+\) \(got eu-west-1\)/,
+    ],
+    [
+      'a secondary cluster without an instance to take over',
+      withDr({ secondaryInstances: 0 }),
+      /disasterRecovery\.secondaryInstances must be a whole number from 1 to 15/,
+    ],
+    [
+      'a pinned Region that is no Region name',
+      withDr({}, { region: 'Virginia' }),
+      /region must be a Region name such as us-east-1 \(got Virginia\)/,
+    ],
+  ])('rejects %s', (_name, config, message) => {
+    expect(() => validateStageConfig(config)).toThrow(ConfigError);
+    expect(() => validateStageConfig(config)).toThrow(message);
+  });
+
+  it('accepts either Region as the active one', () => {
+    expect(() => validateStageConfig(withDr({ activeRegion: base.region }))).not.toThrow();
+    expect(() => validateStageConfig(withDr({ activeRegion: base.disasterRecovery!.region }))).not.toThrow();
+  });
+
+  it('is on in the production stage, with the backup copies in the same second Region, and off in the disposable one', () => {
+    const production = stageWith('production');
+    expect(production.disasterRecovery?.region).toBe(production.backup.copyRegion);
+    expect(stageWith('disposable').disasterRecovery).toBeUndefined();
+  });
+
+  it('can be turned off in any stage: a production stage does not require it', () => {
+    const withoutDr: StageConfig = { ...stageWith('production'), disasterRecovery: undefined };
+    expect(() => validateStageConfig(withoutDr)).not.toThrow();
+  });
 });

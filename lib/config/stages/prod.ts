@@ -1,10 +1,18 @@
 import { alarm } from '../alarm-setting';
 import type { StageConfig } from '../schema';
 
+/**
+ * prod's second Region, once for both uses: the backup copies and the disaster-recovery copy of the
+ * stage live there.
+ */
+const SECOND_REGION = 'us-west-2';
+
 /** The stage users depend on: its data survives mistakes, and people hear of trouble before users do. */
 export const prod: StageConfig<'prod'> = {
   stage: 'prod',
   protection: 'production',
+  // Pinned, because the second Region's stacks name it (and the prices in scripts/cost are its).
+  region: 'us-east-1',
   dataRemoval: 'retain',
   logRetentionDays: 365,
   api: {
@@ -87,7 +95,7 @@ export const prod: StageConfig<'prod'> = {
     // nobody, not the root user and not AWS, can then shorten a retention or delete the vault.
     vaultLock: { mode: 'governance' },
     // Another Region than the one prod deploys to (validated at synth when the Region is known).
-    copyRegion: 'us-west-2',
+    copyRegion: SECOND_REGION,
     restoreTesting: true,
   },
   encryption: { customerManagedKeys: true },
@@ -95,5 +103,12 @@ export const prod: StageConfig<'prod'> = {
     databaseInsights: 'advanced',
     enhancedMonitoringIntervalSeconds: 60,
     contributorInsights: true,
+  },
+  disasterRecovery: {
+    region: SECOND_REGION,
+    // The failover target of the Aurora Global Database; readers only until promoted.
+    secondaryInstances: 1,
+    // A stated bound (15 minutes for 99.99 % of objects) on the photos a regional failover can lose.
+    photoReplicationTimeControl: true,
   },
 };
