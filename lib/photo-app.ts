@@ -47,12 +47,15 @@ export function checkTargetRegion(region: string, config: StageConfig): void {
         'copies there would not survive the loss of that Region. Pick another Region.',
     );
   }
-  const missing = missingServices(region, regionNeeds(config));
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `Region ${region} does not offer ${missing.join(', ')}, which the ${config.stage} stage needs. ` +
-        `Regions where the app is known to deploy: ${KNOWN_GOOD_REGIONS.join(', ')}.`,
-    );
+  const regions = [region, ...(config.disasterRecovery ? [config.disasterRecovery.region] : [])];
+  for (const where of regions) {
+    const missing = missingServices(where, regionNeeds(config));
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Region ${where} does not offer ${missing.join(', ')}, which the ${config.stage} stage needs. ` +
+          `Regions where the app is known to deploy: ${KNOWN_GOOD_REGIONS.join(', ')}.`,
+      );
+    }
   }
 }
 
@@ -67,18 +70,22 @@ export interface PhotoAppStacks {
 
 /**
  * Builds the stacks of one stage: `PhotoApp-<Stage>-Network|Data|Api|Monitoring`.
- * Stacks are environment-agnostic (no account or region), so synth needs no
- * credentials and performs no lookups.
+ * Stacks are account-agnostic, and Region-agnostic unless the stage pins `region`, so synth needs
+ * no credentials and performs no lookups.
  */
 export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOptions = {}): PhotoAppStacks {
-  if (options.targetRegion !== undefined) {
-    checkTargetRegion(options.targetRegion, config);
+  // A pinned stage deploys to its own Region whatever the CLI's is.
+  const targetRegion = config.region ?? options.targetRegion;
+  if (targetRegion !== undefined) {
+    checkTargetRegion(targetRegion, config);
   }
+  const env = config.region !== undefined ? { region: config.region } : undefined;
   const prefix = `PhotoApp-${stageLabel(config.stage)}`;
   const description = (what: string) => `Photo-sharing reference architecture (${config.stage}): ${what}`;
 
   const network = new NetworkStack(app, `${prefix}-Network`, {
     config,
+    env,
     description: description(
       config.encryption.customerManagedKeys
         ? 'VPC, endpoints, flow logs and customer-managed keys'
@@ -102,14 +109,17 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     });
   const data = new DataStack(app, `${prefix}-Data`, {
     config,
+    env,
     backupLock,
     backupCopyVault,
+    disasterRecovery: config.disasterRecovery && { region: config.disasterRecovery.region },
     network: network.network,
     dataKeys: network.dataKeys,
     description: description('users, photos, metadata, profiles and cache'),
   });
   const api = new ApiStack(app, `${prefix}-Api`, {
     config,
+    env,
     network: network.network,
     users: data.users,
     photoBucket: data.photoBucket,
@@ -122,6 +132,7 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
   const migrations = data.schemaMigrations.runner;
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
     config,
+    env,
     api: api.api,
     functions: [
       ...api.monitoredFunctions,

@@ -65,7 +65,8 @@ export async function main(argv: readonly string[], deps: PreflightDeps = DEFAUL
       return 0;
     }
     const config = loadStageConfig(parsed.stage);
-    const region = await deps.resolveRegion();
+    // A stage pinned to a Region deploys there whatever the profile's Region, so it is checked there.
+    const region = config.region ?? (await deps.resolveRegion());
     if (!region) {
       deps.err(
         'preflight: no AWS region; export AWS_REGION=eu-west-1 (or set `region` in your AWS profile: aws configure set region eu-west-1 --profile NAME)',

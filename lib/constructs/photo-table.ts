@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Stack, Token, type RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -27,6 +27,12 @@ export interface PhotoTableProps {
    * throttled keys, the feed's `FEED#<n>` shards first. Its graphs show keys in plain text.
    */
   readonly contributorInsights: boolean;
+  /**
+   * A replica of the table in this other Region (a DynamoDB global table: every replica takes
+   * reads and writes, and DynamoDB replicates each write to the others, usually within a second).
+   * The stack must be pinned to a Region. @default - no replica
+   */
+  readonly replicaRegion?: string;
 }
 
 /**
@@ -64,6 +70,11 @@ export class PhotoTable extends Construct {
     if (!Number.isInteger(props.feedShards) || props.feedShards < 1 || props.feedShards > MAX_FEED_SHARDS) {
       throw new Error(
         `PhotoTable: feedShards must be a whole number from 1 to ${MAX_FEED_SHARDS} (got ${props.feedShards})`,
+      );
+    }
+    if (props.replicaRegion !== undefined && Token.isUnresolved(Stack.of(this).region)) {
+      throw new Error(
+        'PhotoTable: a replica needs a stack pinned to a Region (CDK refuses replicas in a Region-agnostic stack)',
       );
     }
     this.feedShards = props.feedShards;
@@ -113,6 +124,32 @@ export class PhotoTable extends Construct {
             },
           }
         : {}),
+      // A replica inherits the key schema, the indexes, the stream (NEW_AND_OLD_IMAGES), TTL and the
+      // encryption (an AWS owned key in its own Region) from the table: those are one setting for
+      // every replica of an AWS::DynamoDB::GlobalTable. Point-in-time recovery and deletion
+      // protection are per replica, so they are named here. Contributor Insights stays off on it:
+      // its rules bill per replica, and the standby Region serves reads only.
+      replicas:
+        props.replicaRegion === undefined
+          ? undefined
+          : [
+              {
+                region: props.replicaRegion,
+                deletionProtection: props.deletionProtection,
+                pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+                ...(props.contributorInsights
+                  ? {
+                      contributorInsightsSpecification: { enabled: false },
+                      globalSecondaryIndexOptions: Object.fromEntries(
+                        [PhotoTable.BY_OWNER_INDEX, PhotoTable.FEED_INDEX].map((index) => [
+                          index,
+                          { contributorInsightsSpecification: { enabled: false } },
+                        ]),
+                      ),
+                    }
+                  : {}),
+              },
+            ],
       globalSecondaryIndexes: [
         {
           indexName: PhotoTable.BY_OWNER_INDEX,

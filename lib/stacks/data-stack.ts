@@ -21,6 +21,14 @@ export interface DataStackProps extends StageStackProps {
   readonly backupLock?: VaultLockWindow;
   /** The vault in another Region (BackupCopyStack) that receives a copy of every recovery point. @default - no copies */
   readonly backupCopyVault?: { readonly region: string; readonly vaultName: string };
+  /** The second Region that keeps a copy of every store. @default - none */
+  readonly disasterRecovery?: DataStackDisasterRecovery;
+}
+
+/** What the data stack keeps in the second Region. */
+export interface DataStackDisasterRecovery {
+  /** The second Region (config.disasterRecovery.region). */
+  readonly region: string;
 }
 
 /**
@@ -62,6 +70,7 @@ export class DataStack extends Stack {
       feedShards: config.photos.feedShards,
       readLegacyFeedPartition: config.photos.readLegacyFeedPartition,
       contributorInsights: config.diagnostics.contributorInsights,
+      replicaRegion: props.disasterRecovery?.region,
     });
 
     this.profileDatabase = new ProfileDatabase(this, 'ProfileDatabase', {

@@ -3,11 +3,12 @@ import { PENDING_CHANGES_PK } from '../../lambda/adapters/pending-change-table';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENT_GROUPS, type VariableDeclaration } from '../../contract/environment';
 import { ROUTES, ROUTE_KEYS, methodsInUse } from '../../contract/routes';
-import { STAGE_CONFIGS, STAGE_NAMES, type StageName } from '../../lib/config';
+import { STAGE_CONFIGS, STAGE_NAMES, type StageConfig, type StageName } from '../../lib/config';
 import { deletionPolicyOf, synthStage, type SynthesizedApp } from './helpers/app';
 
 /** What AppFunction sets on every function, beside the contract's variables. */
 const RUNTIME_VARIABLES = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
+import { joined, partitionOf, regionOf } from './helpers/region';
 import { statementsForFunction, type AppliedStatement } from './helpers/role-statements';
 import { followStackOutput, templatesByStackName, type StackTemplates } from './helpers/stack-outputs';
 
@@ -173,39 +174,35 @@ const TABLE_ARN = { 'Fn::GetAtt': ['PhotoTable9F014336', 'Arn'] };
 const indexArn = (name: string) => ({ 'Fn::Join': ['', [TABLE_ARN, `/index/${name}`]] });
 const TABLE_AND_INDEXES = [TABLE_ARN, indexArn('byOwner'), indexArn('feed')];
 const PHOTO_KEYS = { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] }, '/photos/*']] };
-const arnPrefix = (service: string) => [
+/** The ARN prefix of `service` in the stage's own Region. */
+const arnPrefix = (config: StageConfig, service: string) => [
   'arn:',
-  { Ref: 'AWS::Partition' },
+  partitionOf(config),
   `:${service}:`,
-  { Ref: 'AWS::Region' },
+  regionOf(config),
   ':',
   { Ref: 'AWS::AccountId' },
 ];
 /** `rds-db:connect` names the proxy's resource id, the last field of its ARN, read inside the data stack. */
-const APP_USER_THROUGH_PROXY = {
-  'Fn::Join': [
-    '',
-    [
-      ...arnPrefix('rds-db'),
-      ':dbuser:',
-      {
-        'Fn::Select': [
-          6,
-          { 'Fn::Split': [':', { 'Fn::GetAtt': ['ProfileDatabaseProxy2500DDE4', 'DBProxyArn'] }] },
-        ],
-      },
-      '/app_user',
-    ],
-  ],
-};
-const CACHE_APP_USER = [
+const appUserThroughProxy = (config: StageConfig) =>
+  joined([
+    ...arnPrefix(config, 'rds-db'),
+    ':dbuser:',
+    {
+      'Fn::Select': [
+        6,
+        { 'Fn::Split': [':', { 'Fn::GetAtt': ['ProfileDatabaseProxy2500DDE4', 'DBProxyArn'] }] },
+      ],
+    },
+    '/app_user',
+  ]);
+const cacheAppUser = (config: StageConfig) => [
   { 'Fn::GetAtt': ['ProfileCacheAppUserE508AB94', 'Arn'] },
-  {
-    'Fn::Join': [
-      '',
-      [...arnPrefix('elasticache'), ':replicationgroup:', { Ref: 'ProfileCacheReplicationGroupD383C59A' }],
-    ],
-  },
+  joined([
+    ...arnPrefix(config, 'elasticache'),
+    ':replicationgroup:',
+    { Ref: 'ProfileCacheReplicationGroupD383C59A' },
+  ]),
 ];
 
 /** The functions of this stack: all but the migrations runner, which lives beside its database. */
@@ -411,9 +408,15 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
             'ProfileDatabaseConnectAsAppUser',
             'managed',
             ['rds-db:connect'],
-            [APP_USER_THROUGH_PROXY],
+            [appUserThroughProxy(config)],
           ),
-          allow(D(), 'ProfileCacheConnectAsAppUser', 'managed', ['elasticache:Connect'], CACHE_APP_USER),
+          allow(
+            D(),
+            'ProfileCacheConnectAsAppUser',
+            'managed',
+            ['elasticache:Connect'],
+            cacheAppUser(config),
+          ),
         ]),
       );
     });
@@ -425,7 +428,13 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
           (g.Action as string[]).includes('elasticache:Connect'),
         );
         expect(connect).toEqual([
-          allow(D(), 'ProfileCacheConnectAsAppUser', 'managed', ['elasticache:Connect'], CACHE_APP_USER),
+          allow(
+            D(),
+            'ProfileCacheConnectAsAppUser',
+            'managed',
+            ['elasticache:Connect'],
+            cacheAppUser(config),
+          ),
         ]);
         expect(JSON.stringify(connect[0].Resource)).not.toContain('*');
         const fn = functionsByService(api(stage))[service];
@@ -491,9 +500,15 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
             'ProfileDatabaseConnectAsAppUser',
             'managed',
             ['rds-db:connect'],
-            [APP_USER_THROUGH_PROXY],
+            [appUserThroughProxy(config)],
           ),
-          allow(D(), 'ProfileCacheConnectAsAppUser', 'managed', ['elasticache:Connect'], CACHE_APP_USER),
+          allow(
+            D(),
+            'ProfileCacheConnectAsAppUser',
+            'managed',
+            ['elasticache:Connect'],
+            cacheAppUser(config),
+          ),
           allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS]),
           onPendingChanges(D(), 'PhotoTableKeepPendingChanges', ['dynamodb:PutItem']),
         ]),
@@ -515,9 +530,15 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
             'ProfileDatabaseConnectAsAppUser',
             'managed',
             ['rds-db:connect'],
-            [APP_USER_THROUGH_PROXY],
+            [appUserThroughProxy(config)],
           ),
-          allow(D(), 'ProfileCacheConnectAsAppUser', 'managed', ['elasticache:Connect'], CACHE_APP_USER),
+          allow(
+            D(),
+            'ProfileCacheConnectAsAppUser',
+            'managed',
+            ['elasticache:Connect'],
+            cacheAppUser(config),
+          ),
           allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS]),
           onPendingChanges(D(), 'PhotoTableReconcilePendingChanges', [
             'dynamodb:DeleteItem',

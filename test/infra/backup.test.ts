@@ -14,6 +14,7 @@ import {
 import { lockWindow } from '../../lib/constructs/backup-vault';
 import { checkTargetRegion } from '../../lib/photo-app';
 import { synthStage } from './helpers/app';
+import { joined, partitionOf, regionOf } from './helpers/region';
 
 const policyArn = (name: string) => ({
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::aws:policy/${name}`]],
@@ -60,7 +61,7 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
           Sid: 'UseThroughAwsBackupOnly',
           Condition: {
             StringEquals: {
-              'kms:ViaService': { 'Fn::Join': ['', ['backup.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+              'kms:ViaService': joined(['backup.', regionOf(config), '.amazonaws.com']),
               'kms:CallerAccount': { Ref: 'AWS::AccountId' },
             },
           },
@@ -110,21 +111,16 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
       synthesized.stacks.data.photoBucket.bucket.node.defaultChild as s3.CfnBucket,
     );
     expect(selection.Resources).toEqual([
-      {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':rds:',
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            ':cluster:',
-            { Ref: clusterId },
-          ],
-        ],
-      },
+      joined([
+        'arn:',
+        partitionOf(config),
+        ':rds:',
+        regionOf(config),
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':cluster:',
+        { Ref: clusterId },
+      ]),
       { 'Fn::GetAtt': [tableId, 'Arn'] },
       { 'Fn::GetAtt': [bucketId, 'Arn'] },
     ]);
@@ -178,18 +174,13 @@ describe.each<StageName>(['dev', 'prod'])('AWS Backup in the %s stage', (stage) 
     for (const rule of rules) {
       expect(rule.CopyActions).toEqual([
         {
-          DestinationBackupVaultArn: {
-            'Fn::Join': [
-              '',
-              [
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                `:backup:${backup.copyRegion}:`,
-                { Ref: 'AWS::AccountId' },
-                `:backup-vault:${copyVaultName}`,
-              ],
-            ],
-          },
+          DestinationBackupVaultArn: joined([
+            'arn:',
+            partitionOf(config),
+            `:backup:${backup.copyRegion}:`,
+            { Ref: 'AWS::AccountId' },
+            `:backup-vault:${copyVaultName}`,
+          ]),
           Lifecycle: { DeleteAfterDays: rule.Lifecycle.DeleteAfterDays },
         },
       ]);

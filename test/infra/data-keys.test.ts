@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { STAGE_CONFIGS, STAGE_NAMES, type StageName } from '../../lib/config';
 import { DATA_CLASSES, DataKeys, type DataClass } from '../../lib/constructs/data-keys';
 import { deletionPolicyOf, synthStage, type SynthesizedApp } from './helpers/app';
+import { joined, partitionOf, regionOf } from './helpers/region';
 import { statementsForFunction } from './helpers/role-statements';
 import { followStackOutput, templatesByStackName, type StackTemplates } from './helpers/stack-outputs';
 
@@ -87,25 +88,20 @@ describe.each(STAGE_NAMES)('customer-managed keys (%s)', (stage) => {
       {
         Sid: 'CloudWatchLogsOfThisAccount',
         Effect: 'Allow',
-        Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        Principal: { Service: joined(['logs.', regionOf(config), '.amazonaws.com']) },
         Action: ['kms:Decrypt*', 'kms:Describe*', 'kms:Encrypt*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
         Resource: '*',
         Condition: {
           ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':logs:',
-                  { Ref: 'AWS::Region' },
-                  ':',
-                  { Ref: 'AWS::AccountId' },
-                  ':log-group:*',
-                ],
-              ],
-            },
+            'kms:EncryptionContext:aws:logs:arn': joined([
+              'arn:',
+              partitionOf(config),
+              ':logs:',
+              regionOf(config),
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':log-group:*',
+            ]),
           },
         },
       },
@@ -188,9 +184,7 @@ describe.each(STAGE_NAMES)('customer-managed keys (%s)', (stage) => {
         expect(keyIdOf(templates(), stackNames().data, statement.Resource)).toBe(keyId('photos'));
         expect(statement.Condition).toEqual({
           StringEquals: {
-            'kms:ViaService': {
-              'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
-            },
+            'kms:ViaService': joined(['s3.', regionOf(config), '.', { Ref: 'AWS::URLSuffix' }]),
             'kms:EncryptionContext:aws:s3:arn': { 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] },
           },
         });
@@ -227,9 +221,7 @@ describe.each(STAGE_NAMES)('customer-managed keys (%s)', (stage) => {
       Resource: expect.anything(),
       Condition: {
         StringEquals: {
-          'kms:ViaService': {
-            'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
-          },
+          'kms:ViaService': joined(['secretsmanager.', regionOf(config), '.amazonaws.com']),
         },
       },
     });

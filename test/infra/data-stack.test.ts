@@ -8,6 +8,7 @@ import { deletionPolicyOf, synthStage, type SynthesizedApp } from './helpers/app
 import { dependenciesOf } from './helpers/dependencies';
 import { statementsForFunction } from './helpers/role-statements';
 import { followStackOutput, templatesByStackName, type TemplateJson } from './helpers/stack-outputs';
+import { joined, partitionOf, regionOf } from './helpers/region';
 
 const synthesized: Partial<Record<StageName, SynthesizedApp>> = {};
 beforeAll(() => {
@@ -267,9 +268,9 @@ describe('data stack', () => {
     ];
     const arnPrefix = (service: string) => [
       'arn:',
-      { Ref: 'AWS::Partition' },
+      partitionOf(STAGE_CONFIGS[stage]),
       `:${service}:`,
-      { Ref: 'AWS::Region' },
+      regionOf(STAGE_CONFIGS[stage]),
       ':',
       { Ref: 'AWS::AccountId' },
     ];
@@ -339,22 +340,17 @@ describe('data stack', () => {
         {
           Effect: 'Allow',
           Action: 'rds-db:connect',
-          Resource: {
-            'Fn::Join': [
-              '',
-              [
-                ...arnPrefix('rds-db'),
-                ':dbuser:',
-                {
-                  'Fn::Select': [
-                    6,
-                    { 'Fn::Split': [':', { 'Fn::GetAtt': ['ProfileDatabaseProxy2500DDE4', 'DBProxyArn'] }] },
-                  ],
-                },
-                '/app_user',
+          Resource: joined([
+            ...arnPrefix('rds-db'),
+            ':dbuser:',
+            {
+              'Fn::Select': [
+                6,
+                { 'Fn::Split': [':', { 'Fn::GetAtt': ['ProfileDatabaseProxy2500DDE4', 'DBProxyArn'] }] },
               ],
-            ],
-          },
+            },
+            '/app_user',
+          ]),
         },
       ]);
     });
@@ -366,16 +362,11 @@ describe('data stack', () => {
           Action: 'elasticache:Connect',
           Resource: [
             { 'Fn::GetAtt': ['ProfileCacheAppUserE508AB94', 'Arn'] },
-            {
-              'Fn::Join': [
-                '',
-                [
-                  ...arnPrefix('elasticache'),
-                  ':replicationgroup:',
-                  { Ref: 'ProfileCacheReplicationGroupD383C59A' },
-                ],
-              ],
-            },
+            joined([
+              ...arnPrefix('elasticache'),
+              ':replicationgroup:',
+              { Ref: 'ProfileCacheReplicationGroupD383C59A' },
+            ]),
           ],
         },
       ]);
@@ -525,9 +516,9 @@ describe('data stack', () => {
       // The interface endpoint has private DNS on, so this name resolves to it inside the VPC.
       expect(
         only(data(stage), 'AWS::Serverless::Application').resource.Properties.Parameters.endpoint,
-      ).toEqual({
-        'Fn::Join': ['', ['https://secretsmanager.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
-      });
+      ).toEqual(
+        joined(['https://secretsmanager.', regionOf(STAGE_CONFIGS[stage]), '.', { Ref: 'AWS::URLSuffix' }]),
+      );
     });
 
     it('runs the rotation function in the data subnets, read whole from a network stack output', () => {

@@ -9,6 +9,7 @@ import { FUNCTIONS } from '../../contract/functions';
 import { STAGE_CONFIGS, STAGE_NAMES, type StageName } from '../../lib/config';
 import { idleInputsFromTemplates } from '../../scripts/cost';
 import { synthStage, type SynthesizedApp } from './helpers/app';
+import { regionOf } from './helpers/region';
 
 const synthesized: Partial<Record<StageName, SynthesizedApp>> = {};
 beforeAll(() => {
@@ -90,10 +91,13 @@ describe.each(STAGE_NAMES)('data tier diagnostics (%s)', (stage) => {
 
   it('turns Contributor Insights on the table and each index on or off as configured', () => {
     const table = only(templates(stage).data, 'AWS::DynamoDB::GlobalTable').properties;
-    const [replica] = table.Replicas as Array<{
+    const replicas = table.Replicas as Array<{
+      Region: unknown;
       ContributorInsightsSpecification?: unknown;
       GlobalSecondaryIndexes: Array<{ IndexName: string; ContributorInsightsSpecification?: unknown }>;
     }>;
+    // The stage's own Region; a replica in the second Region keeps it off (photo-table.ts).
+    const replica = replicas.find((r) => JSON.stringify(r.Region) === JSON.stringify(regionOf(config)))!;
     const expected = contributorInsights ? { Enabled: true, Mode: 'ACCESSED_AND_THROTTLED_KEYS' } : undefined;
     expect(replica.ContributorInsightsSpecification).toEqual(expected);
     expect(

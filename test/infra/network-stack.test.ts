@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { STAGE_CONFIGS, STAGE_NAMES } from '../../lib/config';
 import { synthStage } from './helpers/app';
+import { joined, regionOf } from './helpers/region';
 
 describe.each(STAGE_NAMES)('network stack (%s)', (stage) => {
   let network: Template;
@@ -37,7 +38,7 @@ describe.each(STAGE_NAMES)('network stack (%s)', (stage) => {
   it('has a private-DNS interface endpoint for Secrets Manager, open to the VPC only', () => {
     network.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       VpcEndpointType: 'Interface',
-      ServiceName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['.secretsmanager'])] }),
+      ServiceName: joined(['com.amazonaws.', regionOf(STAGE_CONFIGS[stage]), '.secretsmanager']),
       PrivateDnsEnabled: true,
     });
     network.hasResourceProperties('AWS::EC2::SecurityGroup', {

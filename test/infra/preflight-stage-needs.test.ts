@@ -24,9 +24,17 @@ describe('what a stage needs, read from its synthesized templates', () => {
     expect(prod.stackNames.slice(0, 2)).toEqual(['PhotoApp-Prod-BackupCopy', 'PhotoApp-Prod-Network']);
   });
 
-  it("pins only the copy vault's stack to a Region (the copy Region); the rest go where the CLI deploys", () => {
+  it("pins a stage's stacks where its config says: all to its Region where it has one, the copy vault's to the copy Region", () => {
     expect(dev.stackRegions).toBeUndefined();
-    expect(prod.stackRegions).toEqual({ 'PhotoApp-Prod-BackupCopy': STAGE_CONFIGS.prod.backup.copyRegion });
+    const { region, backup } = STAGE_CONFIGS.prod;
+    expect(prod.stackRegions).toEqual(
+      Object.fromEntries(
+        prod.stackNames.map((name) => [
+          name,
+          name === 'PhotoApp-Prod-BackupCopy' ? backup.copyRegion : region,
+        ]),
+      ),
+    );
   });
 
   it('reads the minimum bootstrap version from the CheckBootstrapVersion rule', () => {

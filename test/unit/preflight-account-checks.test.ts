@@ -83,10 +83,10 @@ describe('credentials', () => {
   it('says the endpoint cannot be reached on a network error', async () => {
     mocks.sts
       .on(GetCallerIdentityCommand)
-      .rejects(awsError('Error', 'getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com'));
+      .rejects(awsError('Error', `getaddrinfo ENOTFOUND sts.${REGION}.amazonaws.com`));
     expect(await checkCredentials(clients, REGION)).toMatchObject({
       kind: 'unusable',
-      line: expect.stringContaining('cannot reach AWS STS in eu-west-1'),
+      line: expect.stringContaining(`cannot reach AWS STS in ${REGION}`),
     });
   });
 });

@@ -3,6 +3,7 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ListLayersCommand } from '@aws-sdk/client-lambda';
 import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { STAGE_CONFIGS } from '../../lib/config';
 import { main, USAGE, type PreflightDeps } from '../../scripts/preflight';
 import { createClients } from '../../scripts/preflight/clients';
 import {
@@ -70,19 +71,19 @@ describe('npm run preflight', () => {
       'ok    cdk bootstrap stack                         CDKToolkit UPDATE_COMPLETE',
       'ok    cdk bootstrap version (us-west-2)           version 28 (templates need at least 6)',
       'ok    cdk bootstrap stack (us-west-2)             CDKToolkit UPDATE_COMPLETE',
-      'ok    aurora engine version                       aurora-postgresql 17.9 offered in eu-west-1',
+      `ok    aurora engine version                       aurora-postgresql 17.9 offered in ${REGION}`,
       'ok    aurora serverless v2                        db.serverless orderable for aurora-postgresql 17.9 in 2 AZs',
-      'ok    rds proxy                                   RDS Proxy API answers in eu-west-1 (engine family POSTGRESQL)',
-      'ok    rds data api                                offered in eu-west-1 (lib/regions.ts)',
-      'ok    elasticache engine version                  valkey 9.1 offered in eu-west-1',
-      'ok    elasticache node type                       cache.t4g.small (valkey) offered in eu-west-1',
-      'ok    elasticache user ids                        photoapp-prod-app, photoapp-prod-default free in eu-west-1',
-      'ok    lambda runtimes                             nodejs24.x/arm64, python3.13/x86_64 known in eu-west-1',
-      'FAIL  lambda concurrency                          account limit 150, 150 unreserved, stage reserves 100: 50 would stay unreserved (Lambda needs at least 100); fix: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region eu-west-1, or lower api.databaseFunctionConcurrency in lib/config/stages/prod.ts',
+      `ok    rds proxy                                   RDS Proxy API answers in ${REGION} (engine family POSTGRESQL)`,
+      `ok    rds data api                                offered in ${REGION} (lib/regions.ts)`,
+      `ok    elasticache engine version                  valkey 9.1 offered in ${REGION}`,
+      `ok    elasticache node type                       cache.t4g.small (valkey) offered in ${REGION}`,
+      `ok    elasticache user ids                        photoapp-prod-app, photoapp-prod-default free in ${REGION}`,
+      `ok    lambda runtimes                             nodejs24.x/arm64, python3.13/x86_64 known in ${REGION}`,
+      `FAIL  lambda concurrency                          account limit 150, 150 unreserved, stage reserves 100: 50 would stay unreserved (Lambda needs at least 100); fix: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region ${REGION}, or lower api.databaseFunctionConcurrency in lib/config/stages/prod.ts`,
       'ok    vpc quota                                   1 of 5 VPCs used, the stage creates 1',
       'ok    availability zones                          Fn::GetAZs returns 3 zones (those with a default subnet), the templates use 2',
       'ok    rds quotas                                  DBClusters 3+1/40, DBInstances 5+2/40',
-      'ok    backup region settings                      opted in to Aurora, DynamoDB, S3 in eu-west-1, advanced DynamoDB backup on (the copies need it)',
+      `ok    backup region settings                      opted in to Aurora, DynamoDB, S3 in ${REGION}, advanced DynamoDB backup on (the copies need it)`,
       'ok    stack PhotoApp-Prod-BackupCopy (us-west-2)  not deployed yet; the deploy creates it',
       'ok    stack PhotoApp-Prod-Network                 not deployed yet; the deploy creates it',
       'ok    stack PhotoApp-Prod-Data                    not deployed yet; the deploy creates it',
@@ -193,5 +194,27 @@ describe('AWS clients', () => {
         throwOnRequestTimeout: true,
       });
     }
+  });
+});
+
+describe('npm run preflight on a stage pinned to a Region', () => {
+  it("checks the stage's own Region, not the profile's, and an unpinned stage in the profile's", async () => {
+    const profileRegion = 'eu-west-1';
+    const asked: string[] = [];
+    const pinned = STAGE_CONFIGS.prod.region;
+    expect(pinned).toBeDefined();
+    const { out: lines } = await run(['--stage', 'prod'], {
+      resolveRegion: () => Promise.resolve(profileRegion),
+      createClients: (region) => {
+        asked.push(region);
+        return deps.createClients(region);
+      },
+    });
+    expect(lines[0]).toBe(`Preflight of stage prod in ${pinned}, account ${ACCOUNT}`);
+    expect(asked[0]).toBe(pinned);
+    out.length = 0;
+    const dev = await run(['--stage', 'dev'], { resolveRegion: () => Promise.resolve(profileRegion) });
+    expect(STAGE_CONFIGS.dev.region).toBeUndefined();
+    expect(dev.out[0]).toBe(`Preflight of stage dev in ${profileRegion}, account ${ACCOUNT}`);
   });
 });

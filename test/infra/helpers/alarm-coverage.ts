@@ -49,26 +49,25 @@ interface WatchedMetric {
 /**
  * The ARN CDK builds for a function imported by name, which `functionName`
  * then takes apart again: `Fn::Select [6, Fn::Split [':', arn:...:function:<name>]]`
- * is `<name>`.
+ * is `<name>`. Partition and Region are pseudo parameters, or literals in a pinned stack.
  */
-const LAMBDA_ARN_PREFIX = [
-  'arn:',
-  { Ref: 'AWS::Partition' },
-  ':lambda:',
-  { Ref: 'AWS::Region' },
-  ':',
-  { Ref: 'AWS::AccountId' },
-  ':function:',
-];
+const LAMBDA_ARN_PREFIX =
+  /^arn:(<AWS::Partition>|aws[a-z-]*):lambda:(<AWS::Region>|[a-z]{2}(-[a-z]+)+-\d):<AWS::AccountId>:function:$/;
 
 function functionNameInArn(value: Record<string, unknown>): unknown {
   const select = value['Fn::Select'] as [unknown, Record<string, any>] | undefined;
   const split = select?.[0] === 6 ? (select[1]?.['Fn::Split'] as [unknown, Record<string, any>]) : undefined;
   const join = split?.[0] === ':' ? (split[1]?.['Fn::Join'] as [unknown, unknown[]]) : undefined;
-  if (!join || join[0] !== '' || !Array.isArray(join[1]) || join[1].length !== LAMBDA_ARN_PREFIX.length + 1) {
-    return undefined;
-  }
-  return sameValue(join[1].slice(0, -1), LAMBDA_ARN_PREFIX) ? join[1][join[1].length - 1] : undefined;
+  if (!join || join[0] !== '' || !Array.isArray(join[1]) || join[1].length < 2) return undefined;
+  const prefix = join[1]
+    .slice(0, -1)
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = (part as { Ref?: unknown } | null)?.Ref;
+      return typeof ref === 'string' && ref.startsWith('AWS::') ? `<${ref}>` : '<?>';
+    })
+    .join('');
+  return LAMBDA_ARN_PREFIX.test(prefix) ? join[1][join[1].length - 1] : undefined;
 }
 
 /**

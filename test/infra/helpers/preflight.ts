@@ -31,7 +31,8 @@ import type { CheckContext } from '../../../scripts/preflight/context';
 import type { RegionKnowledge } from '../../../scripts/preflight/service-checks';
 import type { StageNeeds } from '../../../scripts/preflight/stage-needs';
 
-export const REGION = 'eu-west-1';
+/** The profile's Region, and prod's own (config `region`): the Region the preflight checks prod in. */
+export const REGION = 'us-east-1';
 export const ACCOUNT = '123456789012';
 /** Where prod copies its recovery points (config.backup.copyRegion). */
 export const COPY_REGION = 'us-west-2';

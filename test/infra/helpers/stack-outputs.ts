@@ -16,6 +16,8 @@ export interface StackOutputValue {
   readonly outputName: string;
   /** The output's `Value`, in the producer's terms (its own logical ids). */
   readonly value: unknown;
+  /** The producer's Region where the reference names one (stacks pinned to a Region do). */
+  readonly region?: string;
 }
 
 /** Keys by stack name the templates of an app built by `synthStage` (or by hand from its stacks). */
@@ -33,8 +35,10 @@ const GET_STACK_OUTPUT = 'Fn::GetStackOutput';
 
 /**
  * The producer's output that `value` reads, if `value` is, as a whole, a
- * `Fn::GetStackOutput` (nothing around it). Throws when the reference names a
- * stack of another region, or a stack or output that does not exist: such a
+ * `Fn::GetStackOutput` (nothing around it). The Region is the consumer's
+ * (`Ref AWS::Region`) or a literal one (stacks pinned to a Region name their
+ * producer's, across Regions too). Throws when the Region is anything else, or
+ * the reference names a stack or output that does not exist: such a
  * reference would fail the deploy, and a test following it must not guess.
  */
 export function followStackOutput(templates: StackTemplates, value: unknown): StackOutputValue | undefined {
@@ -45,8 +49,13 @@ export function followStackOutput(templates: StackTemplates, value: unknown): St
   const { StackName, OutputName, Region, ...rest } = args;
   const where = JSON.stringify(value);
   if (Object.keys(rest).length > 0) throw new Error(`${where}: unexpected arguments`);
-  if (Region !== undefined && JSON.stringify(Region) !== JSON.stringify({ Ref: 'AWS::Region' })) {
-    throw new Error(`${where}: reads a stack of another region`);
+  const literalRegion = typeof Region === 'string' ? Region : undefined;
+  if (
+    Region !== undefined &&
+    literalRegion === undefined &&
+    JSON.stringify(Region) !== JSON.stringify({ Ref: 'AWS::Region' })
+  ) {
+    throw new Error(`${where}: names its Region with something other than a literal or Ref AWS::Region`);
   }
   if (typeof StackName !== 'string' || typeof OutputName !== 'string') {
     throw new Error(`${where}: stack and output must be literal names`);
@@ -55,7 +64,12 @@ export function followStackOutput(templates: StackTemplates, value: unknown): St
   if (!producer) throw new Error(`${where}: no stack ${StackName} in this app`);
   const output = producer.Outputs?.[OutputName];
   if (!output) throw new Error(`${where}: ${StackName} has no output ${OutputName}`);
-  return { stackName: StackName, outputName: OutputName, value: output.Value };
+  return {
+    stackName: StackName,
+    outputName: OutputName,
+    value: output.Value,
+    ...(literalRegion ? { region: literalRegion } : {}),
+  };
 }
 
 /**
