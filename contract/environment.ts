@@ -121,6 +121,13 @@ export const ENVIRONMENT_GROUPS = {
       doc: 'Lifetime of a cached profile (a jitter of up to 10 % is added).',
     },
   },
+  serving: {
+    READ_ONLY: {
+      kind: 'flag',
+      optional: true,
+      doc: "The function's Region is a standby (disaster recovery): write routes answer 503 and every database read goes to DB_READER_HOST. Absent where the Region serves writes.",
+    },
+  },
   migrations: {
     DB_CLUSTER_ARN: { kind: 'text', doc: 'Cluster the Data API runs the migrations on.' },
     DB_SECRET_ARN: { kind: 'text', doc: "The cluster's admin secret, for the Data API." },

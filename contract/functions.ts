@@ -30,13 +30,13 @@ export const FUNCTIONS = {
   photosApi: {
     name: 'photos-api',
     description: 'Photo routes: create uploads, read, list, feed and delete photo metadata',
-    environment: ['photoTable', 'photoBucket', 'uploads'],
+    environment: ['photoTable', 'photoBucket', 'uploads', 'serving'],
     timeoutSeconds: 10,
   },
   profilesApi: {
     name: 'profiles-api',
     description: 'Profile routes: read and update profiles (Aurora through RDS Proxy, cache-aside)',
-    environment: ['database', 'cache', 'profileCaching'],
+    environment: ['database', 'cache', 'profileCaching', 'serving'],
     timeoutSeconds: 10,
   },
   uploadComplete: {

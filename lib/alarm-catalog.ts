@@ -53,6 +53,25 @@ export interface MonitoredAuroraReaders {
   readonly readers: number;
 }
 
+/** The photo table's replica in another Region, as the metrics of the writing Region name it. */
+export interface MonitoredTableReplica {
+  readonly tableName: string;
+  /** The replica's Region (the `ReceivingRegion` dimension). */
+  readonly receivingRegion: string;
+}
+
+/** The S3 Replication rule of the photo bucket (the dimensions of its replication metrics). */
+export interface MonitoredPhotoReplication {
+  readonly sourceBucket: string;
+  readonly destinationBucket: string;
+  readonly ruleId: string;
+}
+
+/** A secondary cluster of an Aurora Global Database (its Region publishes its lag). */
+export interface MonitoredGlobalSecondary {
+  readonly cluster: rds.IDatabaseCluster;
+}
+
 /** The stage's AWS Backup vault and what its plan does besides backing up. */
 export interface MonitoredBackupVault {
   readonly vaultName: string;
@@ -89,6 +108,9 @@ export interface MonitoredResources {
   readonly alarmTopic: sns.ITopic;
   readonly cacheNode: MonitoredCacheNode;
   readonly backupVault: MonitoredBackupVault;
+  readonly tableReplica: MonitoredTableReplica;
+  readonly photoReplication: MonitoredPhotoReplication;
+  readonly globalSecondary: MonitoredGlobalSecondary;
 }
 
 export type MonitoredKind = keyof MonitoredResources;
@@ -107,6 +129,9 @@ export const MONITORED_KIND_LABELS: Readonly<Record<MonitoredKind, string>> = {
   alarmTopic: 'alarm topic',
   cacheNode: 'each cache node',
   backupVault: 'AWS Backup vault',
+  tableReplica: "photo table's replica in the second Region",
+  photoReplication: "photo bucket's replication to the second Region",
+  globalSecondary: "Aurora Global Database's secondary cluster",
 };
 
 /** The unit of a kind's thresholds in the stage config. */
@@ -161,6 +186,34 @@ export function cacheNodeMetric(cacheClusterId: string, metricName: string): clo
     namespace: 'AWS/ElastiCache',
     metricName,
     dimensionsMap: { CacheClusterId: cacheClusterId },
+  });
+}
+
+/** A replication metric of the photo bucket's rule (AWS/S3, published in the source's Region). */
+export function photoReplicationMetric(
+  replication: MonitoredPhotoReplication,
+  metricName: string,
+  statistic: string,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/S3',
+    metricName,
+    dimensionsMap: {
+      SourceBucket: replication.sourceBucket,
+      DestinationBucket: replication.destinationBucket,
+      RuleId: replication.ruleId,
+    },
+    statistic,
+  });
+}
+
+/** How long a write here takes to reach the replica of another Region (AWS/DynamoDB, milliseconds). */
+export function tableReplicationLatency(replica: MonitoredTableReplica): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/DynamoDB',
+    metricName: 'ReplicationLatency',
+    dimensionsMap: { TableName: replica.tableName, ReceivingRegion: replica.receivingRegion },
+    statistic: 'Average',
   });
 }
 
@@ -499,6 +552,48 @@ export const ALARM_CATALOG = {
     },
     runbook:
       "A restore from the vault failed, the weekly restore test or a restore by hand: the backups may not be usable. Read the restore job's message (restore metadata overrides, subnet group, security group, the restore role's permissions) and run the restore drill before the next test.",
+  },
+  tableReplicationLatency: {
+    resource: 'tableReplica',
+    title: 'replication latency',
+    unit: 'milliseconds',
+    statistic: 'Average',
+    // Published only while writes replicate.
+    treatMissingData: NOT_BREACHING,
+    metric: tableReplicationLatency,
+    runbook:
+      "Writes to the photo table reach its replica in the second Region late (ms): a failover now would lose the writes not yet there. DynamoDB usually replicates within a second; check the AWS Health Dashboard for both Regions and the table's throttles. Failing over needs no DynamoDB step (README, Regional failover).",
+  },
+  photoReplicationLatency: {
+    resource: 'photoReplication',
+    title: 'replication latency',
+    unit: 'seconds',
+    statistic: 'Maximum',
+    treatMissingData: NOT_BREACHING,
+    metric: (replication) => photoReplicationMetric(replication, 'ReplicationLatency', 'Maximum'),
+    runbook:
+      'Photo objects reach the replica bucket in the second Region late (seconds); with Replication Time Control S3 replicates 99.99 % within 15 minutes. A failover now would serve photos whose bytes are not there yet. Check OperationsPendingReplication on the dashboard and the AWS Health Dashboard for S3.',
+  },
+  photoReplicationFailures: {
+    resource: 'photoReplication',
+    title: 'failed replications',
+    unit: 'count',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: (replication) => photoReplicationMetric(replication, 'OperationsFailedReplication', 'Sum'),
+    runbook:
+      "S3 could not replicate photo objects to the second Region, and will not retry them by itself. The usual causes are the replication role's permissions on the replica bucket or its key; fix them, then replicate the failed objects with S3 Batch Replication (README, Regional failover).",
+  },
+  auroraGlobalReplicationLag: {
+    resource: 'globalSecondary',
+    title: 'global replication lag',
+    unit: 'milliseconds',
+    statistic: 'Maximum',
+    // A promoted cluster stops publishing it (it has nothing to lag behind).
+    treatMissingData: NOT_BREACHING,
+    metric: (secondary) => secondary.cluster.metric('AuroraGlobalDBReplicationLag'),
+    runbook:
+      'The secondary cluster lags the primary Region (ms); Aurora keeps it typically under a second. A failover now would lose the transactions of the lag. Look at the write load of the primary (Performance Insights) and the AWS Health Dashboard for both Regions; a planned switchover waits for the lag to reach zero.',
   },
 } as const satisfies Record<string, AnyAlarmRow>;
 

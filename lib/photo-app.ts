@@ -1,13 +1,17 @@
-import { Tags, type App } from 'aws-cdk-lib';
+import { Tags, type App, type Stack } from 'aws-cdk-lib';
 import { ConfigError, stageLabel, type StageConfig } from './config';
 import { lockWindow } from './constructs/backup-vault';
 import { ProfileDatabase } from './constructs/profile-database';
 import { KNOWN_GOOD_REGIONS, missingServices, type RegionNeeds } from './regions';
 import { ApiStack } from './stacks/api-stack';
+import { disasterRecoveryPlan, servesWrites, type DisasterRecoveryPlan } from './disaster-recovery';
 import { BackupCopyStack } from './stacks/backup-copy-stack';
 import { DataStack } from './stacks/data-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { SecondaryDataStack } from './stacks/secondary-data-stack';
+import { SecondaryMonitoringStack } from './stacks/secondary-monitoring-stack';
+import { SecondaryStorageStack } from './stacks/secondary-storage-stack';
 
 /**
  * Types whose `Tags` property CDK renders but the CloudFormation resource
@@ -66,12 +70,28 @@ export interface PhotoAppStacks {
   readonly monitoring: MonitoringStack;
   /** The vault for copies of the recovery points in config.backup.copyRegion. @default - no copies */
   readonly backupCopy?: BackupCopyStack;
+  /** The second Region's network and keys (config.disasterRecovery). @default - no second Region */
+  readonly secondaryNetwork?: NetworkStack;
+  /** The photo bucket's replica in the second Region. @default - no second Region */
+  readonly secondaryStorage?: SecondaryStorageStack;
+  /** The second Region's Aurora secondary cluster, proxy and cache. @default - no second Region */
+  readonly secondaryData?: SecondaryDataStack;
+  /** The stateless stacks' copy in the second Region, a standby until promoted. @default - no second Region */
+  readonly secondaryApi?: ApiStack;
+  /** The second Region's alarms and dashboard. @default - no second Region */
+  readonly secondaryMonitoring?: SecondaryMonitoringStack;
+}
+
+/** Every stack of a stage, in the order `buildPhotoApp` returns them. */
+export function stacksOf(stacks: PhotoAppStacks): Stack[] {
+  return (Object.values(stacks) as Array<Stack | undefined>).filter((s): s is Stack => s !== undefined);
 }
 
 /**
- * Builds the stacks of one stage: `PhotoApp-<Stage>-Network|Data|Api|Monitoring`.
- * Stacks are account-agnostic, and Region-agnostic unless the stage pins `region`, so synth needs
- * no credentials and performs no lookups.
+ * Builds the stacks of one stage: `PhotoApp-<Stage>-Network|Data|Api|Monitoring`, and with
+ * `disasterRecovery` `PhotoApp-<Stage>-Secondary<Part>` in the second Region. Stacks are
+ * account-agnostic, and Region-agnostic unless the stage pins `region`, so synth needs no
+ * credentials and performs no lookups.
  */
 export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOptions = {}): PhotoAppStacks {
   // A pinned stage deploys to its own Region whatever the CLI's is.
@@ -80,6 +100,7 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     checkTargetRegion(targetRegion, config);
   }
   const env = config.region !== undefined ? { region: config.region } : undefined;
+  const plan = disasterRecoveryPlan(config);
   const prefix = `PhotoApp-${stageLabel(config.stage)}`;
   const description = (what: string) => `Photo-sharing reference architecture (${config.stage}): ${what}`;
 
@@ -92,6 +113,7 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
         : 'VPC, endpoints and flow logs',
     ),
   });
+  const secondaryStores = plan && buildSecondaryStores(app, config, plan, { prefix, description });
   const { backup } = config;
   const backupLock =
     backup.vaultLock && lockWindow(backup.vaultLock, [backup.dailyRetentionDays, backup.weeklyRetentionDays]);
@@ -112,7 +134,12 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     env,
     backupLock,
     backupCopyVault,
-    disasterRecovery: config.disasterRecovery && { region: config.disasterRecovery.region },
+    disasterRecovery: plan && {
+      region: plan.secondaryRegion,
+      globalClusterIdentifier: plan.globalClusterIdentifier,
+      replicaBucketName: plan.replicaBucketName,
+      photoReplicationTimeControl: plan.config.photoReplicationTimeControl,
+    },
     network: network.network,
     dataKeys: network.dataKeys,
     description: description('users, photos, metadata, profiles and cache'),
@@ -127,6 +154,7 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     profileDatabase: data.profileDatabase,
     profileCache: data.profileCache,
     dataKeys: network.dataKeys,
+    servesWrites: servesWrites(plan, plan?.primaryRegion ?? ''),
     description: description('HTTP API and event handlers'),
   });
   const migrations = data.schemaMigrations.runner;
@@ -149,6 +177,12 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
     profileCache: data.profileCache,
     users: data.users,
     backupVault: data.backupPlan.vault.vault,
+    replication: plan && {
+      secondaryRegion: plan.secondaryRegion,
+      photoBucket: data.photoBucket,
+      replicaBucketName: plan.replicaBucketName,
+      secondaryClusterIdentifier: plan.secondaryClusterIdentifier,
+    },
     description: description('alarms and dashboard'),
   });
 
@@ -156,10 +190,112 @@ export function buildPhotoApp(app: App, config: StageConfig, options: PhotoAppOp
   if (backupCopy)
     data.addStackDependency(backupCopy, 'the backup plan copies recovery points into its vault');
 
-  for (const stack of [network, data, api, monitoring, ...(backupCopy ? [backupCopy] : [])]) {
+  const secondary =
+    plan &&
+    secondaryStores &&
+    buildSecondaryRegion(app, config, plan, { prefix, description, data, stores: secondaryStores });
+
+  const all = [network, data, api, monitoring, backupCopy, ...Object.values(secondary ?? {})];
+  for (const stack of all.filter((s) => s !== undefined)) {
     for (const [key, value] of Object.entries({ project: 'photo-sharing-reference', stage: config.stage })) {
       Tags.of(stack).add(key, value, { excludeResourceTypes: [...UNTAGGED_RESOURCE_TYPES] });
     }
   }
-  return { network, data, api, monitoring, ...(backupCopy ? { backupCopy } : {}) };
+  return { network, data, api, monitoring, ...(backupCopy ? { backupCopy } : {}), ...secondary };
+}
+
+interface Naming {
+  readonly prefix: string;
+  readonly description: (what: string) => string;
+}
+
+type SecondaryStores = Required<Pick<PhotoAppStacks, 'secondaryNetwork' | 'secondaryStorage'>>;
+
+/**
+ * What the primary Region's data stack needs to exist first in the second Region: its network and
+ * keys, and the photo bucket's replica (the destination of the replication rule).
+ */
+function buildSecondaryStores(
+  app: App,
+  config: StageConfig,
+  plan: DisasterRecoveryPlan,
+  { prefix, description }: Naming,
+): SecondaryStores {
+  const env = { region: plan.secondaryRegion };
+  const where = `in ${plan.secondaryRegion}, the second Region`;
+  const secondaryNetwork = new NetworkStack(app, `${prefix}-SecondaryNetwork`, {
+    config,
+    env,
+    // No admin secret lives here (the secondary cluster has the primary's credentials), hence no
+    // secrets key and no Secrets Manager endpoint; the secondary cluster's storage gets a key.
+    keyClasses: ['photos', 'logs', 'database'],
+    secretsManagerEndpoint: false,
+    description: description(`VPC, endpoints and keys ${where}`),
+  });
+  const secondaryStorage = new SecondaryStorageStack(app, `${prefix}-SecondaryStorage`, {
+    config,
+    plan,
+    dataKeys: secondaryNetwork.dataKeys,
+    description: description(`the photo bucket's replica ${where}`),
+  });
+  return { secondaryNetwork, secondaryStorage };
+}
+
+/**
+ * The second Region's stacks that read the primary's, pinned there: `PhotoApp-<Stage>-Secondary<Part>`.
+ * They name what they need of the primary Region by fixed names from the plan
+ * (lib/disaster-recovery.ts) or through the one stack that copies its values into this Region
+ * (SecondaryDataStack), and the stack dependencies give `cdk deploy --all` an order that works.
+ */
+function buildSecondaryRegion(
+  app: App,
+  config: StageConfig,
+  plan: DisasterRecoveryPlan,
+  {
+    prefix,
+    description,
+    data,
+    stores,
+  }: Naming & { readonly data: DataStack; readonly stores: SecondaryStores },
+): Required<Omit<PhotoAppStacks, 'network' | 'data' | 'api' | 'monitoring' | 'backupCopy'>> {
+  const { secondaryNetwork, secondaryStorage } = stores;
+  const where = `in ${plan.secondaryRegion}, the second Region`;
+  // S3 refuses a replication rule whose destination bucket does not exist yet.
+  data.addStackDependency(secondaryStorage, "its photo bucket replicates into the replica's bucket");
+  const secondaryData = new SecondaryDataStack(app, `${prefix}-SecondaryData`, {
+    config,
+    plan,
+    network: secondaryNetwork.network,
+    dataKeys: secondaryNetwork.dataKeys,
+    primary: data.forSecondRegion!,
+    description: description(`Aurora secondary cluster, RDS Proxy, cache and the primary's names ${where}`),
+  });
+  // The secondary cluster joins the global database by its fixed identifier, so no reference
+  // orders the two stacks: this does.
+  secondaryData.addStackDependency(data, 'its cluster joins the global database of the data stack');
+  const secondaryApi = new ApiStack(app, `${prefix}-SecondaryApi`, {
+    config,
+    env: { region: plan.secondaryRegion },
+    network: secondaryNetwork.network,
+    users: secondaryData.users,
+    photoBucket: secondaryStorage.photoBucket,
+    photoTable: secondaryData.photoTable,
+    profileDatabase: secondaryData.profileDatabase,
+    profileCache: secondaryData.profileCache,
+    dataKeys: secondaryNetwork.dataKeys,
+    servesWrites: servesWrites(plan, plan.secondaryRegion),
+    description: description(`HTTP API and event handlers ${where} (a standby until promoted)`),
+  });
+  const secondaryMonitoring = new SecondaryMonitoringStack(app, `${prefix}-SecondaryMonitoring`, {
+    config,
+    plan,
+    api: secondaryApi.api,
+    functions: secondaryApi.monitoredFunctions,
+    deadLetterQueues: secondaryApi.deadLetterQueues,
+    photoTable: secondaryData.photoTable,
+    profileDatabase: secondaryData.profileDatabase,
+    profileCache: secondaryData.profileCache,
+    description: description(`alarms and dashboard ${where}`),
+  });
+  return { secondaryNetwork, secondaryStorage, secondaryData, secondaryApi, secondaryMonitoring };
 }

@@ -11,11 +11,12 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_STAGE, loadStageConfig, STAGE_NAMES, type StageConfig } from '../lib/config';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from './cdk-context';
-import { buildPhotoApp } from '../lib/photo-app';
+import { buildPhotoApp, stacksOf, type PhotoAppStacks } from '../lib/photo-app';
 import {
   DEFAULT_REQUEST_MIX,
   backupCostPerGb,
   idleFloor,
+  replicationCostPerGb,
   marginalCostPerMillion,
   total,
   type CostLine,
@@ -87,10 +88,9 @@ function contributorInsightsRules(template: Template): number {
 /** Counts what the idle floor needs from the synthesized templates, so it follows the code. */
 export function idleInputsFromTemplates(config: StageConfig): IdleInputs {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
-  const stacks = buildPhotoApp(app, config);
-  const all = [stacks.network, stacks.data, stacks.api, stacks.monitoring, stacks.backupCopy]
-    .filter((stack) => stack !== undefined)
-    .map((s) => Template.fromStack(s));
+  const stacks: PhotoAppStacks = buildPhotoApp(app, config);
+  // Every stack of the stage, in both Regions where it has two.
+  const all = stacksOf(stacks).map((s) => Template.fromStack(s));
   const count = (type: string) => all.reduce((n, t) => n + Object.keys(t.findResources(type)).length, 0);
   const alarmMetrics = all.reduce((n, t) => {
     const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')) as Array<{
@@ -122,6 +122,30 @@ export function idleInputsFromTemplates(config: StageConfig): IdleInputs {
   };
 }
 
+/**
+ * The part of the idle floor the option adds: the floor with it minus the floor of the same stage
+ * without it, line by line (new lines whole, shared ones by their difference: keys, alarms, the
+ * dashboard).
+ */
+export function disasterRecoveryFloor(config: StageConfig, withIt: readonly CostLine[]): CostLine[] {
+  const without = idleFloor(
+    { ...config, disasterRecovery: undefined },
+    idleInputsFromTemplates({ ...config, disasterRecovery: undefined }),
+  );
+  return withIt.flatMap((line) => {
+    const before = without.find((l) => l.item === line.item);
+    const added = line.monthlyUsd - (before?.monthlyUsd ?? 0);
+    if (Math.abs(added) < 0.005) return [];
+    return [
+      {
+        item: line.item,
+        basis: before ? `${line.basis} (was ${before.basis})` : line.basis,
+        monthlyUsd: added,
+      },
+    ];
+  });
+}
+
 function usd(n: number): string {
   return `$${n.toFixed(2)}`;
 }
@@ -149,8 +173,11 @@ function main(): void {
   const idle = idleFloor(config, inputs);
   const marginal = marginalCostPerMillion(DEFAULT_REQUEST_MIX, PRICES, {
     contributorInsights: config.diagnostics.contributorInsights,
+    replicatedToSecondRegion: config.disasterRecovery !== undefined,
   });
   const backups = backupCostPerGb(config);
+  const disasterRecovery = config.disasterRecovery && disasterRecoveryFloor(config, idle);
+  const replication = replicationCostPerGb(config);
   if (options.json) {
     console.log(
       JSON.stringify(
@@ -162,6 +189,10 @@ function main(): void {
           marginal,
           marginalTotal: total(marginal),
           backupsPerGb: backups,
+          ...(disasterRecovery
+            ? { disasterRecoveryFloor: disasterRecovery, disasterRecoveryFloorTotal: total(disasterRecovery) }
+            : {}),
+          ...(replication.length > 0 ? { replicationPerGb: replication } : {}),
         },
         null,
         2,
@@ -176,6 +207,17 @@ function main(): void {
   console.log(table('Marginal cost per million API requests', marginal));
   console.log('');
   console.log(table('Backups per GB stored, per month', backups));
+  if (disasterRecovery) {
+    console.log('');
+    console.log(
+      table(
+        `What disasterRecovery (${config.disasterRecovery.region}) adds to the idle floor`,
+        disasterRecovery,
+      ),
+    );
+    console.log('');
+    console.log(table('Replication per GB written', replication));
+  }
   const biggest = [...idle].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
   console.log(
     `\nLargest idle item: ${biggest.item}, ${((100 * biggest.monthlyUsd) / total(idle)).toFixed(0)}% of the floor.`,

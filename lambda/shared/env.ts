@@ -183,6 +183,11 @@ export function cacheConfig(
   };
 }
 
+/** Whether the function's Region serves writes (contract/environment.ts, group `serving`). */
+export function servingConfig(serving: ParsedGroup<'serving'>): { readonly readOnly: boolean } {
+  return { readOnly: serving.READ_ONLY };
+}
+
 export function migrationsConfig(migrations: ParsedGroup<'migrations'>): MigrationsConfig {
   return {
     clusterArn: migrations.DB_CLUSTER_ARN,

@@ -79,3 +79,17 @@ export class DependencyUnavailableError extends AppError {
     if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
+
+/**
+ * A write reached a standby Region (disaster recovery), whose stores take no writes of this app
+ * until it is promoted: the client retries against the active Region. DEPENDENCY_UNAVAILABLE (503),
+ * which every write route already declares.
+ */
+export class StandbyRegionError extends AppError {
+  constructor() {
+    super(
+      'DEPENDENCY_UNAVAILABLE',
+      'This Region is a standby and serves reads only; writes go to the active Region',
+    );
+  }
+}

@@ -13,6 +13,7 @@ import type { RESPONSE_BODIES, ResponseBodyName } from '../../contract/responses
 import {
   PATH_PARAMETERS,
   ROUTES,
+  methodOf,
   pathParametersOf,
   type PathParametersOf,
   type Route,
@@ -21,6 +22,7 @@ import {
   type RouteKeyOf,
 } from '../../contract/routes';
 import { parseInput } from '../domain/validation';
+import { StandbyRegionError } from './errors';
 import type { HttpEvent, HttpResult } from './http';
 import { callerId, json, noContent, notFoundRoute, parseJsonBody, respond } from './http';
 import { instrument } from './powertools';
@@ -53,13 +55,23 @@ function isRouteOf(functionKey: FunctionKey, routeKey: string): routeKey is Rout
   return Object.hasOwn(ROUTES, routeKey) && ROUTES[routeKey as RouteKey].function === functionKey;
 }
 
+export interface RouteOptions {
+  /**
+   * The Region is a standby (env READ_ONLY): every route but a GET answers 503 before its handler
+   * runs, so no write reaches a replica that another Region writes to. @default false
+   */
+  readonly readOnly?: boolean;
+}
+
 async function dispatch<F extends FunctionKey>(
   functionKey: F,
   handlers: RouteHandlers<F>,
   event: HttpEvent,
+  options: RouteOptions,
 ): Promise<HttpResult> {
   const key = event.routeKey;
   if (!isRouteOf(functionKey, key)) return notFoundRoute();
+  if (options.readOnly && methodOf(key) !== 'GET') throw new StandbyRegionError();
   const route: RouteDeclaration = ROUTES[key];
   const caller = route.auth === 'jwt' ? callerId(event) : undefined;
   const rawPath = event.pathParameters ?? {};
@@ -81,8 +93,9 @@ async function dispatch<F extends FunctionKey>(
 export function routeHandler<F extends FunctionKey>(
   functionKey: F,
   handlers: RouteHandlers<F>,
+  options: RouteOptions = {},
 ): (event: HttpEvent, context: Context) => Promise<HttpResult> {
   return instrument(FUNCTIONS[functionKey], (event: HttpEvent) =>
-    respond(() => dispatch(functionKey, handlers, event)),
+    respond(() => dispatch(functionKey, handlers, event, options)),
   );
 }

@@ -14,6 +14,12 @@ export interface AppNetworkProps {
   readonly logEncryptionKey?: kms.IKey;
   /** Number of Availability Zones. @default 2 */
   readonly maxAzs?: number;
+  /**
+   * The Secrets Manager interface endpoint, for the rotation of the database admin secret. A Region
+   * without that secret (the second Region of disaster recovery) does without its hourly charge.
+   * @default true
+   */
+  readonly secretsManagerEndpoint?: boolean;
 }
 
 /**
@@ -46,8 +52,8 @@ export class AppNetwork extends Construct {
    * opens to it.
    */
   public readonly functionSecurityGroup: ec2.ISecurityGroup;
-  /** The Secrets Manager interface endpoint (private DNS on: the standard host name resolves to it). */
-  public readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
+  /** The Secrets Manager interface endpoint (private DNS on: the standard host name resolves to it), where there is one. */
+  public readonly secretsManagerEndpoint?: ec2.IInterfaceVpcEndpoint;
   /** The data subnets' ids joined with commas, for parameters that take one string. */
   public readonly dataSubnetIds: SharedValue;
 
@@ -92,17 +98,19 @@ export class AppNetwork extends Construct {
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
 
-    this.secretsManagerEndpoint = vpc.addInterfaceEndpoint('SecretsManager', {
-      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      subnets: this.applicationSubnets,
-      privateDnsEnabled: true,
-      open: false,
-    });
-    this.secretsManagerEndpoint.connections.allowFrom(
-      ec2.Peer.ipv4(AppNetwork.CIDR),
-      ec2.Port.tcp(443),
-      'HTTPS from inside the VPC',
-    );
+    if (props.secretsManagerEndpoint ?? true) {
+      this.secretsManagerEndpoint = vpc.addInterfaceEndpoint('SecretsManager', {
+        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+        subnets: this.applicationSubnets,
+        privateDnsEnabled: true,
+        open: false,
+      });
+      this.secretsManagerEndpoint.connections.allowFrom(
+        ec2.Peer.ipv4(AppNetwork.CIDR),
+        ec2.Port.tcp(443),
+        'HTTPS from inside the VPC',
+      );
+    }
 
     const functionSecurityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
       vpc,

@@ -4,9 +4,16 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /** What a key protects: one key per class, so revoking or auditing one class never touches another. */
-export type DataClass = 'photos' | 'logs' | 'secrets';
+export type DataClass = 'photos' | 'logs' | 'secrets' | 'database';
 
+/** The classes of a stage's own Region; the second Region of disaster recovery has its own list. */
 export const DATA_CLASSES: readonly DataClass[] = ['photos', 'logs', 'secrets'];
+
+/** Every stack of a stage reaches photos and logs; the others exist where their data does. */
+type AlwaysThere = 'photos' | 'logs';
+
+/** The keys as a stack uses them. */
+export type DataKeyRefs = Readonly<Record<AlwaysThere, kms.IKey> & Partial<Record<DataClass, kms.IKey>>>;
 
 export interface DataKeysProps {
   /** The stage, for the aliases (`alias/photoapp-<stage>-<class>`). */
@@ -18,12 +25,15 @@ export interface DataKeysProps {
    * before everything it encrypted becomes unreadable. @default 30
    */
   readonly pendingWindowDays?: number;
+  /** The classes to create; photos and logs always. @default DATA_CLASSES */
+  readonly classes?: readonly DataClass[];
 }
 
 const DESCRIPTIONS: Record<DataClass, string> = {
   photos: 'Photo objects in the photo bucket (SSE-KMS with S3 Bucket Keys)',
   logs: 'CloudWatch Logs log groups of the functions, the API access logs, VPC flow logs and the cache',
   secrets: 'The profile database admin secret in Secrets Manager',
+  database: "Storage of the Aurora Global Database's secondary cluster in this Region",
 };
 
 /**
@@ -40,8 +50,10 @@ export class DataKeys extends Construct {
   public readonly photos: kms.IKey;
   /** Every log group the app creates. */
   public readonly logs: kms.IKey;
-  /** The database admin secret. */
-  public readonly secrets: kms.IKey;
+  /** The database admin secret, where the Region has one. */
+  public readonly secrets?: kms.IKey;
+  /** The storage of a secondary Aurora cluster, where the Region has one. */
+  public readonly database?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: DataKeysProps) {
     super(scope, id);
@@ -51,9 +63,13 @@ export class DataKeys extends Construct {
         `DataKeys: pendingWindowDays must be a whole number of days, 7-30 (got ${pendingWindowDays})`,
       );
     }
+    const classes = props.classes ?? DATA_CLASSES;
+    if (!classes.includes('photos') || !classes.includes('logs')) {
+      throw new Error('DataKeys: classes must include photos and logs');
+    }
     const key = (dataClass: DataClass): kms.Key =>
       new kms.Key(this, `${dataClass[0].toUpperCase()}${dataClass.slice(1)}Key`, {
-        alias: `alias/photoapp-${props.stage}-${dataClass}`,
+        alias: DataKeys.aliasName(props.stage, dataClass),
         description: `photoapp ${props.stage}: ${DESCRIPTIONS[dataClass]}`,
         enableKeyRotation: true,
         rotationPeriod: Duration.days(365),
@@ -61,7 +77,8 @@ export class DataKeys extends Construct {
         removalPolicy: props.removalPolicy,
       });
     this.photos = key('photos');
-    this.secrets = key('secrets');
+    if (classes.includes('secrets')) this.secrets = key('secrets');
+    if (classes.includes('database')) this.database = key('database');
 
     const logsKey = key('logs');
     const stack = Stack.of(this);
@@ -97,17 +114,32 @@ export class DataKeys extends Construct {
    * `kms:ViaService` grant) into the key policy, and a key policy naming another stack's role would
    * make this stack depend on that one: a cycle.
    */
-  referencedFrom(scope: Construct): Readonly<Record<DataClass, kms.IKey>> {
-    const own = { photos: this.photos, logs: this.logs, secrets: this.secrets };
+  referencedFrom(scope: Construct): DataKeyRefs {
+    const own: DataKeyRefs = {
+      photos: this.photos,
+      logs: this.logs,
+      ...(this.secrets ? { secrets: this.secrets } : {}),
+      ...(this.database ? { database: this.database } : {}),
+    };
     const consumer = Stack.of(scope);
     if (consumer === Stack.of(this)) return own;
-    const imported = (dataClass: DataClass): kms.IKey => {
+    const imported = (dataClass: DataClass, key: kms.IKey): kms.IKey => {
       const id = `DataKey-${dataClass}`;
       return (
         (consumer.node.tryFindChild(id) as kms.IKey | undefined) ??
-        kms.Key.fromKeyArn(consumer, id, own[dataClass].keyArn)
+        kms.Key.fromKeyArn(consumer, id, key.keyArn)
       );
     };
-    return { photos: imported('photos'), logs: imported('logs'), secrets: imported('secrets') };
+    return {
+      photos: imported('photos', this.photos),
+      logs: imported('logs', this.logs),
+      ...(this.secrets ? { secrets: imported('secrets', this.secrets) } : {}),
+      ...(this.database ? { database: imported('database', this.database) } : {}),
+    };
+  }
+
+  /** The alias of a class's key in a stage: one per Region, so the second Region's has the same name. */
+  static aliasName(stage: string, dataClass: DataClass): string {
+    return `alias/photoapp-${stage}-${dataClass}`;
   }
 }

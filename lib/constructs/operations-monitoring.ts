@@ -12,12 +12,17 @@ import {
   alarmRowsFor,
   appMetric,
   cacheNodeMetric,
+  photoReplicationMetric,
   proxyMetric,
+  tableReplicationLatency,
   serverErrorRate,
   tableThrottles,
   type AlarmKind,
   type MonitoredBackupVault,
   type MonitoredCacheNode,
+  type MonitoredGlobalSecondary,
+  type MonitoredPhotoReplication,
+  type MonitoredTableReplica,
   type MonitoredFunction,
   type MonitoredKind,
   type MonitoredQueue,
@@ -46,12 +51,29 @@ export interface OperationsMonitoringProps {
   readonly proxyName?: string;
   /** Replication group id of the cache and its number of nodes (primary + replicas). */
   readonly cache: { readonly replicationGroupId: string; readonly nodes: number };
-  /** The function that rotates the database admin secret. */
-  readonly rotationFunction: lambda.IFunction;
-  /** The user pool and the app client its users sign in with. */
-  readonly userPool: { readonly userPoolId: string; readonly clientId: string };
-  /** The stage's AWS Backup vault. */
-  readonly backupVault: MonitoredBackupVault;
+  /** The function that rotates the database admin secret. @default - none in this Region */
+  readonly rotationFunction?: lambda.IFunction;
+  /** The user pool and the app client its users sign in with. @default - none in this Region */
+  readonly userPool?: { readonly userPoolId: string; readonly clientId: string };
+  /** The stage's AWS Backup vault. @default - none in this Region */
+  readonly backupVault?: MonitoredBackupVault;
+  /** What this Region replicates to the second Region, and what it receives. @default - nothing */
+  readonly replication?: MonitoredReplication;
+}
+
+/** The replication of a stage with a second Region, as the stacks of one Region watch it. */
+export interface MonitoredReplication {
+  /** The photo table's replicas in other Regions, watched where writes happen. */
+  readonly tableReplicas?: readonly MonitoredTableReplica[];
+  /** The photo bucket's replication rule, watched in the source's Region. */
+  readonly photoReplication?: MonitoredPhotoReplication;
+  /** This Region's secondary cluster of the Aurora Global Database (its lag is published here). */
+  readonly globalSecondary?: MonitoredGlobalSecondary;
+  /**
+   * The secondary cluster of another Region, graphed on this dashboard (a metric of another
+   * Region: CloudWatch dashboards graph them, alarms cannot). @default - none
+   */
+  readonly remoteGlobalSecondary?: { readonly clusterIdentifier: string; readonly region: string };
 }
 
 /** One alarm and the resource it watches. */
@@ -109,9 +131,9 @@ export class OperationsMonitoring extends Construct {
     const watched: { readonly [R in MonitoredKind]: ReadonlyArray<Watched<R>> } = {
       httpApi: [{ id: 'Api', subject: 'HTTP API', resource: props.httpApi }],
       function: props.functions.map((fn) => ({ id: fn.name, subject: `Function ${fn.name}`, resource: fn })),
-      rotationFunction: [
-        { id: 'RotationFunction', subject: 'Secret rotation function', resource: props.rotationFunction },
-      ],
+      rotationFunction: props.rotationFunction
+        ? [{ id: 'RotationFunction', subject: 'Secret rotation function', resource: props.rotationFunction }]
+        : [],
       deadLetterQueue: props.deadLetterQueues.map((q) => ({
         id: q.name,
         subject: `Queue ${q.name}`,
@@ -129,14 +151,39 @@ export class OperationsMonitoring extends Construct {
       proxy: props.proxyName
         ? [{ id: 'ProfileProxy', subject: 'RDS Proxy', resource: { proxyName: props.proxyName } }]
         : [],
-      userPool: [{ id: 'UserPool', subject: 'User pool', resource: props.userPool }],
+      userPool: props.userPool ? [{ id: 'UserPool', subject: 'User pool', resource: props.userPool }] : [],
       alarmTopic: [{ id: 'AlarmTopic', subject: 'Alarm topic', resource: props.topic }],
       cacheNode: this.cacheNodes().map(({ suffix, node }) => ({
         id: `CacheNode${suffix}`,
         subject: `Cache node ${suffix}`,
         resource: node,
       })),
-      backupVault: [{ id: 'BackupVault', subject: 'Backup vault', resource: props.backupVault }],
+      backupVault: props.backupVault
+        ? [{ id: 'BackupVault', subject: 'Backup vault', resource: props.backupVault }]
+        : [],
+      tableReplica: (props.replication?.tableReplicas ?? []).map((replica) => ({
+        id: `PhotoTableReplica${pascalRegion(replica.receivingRegion)}`,
+        subject: `Photo table replica in ${replica.receivingRegion}`,
+        resource: replica,
+      })),
+      photoReplication: props.replication?.photoReplication
+        ? [
+            {
+              id: 'PhotoReplication',
+              subject: 'Photo bucket replication',
+              resource: props.replication.photoReplication,
+            },
+          ]
+        : [],
+      globalSecondary: props.replication?.globalSecondary
+        ? [
+            {
+              id: 'GlobalDatabaseSecondary',
+              subject: 'Aurora secondary cluster',
+              resource: props.replication.globalSecondary,
+            },
+          ]
+        : [],
     };
     for (const resource of Object.keys(watched) as MonitoredKind[]) {
       this.watch(resource, watched[resource]);
@@ -241,7 +288,9 @@ export class OperationsMonitoring extends Construct {
     dashboard.addWidgets(
       graph('Errors', [
         ...props.functions.map((f) => f.function.metricErrors({ label: f.name })),
-        props.rotationFunction.metricErrors({ label: 'secret rotation' }),
+        ...(props.rotationFunction
+          ? [props.rotationFunction.metricErrors({ label: 'secret rotation' })]
+          : []),
       ]),
       graph(
         'Duration p90 (ms)',
@@ -336,8 +385,65 @@ export class OperationsMonitoring extends Construct {
         6,
       ),
     );
+    const replication = this.replicationRow();
+    if (replication.length > 0) {
+      dashboard.addWidgets(section('Replication to the second Region'));
+      dashboard.addWidgets(...replication);
+    }
     return dashboard;
   }
+
+  /**
+   * What a regional failover would lose, as it stands: the table's replication latency, the photo
+   * replication's latency and backlog, and the Aurora secondary's lag (graphed from its own Region
+   * where it lives in another: dashboards take metrics of any Region).
+   */
+  private replicationRow(): cloudwatch.IWidget[] {
+    const replication = this.props.replication;
+    if (!replication) return [];
+    const graph = (title: string, left: cloudwatch.IMetric[]) =>
+      new cloudwatch.GraphWidget({ title, left, width: 8, height: 6 });
+    const widgets: cloudwatch.IWidget[] = [];
+    const replicas = replication.tableReplicas ?? [];
+    if (replicas.length > 0) {
+      widgets.push(
+        graph(
+          'Table replication latency (ms)',
+          replicas.map((replica) =>
+            tableReplicationLatency(replica).with({ label: replica.receivingRegion }),
+          ),
+        ),
+      );
+    }
+    const photos = replication.photoReplication;
+    if (photos) {
+      widgets.push(
+        graph('Photo replication: latency (s), pending and failed operations', [
+          photoReplicationMetric(photos, 'ReplicationLatency', 'Maximum'),
+          photoReplicationMetric(photos, 'OperationsPendingReplication', 'Maximum'),
+          photoReplicationMetric(photos, 'OperationsFailedReplication', 'Sum'),
+        ]),
+      );
+    }
+    const lag = replication.globalSecondary
+      ? replication.globalSecondary.cluster.metric('AuroraGlobalDBReplicationLag', { statistic: 'Maximum' })
+      : replication.remoteGlobalSecondary &&
+        new cloudwatch.Metric({
+          namespace: 'AWS/RDS',
+          metricName: 'AuroraGlobalDBReplicationLag',
+          dimensionsMap: { DBClusterIdentifier: replication.remoteGlobalSecondary.clusterIdentifier },
+          region: replication.remoteGlobalSecondary.region,
+          statistic: 'Maximum',
+          label: replication.remoteGlobalSecondary.region,
+        });
+    if (lag) widgets.push(graph('Aurora global replication lag (ms)', [lag]));
+    return widgets;
+  }
+}
+
+/** `us-west-2` -> `UsWest2`, for construct ids. */
+function pascalRegion(region: string): string {
+  return region.replace(/(^|-)([a-z0-9])/g, (_m, _dash: string, c: string) => c.toUpperCase());
 }
 
 /** Sets period and statistic on a metric or math expression. */

@@ -12,6 +12,8 @@ export interface PhotoStreamProcessorProps {
   readonly processor: AppFunction;
   /** The table whose stream is read. */
   readonly table: dynamodb.ITableV2;
+  /** Read the stream (off in a standby Region: the active one processes every change). @default true */
+  readonly enabled?: boolean;
   /** Records per batch. @default 100 */
   readonly batchSize?: number;
   /** Retries of a failing batch (after bisecting) before it goes to the failure queue. @default 5 */
@@ -59,6 +61,7 @@ export class PhotoStreamProcessor extends Construct {
       reportBatchItemFailures: true,
       parallelizationFactor: 1,
       onFailure: new sources.SqsDlq(this.failureQueue),
+      ...(props.enabled === false ? { enabled: false } : {}),
     });
     props.processor.function.addEventSource(this.eventSource);
   }

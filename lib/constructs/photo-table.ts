@@ -35,6 +35,119 @@ export interface PhotoTableProps {
   readonly replicaRegion?: string;
 }
 
+/** The photo table as functions use it: the table, and one binding per intent. */
+export interface PhotoTableBinding {
+  readonly table: dynamodb.ITableV2;
+  bind(intent: PhotoTableIntent): EnvironmentBinding<'photoTable'>;
+}
+
+/** The feed layout functions are told (FEED_SHARDS, FEED_READ_LEGACY_PARTITION). */
+export interface PhotoFeedLayout {
+  readonly feedShards: number;
+  readonly readLegacyFeedPartition: boolean;
+}
+
+/**
+ * What every copy of the photo table grants and tells its functions: the primary's table and a
+ * replica in another Region are used the same way, so the intents live here once.
+ */
+abstract class PhotoTableAccess extends Construct implements PhotoTableBinding {
+  public abstract readonly table: dynamodb.ITableV2;
+  protected abstract readonly feed: PhotoFeedLayout;
+
+  /**
+   * The table for one function: its name (TABLE_NAME), its feed layout (FEED_SHARDS,
+   * FEED_READ_LEGACY_PARTITION) and the grant of what that function does with it. `photos`: the API's reads and writes; `verify-uploads`: the upload verifier;
+   * `keep-pending-changes`: the stream processor; `reconcile-pending-changes`: the reconciler.
+   */
+  bind(intent: PhotoTableIntent): EnvironmentBinding<'photoTable'> {
+    const grants: Record<PhotoTableIntent, (role: iam.IRole) => void> = {
+      photos: (role) => this.grantReadWritePhotos(role),
+      'verify-uploads': (role) => this.grantVerifyUploads(role),
+      'keep-pending-changes': (role) => this.grantKeepPendingChanges(role),
+      'reconcile-pending-changes': (role) => this.grantReconcilePendingChanges(role),
+    };
+    return {
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        FEED_SHARDS: String(this.feed.feedShards),
+        FEED_READ_LEGACY_PARTITION: String(this.feed.readLegacyFeedPartition),
+      },
+      grant: grants[intent],
+    };
+  }
+
+  /** Get, query (table and indexes) and write photo items; no scans, no table-level actions. */
+  private grantReadWritePhotos(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.itemPolicy('ReadWritePhotos', 'read, query and write photo items', [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:ConditionCheckItem',
+      ]),
+    );
+  }
+
+  /** Read and update photo items (the upload verifier); it never creates or deletes them. */
+  private grantVerifyUploads(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.itemPolicy('VerifyUploads', 'read and update photo items after an upload', [
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+      ]),
+    );
+  }
+
+  /**
+   * Write pending photo changes (the stream processor, while a dependency is down): items under the
+   * one partition key PENDING_CHANGES_PARTITION only, never a photo item.
+   */
+  private grantKeepPendingChanges(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.pendingChangesPolicy('KeepPendingChanges', 'keep pending photo changes', ['dynamodb:PutItem']),
+    );
+  }
+
+  /** List and remove pending photo changes (the reconciler), within their one partition key. */
+  private grantReconcilePendingChanges(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.pendingChangesPolicy('ReconcilePendingChanges', 'list and remove pending photo changes', [
+        'dynamodb:Query',
+        'dynamodb:DeleteItem',
+      ]),
+    );
+  }
+
+  private pendingChangesPolicy(id: string, intent: string, actions: string[]): iam.IManagedPolicy {
+    return intentPolicy(this, id, `Lets a function ${intent} in the photo table`, [
+      new iam.PolicyStatement({
+        actions,
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [PhotoTable.PENDING_CHANGES_PARTITION] },
+        },
+      }),
+    ]);
+  }
+
+  private itemPolicy(id: string, intent: string, actions: string[]): iam.IManagedPolicy {
+    return intentPolicy(this, id, `Lets a function ${intent} in the photo table`, [
+      new iam.PolicyStatement({
+        actions,
+        // Indexes are named one by one: no wildcard in the grant.
+        resources: [
+          this.table.tableArn,
+          `${this.table.tableArn}/index/${PhotoTable.BY_OWNER_INDEX}`,
+          `${this.table.tableArn}/index/${PhotoTable.FEED_INDEX}`,
+        ],
+      }),
+    ]);
+  }
+}
+
 /**
  * Photo metadata, designed from its access patterns:
  *
@@ -51,7 +164,7 @@ export interface PhotoTableProps {
  * whose bytes never arrived, and the stream carries that removal to the
  * processor, which deletes any stray object.
  */
-export class PhotoTable extends Construct {
+export class PhotoTable extends PhotoTableAccess {
   static readonly PARTITION_KEY = 'pk';
   static readonly SORT_KEY = 'sk';
   static readonly TTL_ATTRIBUTE = 'expiresAt';
@@ -62,8 +175,7 @@ export class PhotoTable extends Construct {
 
   /** The table. */
   public readonly table: dynamodb.ITableV2;
-  private readonly feedShards: number;
-  private readonly readLegacyFeedPartition: boolean;
+  protected readonly feed: PhotoFeedLayout;
 
   constructor(scope: Construct, id: string, props: PhotoTableProps) {
     super(scope, id);
@@ -77,8 +189,7 @@ export class PhotoTable extends Construct {
         'PhotoTable: a replica needs a stack pinned to a Region (CDK refuses replicas in a Region-agnostic stack)',
       );
     }
-    this.feedShards = props.feedShards;
-    this.readLegacyFeedPartition = props.readLegacyFeedPartition;
+    this.feed = { feedShards: props.feedShards, readLegacyFeedPartition: props.readLegacyFeedPartition };
     const billing = props.billing;
     if (billing.mode === 'provisioned') {
       for (const [name, range] of Object.entries({
@@ -166,96 +277,31 @@ export class PhotoTable extends Construct {
       ],
     });
   }
+}
 
-  /**
-   * The table for one function: its name (TABLE_NAME), its feed layout (FEED_SHARDS,
-   * FEED_READ_LEGACY_PARTITION) and the grant of what that function does with it. `photos`: the API's reads and writes; `verify-uploads`: the upload verifier;
-   * `keep-pending-changes`: the stream processor; `reconcile-pending-changes`: the reconciler.
-   */
-  bind(intent: PhotoTableIntent): EnvironmentBinding<'photoTable'> {
-    const grants: Record<PhotoTableIntent, (role: iam.IRole) => void> = {
-      photos: (role) => this.grantReadWritePhotos(role),
-      'verify-uploads': (role) => this.grantVerifyUploads(role),
-      'keep-pending-changes': (role) => this.grantKeepPendingChanges(role),
-      'reconcile-pending-changes': (role) => this.grantReconcilePendingChanges(role),
-    };
-    return {
-      environment: {
-        TABLE_NAME: this.table.tableName,
-        FEED_SHARDS: String(this.feedShards),
-        FEED_READ_LEGACY_PARTITION: String(this.readLegacyFeedPartition),
-      },
-      grant: grants[intent],
-    };
-  }
+export interface PhotoTableReplicaProps extends PhotoFeedLayout {
+  /** The global table's name (every replica has the table's name). */
+  readonly tableName: string;
+  /** The stream of the replica in this stack's Region (each replica has a stream of its own). */
+  readonly tableStreamArn: string;
+}
 
-  /** Get, query (table and indexes) and write photo items; no scans, no table-level actions. */
-  private grantReadWritePhotos(role: iam.IRole): void {
-    role.addManagedPolicy(
-      this.itemPolicy('ReadWritePhotos', 'read, query and write photo items', [
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:ConditionCheckItem',
-      ]),
-    );
-  }
+/**
+ * The photo table's replica in this stack's Region, for the functions deployed there: the same
+ * intents and variables as PhotoTable, on the replica's ARN and stream. The replica itself is a
+ * `Replicas` entry of the table's AWS::DynamoDB::GlobalTable, in the primary Region's data stack.
+ */
+export class PhotoTableReplica extends PhotoTableAccess {
+  public readonly table: dynamodb.ITableV2;
+  protected readonly feed: PhotoFeedLayout;
 
-  /** Read and update photo items (the upload verifier); it never creates or deletes them. */
-  private grantVerifyUploads(role: iam.IRole): void {
-    role.addManagedPolicy(
-      this.itemPolicy('VerifyUploads', 'read and update photo items after an upload', [
-        'dynamodb:GetItem',
-        'dynamodb:UpdateItem',
-      ]),
-    );
-  }
-
-  /**
-   * Write pending photo changes (the stream processor, while a dependency is down): items under the
-   * one partition key PENDING_CHANGES_PARTITION only, never a photo item.
-   */
-  private grantKeepPendingChanges(role: iam.IRole): void {
-    role.addManagedPolicy(
-      this.pendingChangesPolicy('KeepPendingChanges', 'keep pending photo changes', ['dynamodb:PutItem']),
-    );
-  }
-
-  /** List and remove pending photo changes (the reconciler), within their one partition key. */
-  private grantReconcilePendingChanges(role: iam.IRole): void {
-    role.addManagedPolicy(
-      this.pendingChangesPolicy('ReconcilePendingChanges', 'list and remove pending photo changes', [
-        'dynamodb:Query',
-        'dynamodb:DeleteItem',
-      ]),
-    );
-  }
-
-  private pendingChangesPolicy(id: string, intent: string, actions: string[]): iam.IManagedPolicy {
-    return intentPolicy(this, id, `Lets a function ${intent} in the photo table`, [
-      new iam.PolicyStatement({
-        actions,
-        resources: [this.table.tableArn],
-        conditions: {
-          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [PhotoTable.PENDING_CHANGES_PARTITION] },
-        },
-      }),
-    ]);
-  }
-
-  private itemPolicy(id: string, intent: string, actions: string[]): iam.IManagedPolicy {
-    return intentPolicy(this, id, `Lets a function ${intent} in the photo table`, [
-      new iam.PolicyStatement({
-        actions,
-        // Indexes are named one by one: no wildcard in the grant.
-        resources: [
-          this.table.tableArn,
-          `${this.table.tableArn}/index/${PhotoTable.BY_OWNER_INDEX}`,
-          `${this.table.tableArn}/index/${PhotoTable.FEED_INDEX}`,
-        ],
-      }),
-    ]);
+  constructor(scope: Construct, id: string, props: PhotoTableReplicaProps) {
+    super(scope, id);
+    this.feed = { feedShards: props.feedShards, readLegacyFeedPartition: props.readLegacyFeedPartition };
+    this.table = dynamodb.TableV2.fromTableAttributes(this, 'Table', {
+      tableName: props.tableName,
+      tableStreamArn: props.tableStreamArn,
+      grantIndexPermissions: true,
+    });
   }
 }

@@ -54,6 +54,12 @@ export interface ProfileDatabaseProps {
   readonly databaseInsights: 'standard' | 'advanced';
   /** Enhanced Monitoring (OS metrics into CloudWatch Logs) every this many seconds; 0 turns it off. */
   readonly enhancedMonitoringIntervalSeconds: number;
+  /**
+   * Make the cluster the primary of an Aurora Global Database with this identifier, which a
+   * secondary cluster in another Region joins by name (SecondaryProfileDatabase). @default - a
+   * cluster of one Region
+   */
+  readonly globalClusterIdentifier?: string;
 }
 
 /**
@@ -79,9 +85,16 @@ export class ProfileDatabase extends Construct {
   static readonly PROXY_PORT = 5432;
   /** Engine version of the cluster; the region checks and the preflight read it from here. */
   static readonly ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_17_9;
+  /** The cluster parameters: TLS required, slow statements logged (a secondary cluster uses them too). */
+  static readonly CLUSTER_PARAMETERS: Readonly<Record<string, string>> = {
+    'rds.force_ssl': '1',
+    log_min_duration_statement: '1000',
+  };
 
   /** The Aurora cluster. */
   public readonly cluster: rds.DatabaseCluster;
+  /** The Aurora Global Database the cluster is the primary of, where it is one. */
+  public readonly globalCluster?: rds.CfnGlobalCluster;
   /** The RDS Proxy in front of the writer, unless the stage runs without one. */
   public readonly proxy?: rds.DatabaseProxy;
   /** Host name the handlers connect to: the proxy, or the writer endpoint without one. */
@@ -143,10 +156,7 @@ export class ProfileDatabase extends Construct {
     const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: ProfileDatabase.ENGINE_VERSION }),
       description: 'Profile database: TLS required, slow statements logged',
-      parameters: {
-        'rds.force_ssl': '1',
-        log_min_duration_statement: '1000',
-      },
+      parameters: { ...ProfileDatabase.CLUSTER_PARAMETERS },
     });
 
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
@@ -245,6 +255,21 @@ export class ProfileDatabase extends Construct {
           'The log-retention helper must set retention on a log group that RDS names and creates at run time, so its logs:PutRetentionPolicy grant cannot name it in advance.',
       });
     }
+    if (props.globalClusterIdentifier !== undefined) {
+      // The existing cluster becomes the primary: the global cluster takes its engine, version and
+      // encryption from it (AWS::RDS::GlobalCluster SourceDBClusterIdentifier), and a secondary
+      // cluster in another Region then joins by the global identifier. Storage-based replication
+      // keeps a secondary typically under a second behind ("Using Amazon Aurora Global Database").
+      this.globalCluster = new rds.CfnGlobalCluster(this, 'GlobalCluster', {
+        globalClusterIdentifier: props.globalClusterIdentifier,
+        sourceDbClusterIdentifier: this.cluster.clusterArn,
+        deletionProtection: props.deletionProtection,
+      });
+      this.globalCluster.applyRemovalPolicy(
+        props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      );
+    }
+
     this.adminSecret = this.cluster.secret!;
     // `cluster.secret` is the attachment; the generated secret itself is the
     // cluster's child. Restoring a final snapshot needs its credentials.

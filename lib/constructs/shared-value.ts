@@ -1,4 +1,4 @@
-import { CfnOutput, Fn, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, Token } from 'aws-cdk-lib';
 import { Construct, type IConstruct } from 'constructs';
 
 export interface SharedValueProps {
@@ -40,6 +40,11 @@ export class SharedValue extends Construct {
       return this.value;
     }
     consumerStack.addStackDependency(producer, `reads ${this.node.path}`);
-    return Fn.getStackOutput(producer.stackName, this.output.logicalId);
+    // Across Regions the reference names the producer's (Fn::GetStackOutput takes a Region; both
+    // stacks are pinned then, as CDK requires of cross-Region references).
+    const crossRegion = !Token.isUnresolved(producer.region) && producer.region !== consumerStack.region;
+    return crossRegion
+      ? Fn.getStackOutput(producer.stackName, this.output.logicalId, producer.region)
+      : Fn.getStackOutput(producer.stackName, this.output.logicalId);
   }
 }

@@ -15,6 +15,8 @@ export interface UploadEventsProps {
   readonly handler: AppFunction;
   /** Receives events EventBridge could not deliver (the handler's own failures go to its DLQ). */
   readonly deadLetterQueue: sqs.IQueue;
+  /** Route the events (off in a standby Region, whose replica bucket receives replicated objects). @default true */
+  readonly enabled?: boolean;
 }
 
 /**
@@ -37,6 +39,7 @@ export class UploadEvents extends Construct {
     this.deadLetterQueue = props.deadLetterQueue;
     this.rule = new events.Rule(this, 'ObjectCreated', {
       description: 'Photo uploads: S3 Object Created events for photo keys',
+      ...(props.enabled === false ? { enabled: false } : {}),
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],

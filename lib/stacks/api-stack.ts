@@ -11,23 +11,45 @@ import type { MonitoredFunction, MonitoredQueue } from '../constructs/operations
 import type { AppNetwork } from '../constructs/app-network';
 import { PhotoApi } from '../constructs/photo-api';
 import { PhotoBucket } from '../constructs/photo-bucket';
-import type { PhotoTable } from '../constructs/photo-table';
+import type { PhotoTableBinding } from '../constructs/photo-table';
 import { PhotoStreamProcessor } from '../constructs/photo-stream-processor';
 import type { ProfileCache } from '../constructs/profile-cache';
-import type { ProfileDatabase } from '../constructs/profile-database';
+import type { EnvironmentBinding } from '../constructs/app-function';
 import { UploadEvents } from '../constructs/upload-events';
-import type { UserDirectory } from '../constructs/user-directory';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type { IConstruct } from 'constructs';
 import { dataRemovalPolicy, logRetention, type StageStackProps } from './stage-props';
+
+/** The users the API trusts: whose tokens its JWT authorizer accepts (UserDirectory in the primary Region). */
+export interface ApiUsers {
+  /** The tokens' issuer URL, as `consumer`'s stack reads it. */
+  readonly issuer: { valueFor(consumer: IConstruct): string };
+  /** The app client the tokens are issued for (their audience). */
+  readonly appClient: cognito.IUserPoolClient;
+}
+
+/** A database the functions connect to (ProfileDatabase, or SecondaryProfileDatabase in the second Region). */
+export interface ProfileDatabaseBinding {
+  /** The variables and grant for a function of `consumer`'s stack. */
+  bind(consumer: IConstruct): EnvironmentBinding<'database'>;
+}
 
 export interface ApiStackProps extends StageStackProps {
   readonly network: AppNetwork;
-  readonly users: UserDirectory;
+  readonly users: ApiUsers;
   readonly photoBucket: PhotoBucket;
-  readonly photoTable: PhotoTable;
-  readonly profileDatabase: ProfileDatabase;
+  readonly photoTable: PhotoTableBinding;
+  readonly profileDatabase: ProfileDatabaseBinding;
   readonly profileCache: ProfileCache;
   /** The stage's customer-managed keys (the log groups use the logs key). @default - AWS-managed keys */
   readonly dataKeys?: DataKeys;
+  /**
+   * Whether this Region serves writes (config disasterRecovery.activeRegion). A standby's API
+   * answers writes with 503 (READ_ONLY) and sends reads to the readers, and its stream processor,
+   * upload verifier and reconciler stay off: the active Region does that work for both, and the
+   * replicas bring its results here. @default true
+   */
+  readonly servesWrites?: boolean;
 }
 
 /**
@@ -53,6 +75,9 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config, network, photoBucket, photoTable, profileDatabase, profileCache } = props;
+    const standby = props.servesWrites === false;
+    // Absent where the Region serves writes, so such a stage's functions are as they always were.
+    const serving = { environment: standby ? { READ_ONLY: 'true' } : {} };
     const common = {
       logRetentionDays: logRetention(config),
       // Log groups of stateless functions follow the data policy too: prod keeps its evidence.
@@ -86,6 +111,7 @@ export class ApiStack extends Stack {
             MAX_PENDING_UPLOADS_PER_USER: String(config.photos.maxPendingUploadsPerUser),
           },
         },
+        serving,
       },
       invocation: { type: 'sync', caller: 'API Gateway' },
       memorySize: 512,
@@ -95,9 +121,10 @@ export class ApiStack extends Stack {
       ...common,
       function: FUNCTIONS.profilesApi,
       bindings: {
-        database: profileDatabase.bind(),
+        database: profileDatabase.bind(this),
         cache: profileCache.bind(),
         profileCaching: { environment: { CACHE_TTL_SECONDS: String(config.cache.profileTtlSeconds) } },
+        serving,
       },
       invocation: { type: 'sync', caller: 'API Gateway' },
       memorySize: 512,
@@ -124,13 +151,14 @@ export class ApiStack extends Stack {
       keyPrefix: PhotoBucket.PHOTO_PREFIX,
       handler: this.uploadCompleteFunction,
       deadLetterQueue: uploadFailures.queue,
+      enabled: !standby,
     });
 
     this.streamProcessorFunction = new AppFunction(this, 'StreamProcessorFunction', {
       ...common,
       function: FUNCTIONS.streamProcessor,
       bindings: {
-        database: profileDatabase.bind(),
+        database: profileDatabase.bind(this),
         cache: profileCache.bind(),
         photoTable: photoTable.bind('keep-pending-changes'),
         photoBucket: photoBucket.bind('delete-photos'),
@@ -145,6 +173,7 @@ export class ApiStack extends Stack {
     this.streamProcessor = new PhotoStreamProcessor(this, 'PhotoStream', {
       processor: this.streamProcessorFunction,
       table: photoTable.table,
+      enabled: !standby,
     });
 
     // The stream's failure queue holds only pointers into a stream that forgets after 24 hours, so
@@ -158,7 +187,7 @@ export class ApiStack extends Stack {
       ...common,
       function: FUNCTIONS.reconciler,
       bindings: {
-        database: profileDatabase.bind(),
+        database: profileDatabase.bind(this),
         cache: profileCache.bind(),
         photoTable: photoTable.bind('reconcile-pending-changes'),
         photoBucket: photoBucket.bind('delete-photos'),
@@ -170,6 +199,7 @@ export class ApiStack extends Stack {
     new events.Rule(this, 'ReconcilerSchedule', {
       description: 'Runs the reconciler of pending photo changes',
       schedule: events.Schedule.rate(Duration.minutes(15)),
+      ...(standby ? { enabled: false } : {}),
       // Runs EventBridge could not deliver (throttling) land in the same queue as the failed ones.
       targets: [
         new targets.LambdaFunction(this.reconcilerFunction.function, {

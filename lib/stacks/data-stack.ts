@@ -1,14 +1,15 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
-import type { Construct } from 'constructs';
+import { CfnOutput, Stack, type CfnResource } from 'aws-cdk-lib';
+import type { Construct, IConstruct } from 'constructs';
 import type { AppNetwork } from '../constructs/app-network';
 import { BackupPlan } from '../constructs/backup-plan';
 import type { VaultLockWindow } from '../constructs/backup-vault';
-import type { DataKeys } from '../constructs/data-keys';
+import { DataKeys } from '../constructs/data-keys';
 import { PhotoBucket } from '../constructs/photo-bucket';
 import { PhotoTable } from '../constructs/photo-table';
 import { ProfileCache } from '../constructs/profile-cache';
 import { ProfileDatabase } from '../constructs/profile-database';
 import { SchemaMigrations } from '../constructs/schema-migrations';
+import { SharedValue } from '../constructs/shared-value';
 import { UserDirectory } from '../constructs/user-directory';
 import { BackupCopyStack } from './backup-copy-stack';
 import { dataRemovalPolicy, logRetention, type StageStackProps } from './stage-props';
@@ -29,6 +30,12 @@ export interface DataStackProps extends StageStackProps {
 export interface DataStackDisasterRecovery {
   /** The second Region (config.disasterRecovery.region). */
   readonly region: string;
+  /** The Aurora Global Database the profile cluster becomes the primary of. */
+  readonly globalClusterIdentifier: string;
+  /** The photo bucket's replica there (SecondaryStorageStack). */
+  readonly replicaBucketName: string;
+  /** S3 Replication Time Control on the photo replication. */
+  readonly photoReplicationTimeControl: boolean;
 }
 
 /**
@@ -43,6 +50,16 @@ export class DataStack extends Stack {
   public readonly schemaMigrations: SchemaMigrations;
   public readonly profileCache: ProfileCache;
   public readonly backupPlan: BackupPlan;
+  /**
+   * What the second Region's stacks read of this stack, where the stage has one: each published
+   * whole, from the resources' own `Ref`s (a resource attribute read in another environment makes
+   * CDK give the resource a physical name, which would replace the table).
+   */
+  public readonly forSecondRegion?: {
+    readonly tableName: SharedValue;
+    readonly issuer: SharedValue;
+    readonly appClientId: SharedValue;
+  };
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { ...props, terminationProtection: props.config.dataRemoval === 'retain' });
@@ -61,6 +78,13 @@ export class DataStack extends Stack {
       noncurrentVersionExpirationDays: config.photos.noncurrentVersionExpirationDays,
       removalPolicy,
       encryptionKey: dataKeys?.photos,
+      replication: props.disasterRecovery && {
+        destinationBucketName: props.disasterRecovery.replicaBucketName,
+        destinationRegion: props.disasterRecovery.region,
+        // The second Region's photos key has the same alias (DataKeys is built there with the stage).
+        destinationKeyAlias: dataKeys ? DataKeys.aliasName(config.stage, 'photos') : undefined,
+        replicationTimeControl: props.disasterRecovery.photoReplicationTimeControl,
+      },
     });
 
     this.photoTable = new PhotoTable(this, 'PhotoTable', {
@@ -90,7 +114,23 @@ export class DataStack extends Stack {
       removalPolicy,
       databaseInsights: config.diagnostics.databaseInsights,
       enhancedMonitoringIntervalSeconds: config.diagnostics.enhancedMonitoringIntervalSeconds,
+      globalClusterIdentifier: props.disasterRecovery?.globalClusterIdentifier,
     });
+
+    if (props.disasterRecovery) {
+      const ref = (resource: IConstruct) => (resource.node.defaultChild as CfnResource).ref;
+      this.forSecondRegion = {
+        tableName: new SharedValue(this, 'PhotoTableName', {
+          value: ref(this.photoTable.table),
+          description: "The photo table's name, which its replica in the second Region shares",
+        }),
+        issuer: this.users.issuer,
+        appClientId: new SharedValue(this, 'AppClientId', {
+          value: ref(this.users.appClient),
+          description: 'The app client whose tokens the second Region accepts too',
+        }),
+      };
+    }
 
     this.schemaMigrations = new SchemaMigrations(this, 'SchemaMigrations', {
       database: this.profileDatabase,

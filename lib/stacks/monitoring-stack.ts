@@ -14,6 +14,7 @@ import {
   type MonitoredQueue,
 } from '../constructs/operations-monitoring';
 import type { PhotoApi } from '../constructs/photo-api';
+import { PhotoBucket } from '../constructs/photo-bucket';
 import type { PhotoTable } from '../constructs/photo-table';
 import type { ProfileCache } from '../constructs/profile-cache';
 import type { ProfileDatabase } from '../constructs/profile-database';
@@ -30,6 +31,19 @@ export interface MonitoringStackProps extends StageStackProps {
   readonly users: UserDirectory;
   /** The stage's AWS Backup vault (its name carries the data stack's id, so it is read from there). */
   readonly backupVault: backup.IBackupVault;
+  /** What this Region replicates to the stage's second Region. @default - no second Region */
+  readonly replication?: MonitoringStackReplication;
+}
+
+/** The replication to the second Region, as this Region's metrics name it. */
+export interface MonitoringStackReplication {
+  readonly secondaryRegion: string;
+  /** The bucket whose replication rule is watched. */
+  readonly photoBucket: PhotoBucket;
+  /** The replica bucket's (fixed) name. */
+  readonly replicaBucketName: string;
+  /** The secondary cluster's (fixed) identifier, for the dashboard's graph of its lag. */
+  readonly secondaryClusterIdentifier: string;
 }
 
 /** Where operators learn of trouble: the encrypted alarm topic, the alarms and the dashboard. */
@@ -49,29 +63,10 @@ export class MonitoringStack extends Stack {
     // no cross-stack reference ends up inside a dashboard body or a suffix.
     const imported = new LocalCopies(this, 'Imported');
     const copy = (id: string, value: string, what: string) => imported.copy(id, value, what);
-    const functions = props.functions.map((f): MonitoredFunction => {
-      const id = `${pascal(f.name)}Function`;
-      return {
-        ...f,
-        function: lambda.Function.fromFunctionName(
-          this,
-          id,
-          copy(`${id}Name`, f.function.functionName, `the name of the ${f.name} function`),
-        ),
-      };
-    });
-    const deadLetterQueues = props.deadLetterQueues.map((q): MonitoredQueue => {
-      const id = `${pascal(q.name)}Queue`;
-      const queueName = copy(`${id}Name`, q.queue.queueName, `the name of the ${q.name} queue`);
-      return {
-        ...q,
-        queue: sqs.Queue.fromQueueAttributes(this, id, {
-          queueName,
-          queueArn: this.formatArn({ service: 'sqs', resource: queueName }),
-        }),
-      };
-    });
+    const { functions, deadLetterQueues } = watchedThroughCopies(this, copy, props);
     const { profileDatabase, profileCache } = props;
+    const tableName = copy('PhotoTableName', props.photoTable.table.tableName, 'the photo table name');
+    const replication = props.replication;
     this.operations = new OperationsMonitoring(this, 'Operations', {
       topic: this.alarmTopic.topic,
       alarms: config.monitoring.alarms,
@@ -80,11 +75,7 @@ export class MonitoringStack extends Stack {
       }),
       functions,
       deadLetterQueues,
-      table: dynamodb.TableV2.fromTableName(
-        this,
-        'PhotoTable',
-        copy('PhotoTableName', props.photoTable.table.tableName, 'the photo table name'),
-      ),
+      table: dynamodb.TableV2.fromTableName(this, 'PhotoTable', tableName),
       contributorInsights: config.diagnostics.contributorInsights,
       backupVault: {
         vaultName: copy('BackupVaultName', props.backupVault.backupVaultName, 'the backup vault name'),
@@ -123,8 +114,61 @@ export class MonitoringStack extends Stack {
         ),
         nodes: 1 + config.cache.replicas,
       },
+      replication: replication && {
+        tableReplicas: [{ tableName, receivingRegion: replication.secondaryRegion }],
+        photoReplication: {
+          sourceBucket: copy(
+            'PhotoBucketName',
+            replication.photoBucket.bucket.bucketName,
+            'the photo bucket name',
+          ),
+          destinationBucket: replication.replicaBucketName,
+          ruleId: PhotoBucket.REPLICATION_RULE_ID,
+        },
+        remoteGlobalSecondary: {
+          clusterIdentifier: replication.secondaryClusterIdentifier,
+          region: replication.secondaryRegion,
+        },
+      },
     });
   }
+}
+
+/**
+ * The functions and queues of another stack as this stack's alarms watch them: each name read
+ * through a local copy (`copy`), so no cross-stack reference sits inside an alarm or the dashboard.
+ */
+export function watchedThroughCopies(
+  scope: Stack,
+  copy: (id: string, value: string, what: string) => string,
+  watched: {
+    readonly functions: readonly MonitoredFunction[];
+    readonly deadLetterQueues: readonly MonitoredQueue[];
+  },
+): { functions: MonitoredFunction[]; deadLetterQueues: MonitoredQueue[] } {
+  const functions = watched.functions.map((f): MonitoredFunction => {
+    const id = `${pascal(f.name)}Function`;
+    return {
+      ...f,
+      function: lambda.Function.fromFunctionName(
+        scope,
+        id,
+        copy(`${id}Name`, f.function.functionName, `the name of the ${f.name} function`),
+      ),
+    };
+  });
+  const deadLetterQueues = watched.deadLetterQueues.map((q): MonitoredQueue => {
+    const id = `${pascal(q.name)}Queue`;
+    const queueName = copy(`${id}Name`, q.queue.queueName, `the name of the ${q.name} queue`);
+    return {
+      ...q,
+      queue: sqs.Queue.fromQueueAttributes(scope, id, {
+        queueName,
+        queueArn: scope.formatArn({ service: 'sqs', resource: queueName }),
+      }),
+    };
+  });
+  return { functions, deadLetterQueues };
 }
 
 /** `photos-api` -> `PhotosApi`, for construct ids. */

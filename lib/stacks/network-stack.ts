@@ -1,8 +1,15 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AppNetwork } from '../constructs/app-network';
-import { DataKeys } from '../constructs/data-keys';
+import { DataKeys, type DataClass } from '../constructs/data-keys';
 import { dataRemovalPolicy, logRetention, type StageStackProps } from './stage-props';
+
+export interface NetworkStackProps extends StageStackProps {
+  /** The data classes that get a key, where the stage has customer-managed keys. @default DATA_CLASSES */
+  readonly keyClasses?: readonly DataClass[];
+  /** The Secrets Manager interface endpoint. @default true */
+  readonly secretsManagerEndpoint?: boolean;
+}
 
 /**
  * The VPC, its endpoints and the functions' security group, and the stage's customer-managed keys
@@ -14,19 +21,21 @@ export class NetworkStack extends Stack {
   /** Customer-managed keys, or undefined where the stage keeps AWS-managed keys. */
   public readonly dataKeys?: DataKeys;
 
-  constructor(scope: Construct, id: string, props: StageStackProps) {
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
     // It holds the keys of the stage's data: a stage that keeps its data keeps this stack too.
     super(scope, id, { ...props, terminationProtection: props.config.dataRemoval === 'retain' });
     if (props.config.encryption.customerManagedKeys) {
       this.dataKeys = new DataKeys(this, 'DataKeys', {
         stage: props.config.stage,
         removalPolicy: dataRemovalPolicy(props.config),
+        classes: props.keyClasses,
       });
     }
     this.network = new AppNetwork(this, 'Network', {
       flowLogRetentionDays: logRetention(props.config),
       logRemovalPolicy: dataRemovalPolicy(props.config),
       logEncryptionKey: this.dataKeys?.logs,
+      secretsManagerEndpoint: props.secretsManagerEndpoint,
     });
   }
 }

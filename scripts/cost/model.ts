@@ -121,7 +121,97 @@ export function idleFloor(config: StageConfig, inputs: IdleInputs, prices: Price
     basis: `${inputs.dashboards} x $${prices.cloudwatch.dashboardMonth}`,
     monthlyUsd: inputs.dashboards * prices.cloudwatch.dashboardMonth,
   });
+  lines.push(...secondRegionFloor(config, prices));
   return lines;
+}
+
+/**
+ * What keeps running in the second Region of `disasterRecovery`, besides what the templates count
+ * (its keys, alarms and dashboard are in the KMS, alarm and dashboard lines): the secondary Aurora
+ * cluster at its minimum capacity with its diagnostics, its RDS Proxy, a cache like the primary's,
+ * and the photo replication's metrics. No Secrets Manager endpoint there (no secret to rotate).
+ */
+export function secondRegionFloor(config: StageConfig, prices: Prices = PRICES): CostLine[] {
+  const dr = config.disasterRecovery;
+  if (!dr) return [];
+  const db = config.database;
+  const instances = dr.secondaryInstances;
+  const minAcus = db.minCapacity * instances;
+  const where = `second Region (${dr.region})`;
+  const lines: CostLine[] = [
+    {
+      item: `Aurora secondary cluster, ${where}`,
+      basis: `${instances} instance(s) x ${db.minCapacity} ACU x ${HOURS_PER_MONTH} h x $${prices.aurora.acuHour}`,
+      monthlyUsd: minAcus * HOURS_PER_MONTH * prices.aurora.acuHour,
+    },
+  ];
+  if (db.proxy) {
+    const proxyAcus = Math.max(prices.rdsProxy.minimumAcus, minAcus);
+    lines.push({
+      item: `RDS Proxy, ${where}`,
+      basis: `${proxyAcus} ACU x ${HOURS_PER_MONTH} h x $${prices.rdsProxy.acuHour}`,
+      monthlyUsd: proxyAcus * HOURS_PER_MONTH * prices.rdsProxy.acuHour,
+    });
+  }
+  const nodeHour = prices.elasticache.nodeHour[ProfileCache.ENGINE]?.[config.cache.nodeType] ?? 0;
+  const nodes = 1 + config.cache.replicas;
+  lines.push({
+    item: `ElastiCache nodes, ${where}`,
+    basis: `${nodes} x ${config.cache.nodeType} x ${HOURS_PER_MONTH} h x $${nodeHour}`,
+    monthlyUsd: nodes * HOURS_PER_MONTH * nodeHour,
+  });
+  if (config.diagnostics.databaseInsights === 'advanced') {
+    lines.push({
+      item: `Database Insights, advanced mode, ${where}`,
+      basis: `${instances} instance(s) x ${db.minCapacity} ACU x ${HOURS_PER_MONTH} h x $${prices.databaseInsights.advancedAcuHour}`,
+      monthlyUsd: minAcus * HOURS_PER_MONTH * prices.databaseInsights.advancedAcuHour,
+    });
+  }
+  const interval = config.diagnostics.enhancedMonitoringIntervalSeconds;
+  if (interval > 0) {
+    const gb = (instances * ((HOURS_PER_MONTH * 3600) / interval) * ENHANCED_MONITORING_SAMPLE_KB) / 2 ** 20;
+    lines.push({
+      item: `Enhanced Monitoring every ${interval} s, ${where}`,
+      basis: `${instances} instance(s) = ${gb.toFixed(2)} GB x $${prices.cloudwatchLogs.ingestionPerGb}`,
+      monthlyUsd: gb * prices.cloudwatchLogs.ingestionPerGb,
+    });
+  }
+  const { metricsPerRule, metricMonth } = prices.s3Replication;
+  lines.push({
+    item: 'S3 Replication metrics (photo rule)',
+    basis: `${metricsPerRule} metrics x $${metricMonth}`,
+    monthlyUsd: metricsPerRule * metricMonth,
+  });
+  return lines;
+}
+
+/**
+ * What replicating one GB costs, by store, with `disasterRecovery`: the transfer to the second
+ * Region, Replication Time Control for photos where it is on, and the copy kept there. Usage-based,
+ * so beside the floor, not in it.
+ */
+export function replicationCostPerGb(config: StageConfig, prices: Prices = PRICES): CostLine[] {
+  const dr = config.disasterRecovery;
+  if (!dr) return [];
+  const transfer = prices.interRegionTransferPerGb;
+  const rtc = dr.photoReplicationTimeControl ? prices.s3Replication.timeControlPerGb : 0;
+  return [
+    {
+      item: 'Photos replicated, per GB',
+      basis: `transfer $${transfer}${rtc ? ` + Replication Time Control $${rtc}` : ''}`,
+      monthlyUsd: transfer + rtc,
+    },
+    {
+      item: 'Table writes replicated, per GB',
+      basis: `transfer $${transfer} (the replicated write units are in the marginal cost)`,
+      monthlyUsd: transfer,
+    },
+    {
+      item: "Aurora's redo log replicated, per GB",
+      basis: `transfer $${transfer}`,
+      monthlyUsd: transfer,
+    },
+  ];
 }
 
 /** A kind of API request and what one of them costs downstream. */
@@ -208,7 +298,11 @@ export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
 export function marginalCostPerMillion(
   mix: readonly RequestProfile[] = DEFAULT_REQUEST_MIX,
   prices: Prices = PRICES,
-  options: { readonly contributorInsights?: boolean } = {},
+  options: {
+    readonly contributorInsights?: boolean;
+    /** A second Region: every write is written again there (DynamoDB bills a replicated write unit per write unit, S3 a PUT per object). */
+    readonly replicatedToSecondRegion?: boolean;
+  } = {},
 ): CostLine[] {
   const shares = mix.reduce((sum, p) => sum + p.share, 0);
   if (Math.abs(shares - 1) > 1e-9) {
@@ -257,6 +351,20 @@ export function marginalCostPerMillion(
       basis: `${Math.round(puts)} PUT + ${Math.round(gets)} GET`,
       monthlyUsd: (puts / 1000) * prices.s3.putPerThousand + (gets / 1000) * prices.s3.getPerThousand,
     },
+    ...(options.replicatedToSecondRegion
+      ? [
+          {
+            item: 'DynamoDB replicated writes (second Region)',
+            basis: `${(writeUnits / million).toFixed(2)}M replicated WRU`,
+            monthlyUsd: (writeUnits / million) * prices.dynamodb.writeRequestUnitsPerMillion,
+          },
+          {
+            item: 'S3 replication requests (second Region)',
+            basis: `${Math.round(puts)} replicated PUT`,
+            monthlyUsd: (puts / 1000) * prices.s3.putPerThousand,
+          },
+        ]
+      : []),
     ...(options.contributorInsights
       ? [
           {

@@ -1,6 +1,7 @@
 /**
  * AWS list prices used by the cost model: us-east-1, on-demand, USD, without
- * free tiers. Each entry names the page it comes from. Prices change; check
+ * free tiers. The second Region of disaster recovery (prod's us-west-2) lists the same prices for
+ * every item the floor counts there (Aurora, RDS Proxy, ElastiCache, KMS, CloudWatch). Each entry names the page it comes from. Prices change; check
  * the pages before relying on the figures, and update `PRICES_AS_OF` with
  * the numbers.
  */
@@ -34,6 +35,15 @@ export interface Prices {
     readonly dynamoDbRuleMonth: number;
     readonly dynamoDbEventsPerMillion: number;
   };
+  readonly s3Replication: {
+    /** Replication metrics per rule: billed as CloudWatch custom metrics. */
+    readonly metricMonth: number;
+    /** Metrics S3 publishes per rule (bytes and operations pending, latency, failed operations). */
+    readonly metricsPerRule: number;
+    /** S3 Replication Time Control, per GB replicated. */
+    readonly timeControlPerGb: number;
+  };
+  readonly interRegionTransferPerGb: number;
   readonly backup: {
     readonly dynamoDbGbMonth: number;
     readonly s3GbMonth: number;
@@ -134,6 +144,16 @@ export const PRICES: Prices = {
     /** CloudWatch Contributor Insights for DynamoDB, per million DynamoDB events (items read or written, per table or index). https://aws.amazon.com/cloudwatch/pricing/ */
     dynamoDbEventsPerMillion: 0.03,
   },
+  s3Replication: {
+    /** CloudWatch custom metric per month (first 10,000), the rate of S3 Replication metrics. https://aws.amazon.com/s3/pricing/ (Replication), https://aws.amazon.com/cloudwatch/pricing/ */
+    metricMonth: 0.3,
+    /** BytesPendingReplication, OperationsPendingReplication, ReplicationLatency, OperationsFailedReplication ("Replication metrics", S3 User Guide). */
+    metricsPerRule: 4,
+    /** S3 Replication Time Control data transfer, per GB. https://aws.amazon.com/s3/pricing/ (Replication) */
+    timeControlPerGb: 0.015,
+  },
+  /** Data transfer from one Region to another, per GB (S3 and DynamoDB replication, Aurora's redo log). https://aws.amazon.com/ec2/pricing/on-demand/ */
+  interRegionTransferPerGb: 0.02,
   backup: {
     /** AWS Backup, DynamoDB (advanced features) warm storage per GB-month; each recovery point is a full copy. https://aws.amazon.com/backup/pricing/ */
     dynamoDbGbMonth: 0.1,

@@ -6,7 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { UNKNOWN_REGION } from 'aws-cdk-lib/cx-api';
 import type { StageConfig } from '../../lib/config';
-import { buildPhotoApp } from '../../lib/photo-app';
+import { buildPhotoApp, stacksOf } from '../../lib/photo-app';
 import { CDK_JSON_CONTEXT, SKIP_BUNDLING } from '../cdk-context';
 
 interface CfnResource {
@@ -338,10 +338,10 @@ export function synthStageNeeds(config: StageConfig): StageNeeds {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING } });
   const built = buildPhotoApp(app, config);
   const assembly = app.synth();
-  // The copy vault's stack (another Region) deploys before the data stack that copies into it.
-  const order = [built.backupCopy, built.network, built.data, built.api, built.monitoring]
-    .filter((s) => s !== undefined)
-    .map((s) => s.artifactId);
+  // In the order `cdk deploy --all` follows: each stack after the stacks it depends on (the copy
+  // vault's and the second Region's network and photo replica before the data stack, the rest of
+  // the second Region after it), in the order the app builds them where nothing orders them.
+  const order = deployOrder(stacksOf(built)).map((s) => s.artifactId);
   const stacks = order.map((id): StackTemplate => {
     const artifact = assembly.getStackArtifact(id);
     // A stack without an env Region goes wherever the CLI deploys; one with a literal Region (the
@@ -354,4 +354,21 @@ export function synthStageNeeds(config: StageConfig): StageNeeds {
     };
   });
   return needsFromTemplates(config.stage, stacks);
+}
+
+/** The stacks, each after its dependencies; a stable order otherwise (the app's, by the first in it). */
+export function deployOrder<T extends { readonly dependencies: readonly unknown[] }>(
+  stacks: readonly T[],
+): T[] {
+  const ordered: T[] = [];
+  const visit = (stack: T, path: readonly T[]) => {
+    if (ordered.includes(stack)) return;
+    if (path.includes(stack)) throw new Error('deployOrder: the stacks depend on each other in a cycle');
+    for (const dependency of stack.dependencies) {
+      if (stacks.includes(dependency as T)) visit(dependency as T, [...path, stack]);
+    }
+    ordered.push(stack);
+  };
+  for (const stack of stacks) visit(stack, []);
+  return ordered;
 }

@@ -24,6 +24,8 @@ export const GUARDED_TYPES: Readonly<Record<string, string>> = {
   'AWS::DynamoDB::Table': 'table data',
   'AWS::S3::Bucket': 'photo bytes and access logs; the bucket name is global',
   'AWS::RDS::DBCluster': 'user profiles',
+  'AWS::RDS::GlobalCluster':
+    "the Aurora Global Database and its fixed identifier, which the second Region's cluster joins",
   'AWS::RDS::DBInstance': 'the cluster writer and readers; replacing one fails over',
   'AWS::RDS::DBProxy': 'the endpoint the functions connect to',
   'AWS::ElastiCache::ReplicationGroup': 'the cache and its endpoint',

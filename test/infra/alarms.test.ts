@@ -13,7 +13,7 @@ import { AppFunction } from '../../lib/constructs/app-function';
 import { ALARM_KINDS, type AlarmKind } from '../../lib/alarm-catalog';
 import { DEFAULT_STAGE, STAGE_CONFIGS, STAGE_NAMES, stageLabel } from '../../lib/config';
 import type { PhotoAppStacks } from '../../lib/photo-app';
-import { missingAlarms, missingAlarmsAfter } from './helpers/alarm-coverage';
+import { missingAlarms, missingAlarmsAfter, monitoringLayoutOf } from './helpers/alarm-coverage';
 import { synthStage } from './helpers/app';
 import { dashboardWidgets } from './helpers/dashboard';
 import { followStackOutput, templatesByStackName, type StackTemplates } from './helpers/stack-outputs';
@@ -26,6 +26,7 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
   const synthesized = synthStage(stage);
   const { templates, stacks } = synthesized;
   for (const { kind } of stacks.monitoring.operations.alarms) raisedKinds.add(kind);
+  for (const { kind } of stacks.secondaryMonitoring?.operations.alarms ?? []) raisedKinds.add(kind);
   const byName = templatesByStackName(synthesized);
   const alarms = Object.values(templates.monitoring.findResources('AWS::CloudWatch::Alarm'));
   const topic = Object.keys(templates.monitoring.findResources('AWS::SNS::Topic'))[0];
@@ -40,14 +41,15 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
   };
 
   it('covers every monitored resource with its required alarms', () => {
-    expect(missingAlarms(byName, stacks.monitoring.stackName)).toEqual([]);
+    expect(missingAlarms(byName, monitoringLayoutOf(stacks))).toEqual([]);
   });
 
   it('reads every watched resource through a local copy that holds a whole value of its stack', () => {
     const copies = templates.monitoring.findResources('AWS::SSM::Parameter');
     // 7 functions, the rotation function, 3 queues, the HTTP API, the table, the cluster, the
-    // proxy, the cache, the user pool and its app client, the backup vault.
-    expect(Object.keys(copies)).toHaveLength(19);
+    // proxy, the cache, the user pool and its app client, the backup vault; the photo bucket where
+    // it replicates to a second Region.
+    expect(Object.keys(copies)).toHaveLength(19 + (config.disasterRecovery ? 1 : 0));
     for (const copy of Object.values(copies)) {
       expect(followStackOutput(byName, copy.Properties.Value)).toMatchObject({
         stackName: expect.stringMatching(new RegExp(`^PhotoApp-${stageLabel(stage)}-(Data|Api)$`)),
@@ -73,8 +75,16 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
     // Replica lag when the cluster has readers.
     const backup = 1 + (config.backup.copyRegion ? 1 : 0) + (config.backup.restoreTesting ? 1 : 0);
     const replicaLag = config.database.readers > 0 ? 1 : 0;
+    // With a second Region: the table's replication latency, the photo replication's latency and
+    // failures (the secondary cluster's lag is alarmed in its own Region).
+    const replication = config.disasterRecovery ? 3 : 0;
     expect(alarms).toHaveLength(
-      common + (config.database.proxy ? 1 : 0) + nodes * (nodes > 1 ? 4 : 3) + backup + replicaLag,
+      common +
+        (config.database.proxy ? 1 : 0) +
+        nodes * (nodes > 1 ? 4 : 3) +
+        backup +
+        replicaLag +
+        replication,
     );
   });
 
@@ -366,12 +376,58 @@ describe('alarm coverage', () => {
       'NumberOfCopyJobsFailed',
       'NumberOfRestoreJobsFailed',
     ]);
-    expect(missingAlarms(templates, monitoringStack)).toEqual([]);
+    const layout = monitoringLayoutOf(synthesized.stacks);
+    expect(missingAlarms(templates, layout)).toEqual([]);
     for (const [id, alarm] of backupAlarms) {
       const without = JSON.parse(JSON.stringify(templates)) as StackTemplates;
       delete (without[monitoringStack].Resources as Record<string, unknown>)[id];
-      expect(missingAlarms(without, monitoringStack)).toEqual([
+      expect(missingAlarms(without, layout)).toEqual([
         expect.stringMatching(new RegExp(`: AWS/Backup/${String(alarm.Properties?.MetricName)}$`)),
+      ]);
+    }
+  });
+
+  it('fails when any one alarm on the replication to the second Region is removed, in either Region', () => {
+    const stage = STAGE_NAMES.find((name) => STAGE_CONFIGS[name].disasterRecovery !== undefined)!;
+    const synthesized = synthStage(stage, { nag: false });
+    const templates = templatesByStackName(synthesized);
+    const layout = monitoringLayoutOf(synthesized.stacks);
+    const replicationMetrics = [
+      'ReplicationLatency',
+      'OperationsFailedReplication',
+      'AuroraGlobalDBReplicationLag',
+    ];
+    const monitoringStacks = [synthesized.stacks.monitoring, synthesized.stacks.secondaryMonitoring!].map(
+      (s) => s.stackName,
+    );
+    const replicationAlarms = monitoringStacks.flatMap((stackName) =>
+      Object.entries(templates[stackName].Resources)
+        .filter(
+          ([, r]) =>
+            r.Type === 'AWS::CloudWatch::Alarm' &&
+            replicationMetrics.includes(String(r.Properties?.MetricName)),
+        )
+        .map(([id, r]) => ({
+          stackName,
+          id,
+          metric: `${String(r.Properties?.Namespace)}/${String(r.Properties?.MetricName)}`,
+        })),
+    );
+    // The table both ways (each Region's writes), the photo rule's latency and failures, the lag.
+    expect(replicationAlarms.map((a) => a.metric).sort()).toEqual([
+      'AWS/DynamoDB/ReplicationLatency',
+      'AWS/DynamoDB/ReplicationLatency',
+      'AWS/RDS/AuroraGlobalDBReplicationLag',
+      'AWS/S3/OperationsFailedReplication',
+      'AWS/S3/ReplicationLatency',
+    ]);
+    expect(missingAlarms(templates, layout)).toEqual([]);
+    for (const { stackName, id, metric } of replicationAlarms) {
+      const without = JSON.parse(JSON.stringify(templates)) as StackTemplates;
+      delete (without[stackName].Resources as Record<string, unknown>)[id];
+      expect([id, missingAlarms(without, layout)]).toEqual([
+        id,
+        [expect.stringMatching(new RegExp(`: ${metric}$`))],
       ]);
     }
   });

@@ -19,7 +19,7 @@ describe.each(STAGE_NAMES)('cross-stack references (%s)', (stage) => {
     for (const stack of assembly.stacks) {
       for (const use of crossStackUses(stack.template)) {
         const producerName = /^\.Resources\./.test(use.path)
-          ? findProducer(assembly.stacks, use.outputName)
+          ? findProducer(assembly.stacks, use.stackName, use.outputName)
           : undefined;
         expect(producerName).toBeDefined();
         expect(stack.dependencies.map((d) => d.id)).toContain(producerName);
@@ -34,8 +34,9 @@ describe.each(STAGE_NAMES)('cross-stack references (%s)', (stage) => {
 });
 
 function findProducer(
-  stacks: readonly { id: string; template: { Outputs?: Record<string, unknown> } }[],
+  stacks: readonly { id: string; stackName: string; template: { Outputs?: Record<string, unknown> } }[],
+  stackName: string,
   outputName: string,
 ): string | undefined {
-  return stacks.find((s) => s.template.Outputs?.[outputName] !== undefined)?.id;
+  return stacks.find((s) => s.stackName === stackName && s.template.Outputs?.[outputName] !== undefined)?.id;
 }

@@ -87,10 +87,416 @@ describe(`disaster recovery (${stage}): the photo table`, () => {
 });
 
 describe(`a stage without disaster recovery (${stage} with it off)`, () => {
+  it('has no stack in a second Region', () => {
+    const secondRegion = Object.entries(withoutIt.stacks).filter(([, stack]) => stack.region === dr.region);
+    // Only the backup copy vault, where the stage copies its backups there.
+    expect(secondRegion.map(([key]) => key)).toEqual(
+      config.backup.copyRegion === dr.region ? ['backupCopy'] : [],
+    );
+  });
+
+  it('makes no global database of its cluster', () => {
+    expect(withoutIt.templates.data.findResources('AWS::RDS::GlobalCluster')).toEqual({});
+  });
+
   it('has one replica of the table, in its own Region', () => {
     const [, table] = only(withoutIt.templates.data.findResources('AWS::DynamoDB::GlobalTable'));
     expect((table.Properties.Replicas as Array<{ Region: string }>).map((r) => r.Region)).toEqual([
       primaryRegion,
     ]);
+  });
+});
+
+describe(`disaster recovery (${stage}): the profile database`, () => {
+  const primaryCluster = () => only(withIt.templates.data.findResources('AWS::RDS::DBCluster'));
+  const secondary = () => withIt.templates.secondaryData!;
+  const secondaryCluster = () => only(secondary().findResources('AWS::RDS::DBCluster'));
+
+  it('makes the primary cluster the source of an Aurora Global Database with a fixed identifier', () => {
+    const [, globalCluster] = only(withIt.templates.data.findResources('AWS::RDS::GlobalCluster'));
+    const [clusterId] = primaryCluster();
+    expect(globalCluster.Properties).toMatchObject({
+      GlobalClusterIdentifier: `photoapp-${stage}-profiles-global`,
+      DeletionProtection: config.database.deletionProtection,
+    });
+    expect(JSON.stringify(globalCluster.Properties.SourceDBClusterIdentifier)).toContain(
+      JSON.stringify({ Ref: clusterId }),
+    );
+    // The global cluster takes engine, version and encryption from its source.
+    for (const inherited of ['Engine', 'EngineVersion', 'StorageEncrypted']) {
+      expect(globalCluster.Properties[inherited]).toBeUndefined();
+    }
+    expect(globalCluster.DeletionPolicy).toBe(config.dataRemoval === 'retain' ? 'Retain' : 'Delete');
+  });
+
+  it('builds a secondary cluster in the second Region that joins it, without credentials of its own', () => {
+    expect(withIt.stacks.secondaryData!.region).toBe(dr.region);
+    const [, cluster] = secondaryCluster();
+    const [, primary] = primaryCluster();
+    expect(cluster.Properties).toMatchObject({
+      GlobalClusterIdentifier: `photoapp-${stage}-profiles-global`,
+      DBClusterIdentifier: `photoapp-${stage}-profiles`,
+      Engine: primary.Properties.Engine,
+      EngineVersion: primary.Properties.EngineVersion,
+      Port: primary.Properties.Port,
+      EnableIAMDatabaseAuthentication: true,
+      StorageEncrypted: true,
+      ServerlessV2ScalingConfiguration: primary.Properties.ServerlessV2ScalingConfiguration,
+      DeletionProtection: config.database.deletionProtection,
+    });
+    expect(cluster.Properties.MasterUsername).toBeUndefined();
+    expect(cluster.Properties.MasterUserPassword).toBeUndefined();
+  });
+
+  it('encrypts the secondary with a key of its own Region (customer-managed where the stage asks)', () => {
+    const [, cluster] = secondaryCluster();
+    if (!config.encryption.customerManagedKeys) {
+      // The second Region's aws/rds key.
+      expect(cluster.Properties.KmsKeyId).toBeUndefined();
+      return;
+    }
+    const keyRef = cluster.Properties.KmsKeyId['Fn::GetStackOutput'];
+    expect(keyRef).toMatchObject({ StackName: withIt.stacks.secondaryNetwork!.stackName, Region: dr.region });
+    const network = withIt.templates.secondaryNetwork!.toJSON();
+    const [keyId] = network.Outputs[keyRef.OutputName].Value['Fn::GetAtt'];
+    expect(network.Resources[keyId].Type).toBe('AWS::KMS::Key');
+    expect(network.Resources[keyId].Properties.EnableKeyRotation).toBe(true);
+  });
+
+  it('runs the configured number of Serverless v2 instances in it, and the primary cluster settings', () => {
+    const [clusterId, cluster] = secondaryCluster();
+    const instances = Object.values(secondary().findResources('AWS::RDS::DBInstance'));
+    expect(instances).toHaveLength(dr.secondaryInstances);
+    for (const instance of instances) {
+      expect(instance.Properties).toMatchObject({
+        DBClusterIdentifier: { Ref: clusterId },
+        DBInstanceClass: 'db.serverless',
+        PubliclyAccessible: false,
+      });
+    }
+    const [, primary] = primaryCluster();
+    for (const setting of [
+      'DatabaseInsightsMode',
+      'PerformanceInsightsRetentionPeriod',
+      'MonitoringInterval',
+    ]) {
+      expect(cluster.Properties[setting]).toEqual(primary.Properties[setting]);
+    }
+    expect(cluster.Properties.EnableCloudwatchLogsExports).toEqual(['postgresql']);
+    // The same parameters as the primary: TLS required.
+    const [, parameters] = only(secondary().findResources('AWS::RDS::DBClusterParameterGroup'));
+    expect(parameters.Properties.Parameters).toMatchObject({ 'rds.force_ssl': '1' });
+  });
+
+  it('puts RDS Proxy in front of it, with IAM authentication and TLS, and a read-only endpoint', () => {
+    if (!config.database.proxy) return;
+    const [clusterId] = secondaryCluster();
+    const [, proxy] = only(secondary().findResources('AWS::RDS::DBProxy'));
+    expect(proxy.Properties).toMatchObject({
+      EngineFamily: 'POSTGRESQL',
+      DefaultAuthScheme: 'IAM_AUTH',
+      RequireTLS: true,
+    });
+    expect(proxy.Properties.Auth).toBeUndefined();
+    const [, targets] = only(secondary().findResources('AWS::RDS::DBProxyTargetGroup'));
+    expect(targets.Properties.DBClusterIdentifiers).toEqual([{ Ref: clusterId }]);
+    const [, endpoint] = only(secondary().findResources('AWS::RDS::DBProxyEndpoint'));
+    expect(endpoint.Properties.TargetRole).toBe('READ_ONLY');
+  });
+
+  it('opens the secondary cluster to its proxy only', () => {
+    const [, cluster] = secondaryCluster();
+    const [groupId] = cluster.Properties.VpcSecurityGroupIds[0]['Fn::GetAtt'];
+    const ingress = Object.values(secondary().findResources('AWS::EC2::SecurityGroupIngress')).filter(
+      (rule) =>
+        JSON.stringify(rule.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [groupId, 'GroupId'] }),
+    );
+    expect(ingress).toHaveLength(1);
+    expect(JSON.stringify(ingress[0].Properties.SourceSecurityGroupId)).toContain('ProxySecurityGroup');
+  });
+
+  it('deploys the secondary after the data stack that creates the global database', () => {
+    expect(withIt.stacks.secondaryData!.dependencies).toContain(withIt.stacks.data);
+  });
+});
+
+describe(`disaster recovery (${stage}): the photos`, () => {
+  const source = () => {
+    const buckets = Object.entries(withIt.templates.data.findResources('AWS::S3::Bucket')).filter(
+      ([, b]) => b.Properties.ReplicationConfiguration,
+    );
+    expect(buckets).toHaveLength(1);
+    return buckets[0];
+  };
+  const replicaName = `photoapp-${stage}-replica-`;
+  const replicaBucket = () => {
+    const storage = withIt.templates.secondaryStorage!;
+    const named = Object.entries(storage.findResources('AWS::S3::Bucket')).filter(([, b]) =>
+      JSON.stringify(b.Properties.BucketName ?? '').includes(replicaName),
+    );
+    expect(named).toHaveLength(1);
+    return named[0];
+  };
+
+  it('replicates every photo object, and its deletion, from the photo bucket to the replica bucket', () => {
+    const [, bucket] = source();
+    const [rule] = bucket.Properties.ReplicationConfiguration.Rules;
+    expect(bucket.Properties.ReplicationConfiguration.Rules).toHaveLength(1);
+    expect(rule).toMatchObject({
+      Id: 'PhotosToSecondRegion',
+      Status: 'Enabled',
+      Filter: { Prefix: 'photos/' },
+      DeleteMarkerReplication: { Status: 'Enabled' },
+    });
+    expect(JSON.stringify(rule.Destination.Bucket)).toContain(`arn:aws:s3:::${replicaName}`);
+    expect(JSON.stringify(rule.Destination.Bucket)).toContain(`-${dr.region}`);
+    // The primary's photo bucket is the one the functions use.
+    const [photoBucketId] = source();
+    expect(
+      withIt.stacks.data.getLogicalId(withIt.stacks.data.photoBucket.bucket.node.defaultChild as never),
+    ).toBe(photoBucketId);
+  });
+
+  it('publishes replication metrics, with Replication Time Control where the stage asks for it', () => {
+    const [, bucket] = source();
+    const [rule] = bucket.Properties.ReplicationConfiguration.Rules;
+    expect(rule.Destination.Metrics).toMatchObject({ Status: 'Enabled' });
+    if (dr.photoReplicationTimeControl) {
+      expect(rule.Destination.ReplicationTime).toEqual({ Status: 'Enabled', Time: { Minutes: 15 } });
+    } else {
+      expect(rule.Destination.ReplicationTime).toBeUndefined();
+    }
+  });
+
+  it('re-encrypts SSE-KMS photos with the second Region photos key, named by its alias', () => {
+    const [, bucket] = source();
+    const [rule] = bucket.Properties.ReplicationConfiguration.Rules;
+    if (!config.encryption.customerManagedKeys) {
+      expect(rule.Destination.EncryptionConfiguration).toBeUndefined();
+      return;
+    }
+    expect(rule.SourceSelectionCriteria).toEqual({ SseKmsEncryptedObjects: { Status: 'Enabled' } });
+    expect(JSON.stringify(rule.Destination.EncryptionConfiguration.ReplicaKmsKeyID)).toContain(
+      `:kms:${dr.region}:`,
+    );
+    expect(JSON.stringify(rule.Destination.EncryptionConfiguration.ReplicaKmsKeyID)).toContain(
+      `:alias/photoapp-${stage}-photos`,
+    );
+    // That alias exists in the second Region, on a key with rotation.
+    const network = withIt.templates.secondaryNetwork!.toJSON();
+    const alias = Object.values(network.Resources as Record<string, any>).find(
+      (r) => r.Type === 'AWS::KMS::Alias' && r.Properties.AliasName === `alias/photoapp-${stage}-photos`,
+    );
+    expect(
+      network.Resources[alias.Properties.TargetKeyId['Fn::GetAtt'][0]].Properties.EnableKeyRotation,
+    ).toBe(true);
+  });
+
+  it("gives the replication role only the replication actions, on photo keys, and the keys' use through S3", () => {
+    const [, bucket] = source();
+    const roleId = bucket.Properties.ReplicationConfiguration.Role['Fn::GetAtt'][0];
+    const data = withIt.templates.data.toJSON();
+    expect(data.Resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+    ]);
+    const policies = Object.values(data.Resources as Record<string, any>).filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0].Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+    expect(statements.map((st) => [st.Action].flat().sort())).toEqual([
+      ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+      ['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'],
+      ['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'],
+      ...(config.encryption.customerManagedKeys
+        ? [['kms:Decrypt'], ['kms:Encrypt', 'kms:GenerateDataKey']]
+        : []),
+    ]);
+    expect(JSON.stringify(statements[1].Resource)).toContain('/photos/*');
+    expect(JSON.stringify(statements[2].Resource)).toContain('/photos/*');
+    for (const kms of statements.slice(3)) {
+      expect(Object.keys(kms.Condition.StringEquals)).toContain('kms:ViaService');
+    }
+    if (config.encryption.customerManagedKeys) {
+      expect(statements[4].Condition['ForAnyValue:StringEquals']).toEqual({
+        'kms:ResourceAliases': `alias/photoapp-${stage}-photos`,
+      });
+    }
+  });
+
+  it('keeps the replica bucket in the second Region, private, versioned, encrypted and TLS-only', () => {
+    expect(withIt.stacks.secondaryStorage!.region).toBe(dr.region);
+    const [id, bucket] = replicaBucket();
+    expect(bucket.Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    const encryption = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0];
+    expect(encryption.ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
+      config.encryption.customerManagedKeys ? 'aws:kms' : 'AES256',
+    );
+    const policy = Object.values(
+      withIt.templates.secondaryStorage!.findResources('AWS::S3::BucketPolicy'),
+    ).find((p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: id }));
+    expect(JSON.stringify(policy!.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('deploys the replica bucket before the data stack whose rule writes to it', () => {
+    expect(withIt.stacks.data.dependencies).toContain(withIt.stacks.secondaryStorage);
+  });
+});
+
+describe(`disaster recovery (${stage}): the stateless stacks in the second Region`, () => {
+  const secondaryApi = () => withIt.templates.secondaryApi!;
+  const functionsWith = (template: typeof withIt.templates.api, variable: string) =>
+    Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Environment?.Variables?.[variable] !== undefined,
+    );
+
+  it('deploys the API and its functions in the second Region', () => {
+    expect(withIt.stacks.secondaryApi!.region).toBe(dr.region);
+    expect(Object.keys(secondaryApi().findResources('AWS::Lambda::Function')).length).toBe(
+      Object.keys(withIt.templates.api.findResources('AWS::Lambda::Function')).length,
+    );
+  });
+
+  it('refuses writes in the standby (READ_ONLY on the API functions) and nowhere in the active Region', () => {
+    expect(dr.activeRegion ?? primaryRegion).toBe(primaryRegion);
+    const readOnly = functionsWith(secondaryApi(), 'READ_ONLY');
+    expect(readOnly.map((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).sort()).toEqual([
+      'photos-api',
+      'profiles-api',
+    ]);
+    for (const f of readOnly) expect(f.Properties.Environment.Variables.READ_ONLY).toBe('true');
+    expect(functionsWith(withIt.templates.api, 'READ_ONLY')).toEqual([]);
+  });
+
+  it('keeps the stream processor, the upload verifier and the reconciler off in the standby', () => {
+    const [, mapping] = only(secondaryApi().findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mapping.Properties.Enabled).toBe(false);
+    for (const rule of Object.values(secondaryApi().findResources('AWS::Events::Rule'))) {
+      expect(rule.Properties.State).toBe('DISABLED');
+    }
+    // And on in the active Region.
+    const [, primaryMapping] = only(withIt.templates.api.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(primaryMapping.Properties.Enabled).not.toBe(false);
+  });
+
+  it("reads the table's replica stream, the replica bucket, the secondary cluster and its own cache", () => {
+    const [, mapping] = only(secondaryApi().findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mapping.Properties.EventSourceArn['Fn::GetStackOutput']).toMatchObject({
+      StackName: withIt.stacks.secondaryData!.stackName,
+      Region: dr.region,
+    });
+    const [, profiles] = Object.entries(secondaryApi().findResources('AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'profiles-api',
+    )!;
+    const variables = profiles.Properties.Environment.Variables;
+    for (const name of ['DB_HOST', 'DB_READER_HOST', 'CACHE_HOST']) {
+      const read = variables[name]['Fn::GetStackOutput'];
+      // Without a Region, Fn::GetStackOutput reads the consumer's own.
+      expect([name, read.StackName, read.Region ?? dr.region]).toEqual([
+        name,
+        withIt.stacks.secondaryData!.stackName,
+        dr.region,
+      ]);
+    }
+    const [, photos] = Object.entries(secondaryApi().findResources('AWS::Lambda::Function')).find(
+      ([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'photos-api',
+    )!;
+    expect(photos.Properties.Environment.Variables.BUCKET_NAME['Fn::GetStackOutput']).toMatchObject({
+      StackName: withIt.stacks.secondaryStorage!.stackName,
+    });
+  });
+
+  it("accepts the primary Region's tokens: the same issuer and app client", () => {
+    const [, authorizer] = only(secondaryApi().findResources('AWS::ApiGatewayV2::Authorizer'));
+    const issuerRef = authorizer.Properties.JwtConfiguration.Issuer['Fn::GetStackOutput'];
+    expect(issuerRef).toMatchObject({ StackName: withIt.stacks.secondaryData!.stackName, Region: dr.region });
+    const secondaryData = withIt.templates.secondaryData!.toJSON();
+    const [parameterId] = secondaryData.Outputs[issuerRef.OutputName].Value['Fn::GetAtt'];
+    const parameter = secondaryData.Resources[parameterId];
+    expect(parameter.Type).toBe('AWS::SSM::Parameter');
+    expect(parameter.Properties.Value['Fn::GetStackOutput']).toMatchObject({
+      StackName: withIt.stacks.data.stackName,
+      Region: primaryRegion,
+    });
+  });
+
+  it('switches the serving Region by config alone: with the second Region active, the primary is the standby', () => {
+    const failedOver = synthStage(stage, {
+      nag: false,
+      configure: (c) => ({ ...c, disasterRecovery: { ...c.disasterRecovery!, activeRegion: dr.region } }),
+    });
+    expect(functionsWith(failedOver.templates.secondaryApi!, 'READ_ONLY')).toEqual([]);
+    expect(functionsWith(failedOver.templates.api, 'READ_ONLY')).toHaveLength(2);
+    const [, mapping] = only(
+      failedOver.templates.secondaryApi!.findResources('AWS::Lambda::EventSourceMapping'),
+    );
+    expect(mapping.Properties.Enabled).not.toBe(false);
+    const [, primaryMapping] = only(
+      failedOver.templates.api.findResources('AWS::Lambda::EventSourceMapping'),
+    );
+    expect(primaryMapping.Properties.Enabled).toBe(false);
+    // The promotion changes no stack of the second Region but its API: the data stack there, the
+    // only one that reads the primary Region, need not deploy while the primary is down.
+    for (const key of ['secondaryNetwork', 'secondaryStorage', 'secondaryData'] as const) {
+      expect([key, failedOver.templates[key]!.toJSON()]).toEqual([key, withIt.templates[key]!.toJSON()]);
+    }
+  });
+});
+
+describe(`disaster recovery (${stage}): references and deploy order`, () => {
+  const regionOfStack = (name: string) =>
+    Object.values(withIt.stacks).find((s) => s.stackName === name)!.region;
+
+  it('reads the other Region at deploy time in one stack only: the copies of the primary names', () => {
+    const crossRegion: string[] = [];
+    for (const stack of Object.values(withIt.stacks)) {
+      const text = JSON.stringify(withIt.app.synth().getStackArtifact(stack.artifactId).template);
+      for (const [, producer, region] of text.matchAll(
+        /"Fn::GetStackOutput":\{"StackName":"([^"]+)","Region":"([^"]+)"/g,
+      )) {
+        if (region !== stack.region) crossRegion.push(`${stack.stackName} <- ${producer}`);
+        expect(regionOfStack(producer)).toBe(region);
+      }
+    }
+    expect([...new Set(crossRegion)]).toEqual([
+      `${withIt.stacks.secondaryData!.stackName} <- ${withIt.stacks.data.stackName}`,
+    ]);
+  });
+
+  it('orders the stacks so that `cdk deploy --all` deploys each after what it needs', () => {
+    const order = (s: { dependencies: readonly { stackName: string }[] }) =>
+      s.dependencies.map((d) => d.stackName);
+    const names = (...keys: Array<keyof typeof withIt.stacks>) =>
+      keys.map((k) => withIt.stacks[k]!.stackName);
+    expect(order(withIt.stacks.secondaryStorage!)).toEqual(expect.arrayContaining(names('secondaryNetwork')));
+    expect(order(withIt.stacks.data)).toEqual(expect.arrayContaining(names('network', 'secondaryStorage')));
+    expect(order(withIt.stacks.secondaryData!)).toEqual(
+      expect.arrayContaining(names('data', 'secondaryNetwork')),
+    );
+    expect(order(withIt.stacks.secondaryApi!)).toEqual(
+      expect.arrayContaining(names('secondaryNetwork', 'secondaryStorage', 'secondaryData')),
+    );
+    expect(order(withIt.stacks.secondaryMonitoring!)).toEqual(
+      expect.arrayContaining(names('secondaryApi', 'secondaryData')),
+    );
+  });
+
+  it('names the stacks of the second Region PhotoApp-<Stage>-Secondary<Part>', () => {
+    const label = stage.charAt(0).toUpperCase() + stage.slice(1);
+    for (const part of ['Network', 'Storage', 'Data', 'Api', 'Monitoring']) {
+      const key = `secondary${part}` as keyof typeof withIt.stacks;
+      expect(withIt.stacks[key]!.stackName).toBe(`PhotoApp-${label}-Secondary${part}`);
+      expect(withIt.stacks[key]!.region).toBe(dr.region);
+    }
   });
 });

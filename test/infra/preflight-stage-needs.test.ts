@@ -14,24 +14,40 @@ describe('what a stage needs, read from its synthesized templates', () => {
     prod = synthStageNeeds(STAGE_CONFIGS.prod);
   }, 120_000);
 
-  it('names the stacks of each stage in deploy order (the backup copy vault first, where there is one)', () => {
+  it('names the stacks of each stage in deploy order: each after the stacks it needs', () => {
     expect(dev.stackNames).toEqual([
       'PhotoApp-Dev-Network',
       'PhotoApp-Dev-Data',
       'PhotoApp-Dev-Api',
       'PhotoApp-Dev-Monitoring',
     ]);
-    expect(prod.stackNames.slice(0, 2)).toEqual(['PhotoApp-Prod-BackupCopy', 'PhotoApp-Prod-Network']);
+    const at = (part: string) => prod.stackNames.indexOf(`PhotoApp-Prod-${part}`);
+    // The copy vault and the photo replica before the data stack; the second Region's data after it.
+    for (const [before, after] of [
+      ['BackupCopy', 'Data'],
+      ['SecondaryNetwork', 'SecondaryStorage'],
+      ['SecondaryStorage', 'Data'],
+      ['Data', 'SecondaryData'],
+      ['SecondaryData', 'SecondaryApi'],
+      ['SecondaryApi', 'SecondaryMonitoring'],
+      ['Api', 'Monitoring'],
+    ]) {
+      expect([before, at(before) >= 0 && at(before) < at(after)]).toEqual([before, true]);
+    }
   });
 
   it("pins a stage's stacks where its config says: all to its Region where it has one, the copy vault's to the copy Region", () => {
     expect(dev.stackRegions).toBeUndefined();
-    const { region, backup } = STAGE_CONFIGS.prod;
+    const { region, backup, disasterRecovery } = STAGE_CONFIGS.prod;
     expect(prod.stackRegions).toEqual(
       Object.fromEntries(
         prod.stackNames.map((name) => [
           name,
-          name === 'PhotoApp-Prod-BackupCopy' ? backup.copyRegion : region,
+          name === 'PhotoApp-Prod-BackupCopy'
+            ? backup.copyRegion
+            : name.startsWith('PhotoApp-Prod-Secondary')
+              ? disasterRecovery?.region
+              : region,
         ]),
       ),
     );
@@ -75,9 +91,16 @@ describe('what a stage needs, read from its synthesized templates', () => {
       { stackName: 'PhotoApp-Dev-Data', logicalId: expect.any(String), userId: 'photoapp-dev-app' },
       { stackName: 'PhotoApp-Dev-Data', logicalId: expect.any(String), userId: 'photoapp-dev-default' },
     ]);
+    // The second Region's data stack has the same ids: they are unique per Region.
     expect(prod.cacheUsers.map((u) => [u.stackName, u.userId])).toEqual([
       ['PhotoApp-Prod-Data', 'photoapp-prod-app'],
       ['PhotoApp-Prod-Data', 'photoapp-prod-default'],
+      ...(STAGE_CONFIGS.prod.disasterRecovery
+        ? [
+            ['PhotoApp-Prod-SecondaryData', 'photoapp-prod-app'],
+            ['PhotoApp-Prod-SecondaryData', 'photoapp-prod-default'],
+          ]
+        : []),
     ]);
   });
 
@@ -90,16 +113,25 @@ describe('what a stage needs, read from its synthesized templates', () => {
     expect(dev.reservedConcurrency).toEqual([]);
     expect(dev.reservedConcurrencyTotal).toBe(0);
     expect(prod.reservedConcurrencyTotal).toBeGreaterThan(0);
-    expect(prod.reservedConcurrency.every((r) => r.stackName === 'PhotoApp-Prod-Api')).toBe(true);
+    expect(
+      prod.reservedConcurrency.every((r) =>
+        ['PhotoApp-Prod-Api', 'PhotoApp-Prod-SecondaryApi'].includes(r.stackName),
+      ),
+    ).toBe(true);
     expect(prod.reservedConcurrency[0].reserved).toBe(STAGE_CONFIGS.prod.api.databaseFunctionConcurrency);
   });
 
   it('counts one VPC over two Availability Zones, and the RDS resources per quota', () => {
     expect(dev.vpcs).toEqual([{ stackName: 'PhotoApp-Dev-Network', count: 1 }]);
     expect(dev.availabilityZones).toBe(2);
-    expect(prod.rdsQuotas.DBClusters).toEqual([{ stackName: 'PhotoApp-Prod-Data', count: 1 }]);
+    const dr = STAGE_CONFIGS.prod.disasterRecovery;
+    expect(prod.rdsQuotas.DBClusters).toEqual([
+      { stackName: 'PhotoApp-Prod-Data', count: 1 },
+      ...(dr ? [{ stackName: 'PhotoApp-Prod-SecondaryData', count: 1 }] : []),
+    ]);
     expect(prod.rdsQuotas.DBInstances).toEqual([
       { stackName: 'PhotoApp-Prod-Data', count: 1 + STAGE_CONFIGS.prod.database.readers },
+      ...(dr ? [{ stackName: 'PhotoApp-Prod-SecondaryData', count: dr.secondaryInstances }] : []),
     ]);
   });
 });

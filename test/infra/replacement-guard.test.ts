@@ -91,14 +91,21 @@ describe('the comparison, on the real data stack of a production stage', () => {
     return ids[0];
   }
 
-  /** The suffix naming the cluster's instances, which a replaced cluster takes with it. */
+  /**
+   * The suffix naming what a replaced cluster takes with it: its instances, and the global database
+   * it is the source of, where the stage has a second Region.
+   */
   function andItsInstances(): string {
-    const instances = Object.entries(original().Resources ?? {})
-      .filter(([, r]) => r.Type === 'AWS::RDS::DBInstance')
-      .map(([id]) => `${id} (DBClusterIdentifier)`)
+    const naming: Record<string, string> = {
+      'AWS::RDS::DBInstance': 'DBClusterIdentifier',
+      'AWS::RDS::GlobalCluster': 'SourceDBClusterIdentifier',
+    };
+    const dependants = Object.entries(original().Resources ?? {})
+      .filter(([, r]) => naming[r.Type] !== undefined)
+      .map(([id, r]) => `${id} (${naming[r.Type]})`)
       .sort();
-    expect(instances.length).toBeGreaterThan(0);
-    return `, and with it ${instances.join(', ')}`;
+    expect(dependants.length).toBeGreaterThan(0);
+    return `, and with it ${dependants.join(', ')}`;
   }
 
   it('finds nothing when nothing changed', () => {

@@ -14,6 +14,17 @@ describe.each(STAGE_NAMES)('%s templates', (stage) => {
   it('backup copy stack matches its snapshot, where the stage has one', () => {
     expect(templates.backupCopy?.toJSON() ?? 'no backup copy stack').toMatchSnapshot();
   });
+
+  // Only a stage with disasterRecovery has the second Region's stacks.
+  it.each([
+    'secondaryNetwork',
+    'secondaryStorage',
+    'secondaryData',
+    'secondaryApi',
+    'secondaryMonitoring',
+  ] as const)('%s stack matches its snapshot, where the stage has one', (name) => {
+    expect(templates[name]?.toJSON() ?? `no ${name} stack`).toMatchSnapshot();
+  });
 });
 
 it.each(STAGE_NAMES)('names the %s stacks PhotoApp-<Stage>-<Part>', (stage) => {

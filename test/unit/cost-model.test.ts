@@ -5,6 +5,8 @@ import {
   ENHANCED_MONITORING_SAMPLE_KB,
   idleFloor,
   marginalCostPerMillion,
+  replicationCostPerGb,
+  secondRegionFloor,
   total,
   type Prices,
   type RequestProfile,
@@ -149,6 +151,84 @@ describe('idle floor: the diagnostics', () => {
   it('bills each Contributor Insights rule the templates create', () => {
     const line = items(observed, 12).find((l) => /Contributor Insights rules/.test(l.item))!;
     expect(line.monthlyUsd).toBeCloseTo(12 * 0.5, 6);
+  });
+});
+
+describe('idle floor: a second Region (disasterRecovery)', () => {
+  const withSecondRegion: StageConfig = {
+    ...small,
+    region: 'us-east-1',
+    diagnostics: { ...small.diagnostics, databaseInsights: 'standard', enhancedMonitoringIntervalSeconds: 0 },
+    disasterRecovery: { region: 'us-west-2', secondaryInstances: 2, photoReplicationTimeControl: true },
+  };
+  const lines = secondRegionFloor(withSecondRegion, prices);
+  const line = (item: RegExp) => lines.find((l) => item.test(l.item))?.monthlyUsd;
+
+  it('adds nothing to a stage without one', () => {
+    expect(secondRegionFloor(small, prices)).toEqual([]);
+    expect(replicationCostPerGb(small, prices)).toEqual([]);
+    expect(idleFloor(small, inputs, prices).some((l) => /second Region|Replication/.test(l.item))).toBe(
+      false,
+    );
+  });
+
+  it("bills the secondary cluster's instances at the minimum capacity, its proxy, a cache like the primary's and the replication metrics", () => {
+    // 2 instances x 1 ACU x 730 h x $0.1; the proxy's 8-ACU minimum x 730 h x $0.01; 2 nodes x 730 h
+    // x $0.02; 4 replication metrics x $0.3.
+    expect(line(/^Aurora secondary cluster/)).toBeCloseTo(146);
+    expect(line(/^RDS Proxy, second Region/)).toBeCloseTo(58.4);
+    expect(line(/^ElastiCache nodes, second Region/)).toBeCloseTo(29.2);
+    expect(line(/^S3 Replication metrics/)).toBeCloseTo(1.2);
+    expect(lines).toHaveLength(4);
+  });
+
+  it('is part of the idle floor', () => {
+    const floor = idleFloor(withSecondRegion, inputs, prices);
+    expect(total(floor) - total(idleFloor(small, inputs, prices))).toBeCloseTo(total(lines));
+  });
+
+  it('bills the diagnostics of the secondary as those of the primary', () => {
+    const diagnosed = secondRegionFloor(
+      {
+        ...withSecondRegion,
+        diagnostics: {
+          ...withSecondRegion.diagnostics,
+          databaseInsights: 'advanced',
+          enhancedMonitoringIntervalSeconds: 60,
+        },
+      },
+      prices,
+    );
+    // 2 instances x 1 ACU x 730 h x $0.01.
+    expect(diagnosed.find((l) => /Database Insights/.test(l.item))?.monthlyUsd).toBeCloseTo(14.6);
+    expect(diagnosed.find((l) => /Enhanced Monitoring/.test(l.item))?.monthlyUsd).toBeGreaterThan(0);
+  });
+
+  it('prices replication per GB: the transfer, and Replication Time Control for photos where it is on', () => {
+    const perGb = replicationCostPerGb(withSecondRegion, prices);
+    expect(perGb.map((l) => l.monthlyUsd)).toEqual([
+      prices.interRegionTransferPerGb + prices.s3Replication.timeControlPerGb,
+      prices.interRegionTransferPerGb,
+      prices.interRegionTransferPerGb,
+    ]);
+    const withoutRtc = replicationCostPerGb(
+      {
+        ...withSecondRegion,
+        disasterRecovery: { ...withSecondRegion.disasterRecovery!, photoReplicationTimeControl: false },
+      },
+      prices,
+    );
+    expect(withoutRtc[0].monthlyUsd).toBe(prices.interRegionTransferPerGb);
+  });
+
+  it('adds a replicated write unit per write unit and a PUT per replicated object to the marginal cost', () => {
+    const plain = marginalCostPerMillion(undefined, prices);
+    const replicated = marginalCostPerMillion(undefined, prices, { replicatedToSecondRegion: true });
+    const extra = replicated.filter((l) => !plain.some((p) => p.item === l.item));
+    expect(extra.map((l) => l.item)).toEqual([
+      'DynamoDB replicated writes (second Region)',
+      'S3 replication requests (second Region)',
+    ]);
   });
 });
 

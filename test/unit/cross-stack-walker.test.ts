@@ -46,6 +46,8 @@ describe('the walk itself', () => {
     ).toEqual(['.Conditions.C.Fn::Equals[0]: Out inside Fn::Equals']);
     expect(
       crossStackUses({ Resources: { R: { Properties: { Tags: [{ Key: 'k', Value: reference }] } } } }),
-    ).toEqual([{ path: '.Resources.R.Properties.Tags[0].Value', enclosedBy: [], outputName: 'Out' }]);
+    ).toEqual([
+      { path: '.Resources.R.Properties.Tags[0].Value', enclosedBy: [], outputName: 'Out', stackName: 'P' },
+    ]);
   });
 });

@@ -218,3 +218,46 @@ describe('npm run preflight on a stage pinned to a Region', () => {
     expect(dev.out[0]).toBe(`Preflight of stage dev in ${profileRegion}, account ${ACCOUNT}`);
   });
 });
+
+describe('npm run preflight on a stage with a second Region (disaster recovery)', () => {
+  it("checks the second Region's bootstrap and services there, and its cache users and quotas apart from the first's", async () => {
+    const base = prodNeeds();
+    stageNeeds.mockImplementation(() =>
+      prodNeeds({
+        stackNames: [...base.stackNames, 'PhotoApp-Prod-SecondaryData'],
+        stackRegions: { ...base.stackRegions, 'PhotoApp-Prod-SecondaryData': COPY_REGION },
+        cacheUsers: [
+          ...base.cacheUsers,
+          ...base.cacheUsers.map((user) => ({ ...user, stackName: 'PhotoApp-Prod-SecondaryData' })),
+        ],
+      }),
+    );
+    try {
+      const { out: lines } = await run(['--stage', 'prod']);
+      for (const check of [
+        'aurora engine version',
+        'aurora serverless v2',
+        'rds proxy',
+        'elasticache node type',
+      ]) {
+        expect(lines).toContainEqual(
+          expect.stringMatching(new RegExp(`^ok {4}${check} \\(${COPY_REGION}\\) +\\S`)),
+        );
+      }
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^ok {4}elasticache user ids \\(${COPY_REGION}\\) +photoapp-prod-app, photoapp-prod-default free in ${COPY_REGION}`,
+          ),
+        ),
+      );
+      // Each Region's users are asked in that Region only, once.
+      expect(
+        lines.filter((l) => l.includes('elasticache user ids')).map((l) => l.includes(COPY_REGION)),
+      ).toEqual([false, true]);
+      expect(copyMocks.rds.calls().length).toBeGreaterThan(0);
+    } finally {
+      stageNeeds.mockImplementation(() => prodNeeds());
+    }
+  });
+});

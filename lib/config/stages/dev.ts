@@ -74,6 +74,11 @@ export const dev: StageConfig<'dev'> = {
       backupJobsFailed: alarm(1, 60, 1),
       copyJobsFailed: alarm(1, 60, 1),
       restoreJobsFailed: alarm(1, 60, 1),
+      // Disaster recovery (a stage with disasterRecovery only).
+      tableReplicationLatency: alarm(60_000, 5, 3),
+      photoReplicationLatency: alarm(3600, 5, 3),
+      photoReplicationFailures: alarm(1, 5, 1),
+      auroraGlobalReplicationLag: alarm(30_000, 5, 3),
     },
   },
   backup: {

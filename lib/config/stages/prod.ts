@@ -85,6 +85,12 @@ export const prod: StageConfig<'prod'> = {
       backupJobsFailed: alarm(1, 60, 1),
       copyJobsFailed: alarm(1, 60, 1),
       restoreJobsFailed: alarm(1, 60, 1),
+      // What a regional failover could lose: writes that have not reached the second Region.
+      tableReplicationLatency: alarm(10_000, 1, 5),
+      // Replication Time Control's bound: 15 minutes.
+      photoReplicationLatency: alarm(900, 5, 3),
+      photoReplicationFailures: alarm(1, 5, 1),
+      auroraGlobalReplicationLag: alarm(5000, 1, 5, 3),
     },
   },
   backup: {

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, Token, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_STAGE, STAGE_CONFIGS } from '../../../lib/config';
 import { buildPhotoApp, type PhotoAppStacks } from '../../../lib/photo-app';
@@ -71,25 +71,28 @@ function functionNameInArn(value: Record<string, unknown>): unknown {
 }
 
 /**
- * Follows a value of the monitoring stack back to the resources it names:
- * `Fn::GetAtt [<SSM parameter>, Value]` (a local copy) becomes the parameter's
- * `Value`; a whole `Fn::GetStackOutput` becomes `{ readFrom, value }` with the
- * producer's output value; the function name CDK extracts from an imported
- * function's ARN becomes the name itself. Anything else stays as it is.
+ * Follows a value of a stack (first the monitoring stack) back to the resources it names:
+ * `Fn::GetAtt [<SSM parameter>, Value]` (a local copy) becomes the parameter's `Value`; a whole
+ * `Fn::GetStackOutput` becomes `{ readFrom, value }` with the producer's output value, itself
+ * followed in the producer's terms (the second Region's copies of the primary's names are such a
+ * chain); the function name CDK extracts from an imported function's ARN becomes the name itself.
+ * Anything else stays as it is.
  */
-function resolve(value: unknown, templates: StackTemplates, monitoringStack: string): unknown {
-  const again = (v: unknown) => resolve(v, templates, monitoringStack);
+function resolve(value: unknown, templates: StackTemplates, here: string): unknown {
+  const again = (v: unknown) => resolve(v, templates, here);
   if (Array.isArray(value)) return value.map(again);
   if (value === null || typeof value !== 'object') return value;
   const object = value as Record<string, unknown>;
   const getAtt = object['Fn::GetAtt'] as [string, string] | undefined;
-  const local = getAtt ? templates[monitoringStack].Resources[getAtt[0]] : undefined;
+  const local = getAtt ? templates[here].Resources[getAtt[0]] : undefined;
   if (Object.keys(object).length === 1 && local?.Type === 'AWS::SSM::Parameter' && getAtt?.[1] === 'Value') {
     return again(local.Properties?.Value);
   }
   const followed = followStackOutput(templates, value);
   if (followed) {
-    return { readFrom: followed.stackName, value: followed.value } satisfies ReadFrom;
+    const inner = resolve(followed.value, templates, followed.stackName);
+    const chained = inner !== null && typeof inner === 'object' && 'readFrom' in inner;
+    return chained ? inner : ({ readFrom: followed.stackName, value: inner } satisfies ReadFrom);
   }
   const name = Object.keys(object).length === 1 ? functionNameInArn(object) : undefined;
   if (name !== undefined) return again(name);
@@ -117,6 +120,13 @@ interface RequiredAlarm {
   readonly namespace: string;
   readonly metricName: string;
   readonly dimension: Dimension;
+  /** Further dimensions the alarm must have too. @default - none */
+  readonly alsoDimensions?: readonly Dimension[];
+  /**
+   * The Region whose monitoring stack must hold the alarm, where it is not the resource's own
+   * (a table replica's metrics are published in the replica's Region). @default - the resource's
+   */
+  readonly region?: string;
   /** How a missing one is reported, before `: <namespace>/<metric>`. */
   readonly subject?: string;
 }
@@ -132,6 +142,8 @@ interface Walked {
    * the monitoring stack itself, the value as it is.
    */
   readonly own: (value: unknown) => unknown;
+  /** The Region of the resource's stack, where it is pinned to one. */
+  readonly region?: string;
 }
 
 /**
@@ -174,6 +186,10 @@ const DEPLOY_TIME_HELPERS: ReadonlyArray<{ readonly id: RegExp; readonly does: s
   {
     id: /^CustomVpcRestrictDefaultSGCustomResourceProviderHandler[0-9A-F]{8}$/,
     does: "removes the rules of the VPC's default security group",
+  },
+  {
+    id: /^AWS679f53fac002430cb0da5b7982bd2287[0-9A-F]{8}$/,
+    does: "reads the stream ARN of the photo table's replica (CDK's AwsCustomResource)",
   },
   {
     id: /^[A-Za-z0-9]+ProviderframeworkonEvent[0-9A-F]{8}$/,
@@ -261,13 +277,47 @@ const RULES: Readonly<Record<string, Rule>> = {
     ],
   },
   'AWS::ApiGatewayV2::Api': { alarms: byRef('AWS/ApiGateway', 'ApiId', ['5xx', 'Latency']) },
+  // A global table's replicas in other Regions publish their metrics there; its ReplicationLatency
+  // is published by the Region that writes, once per receiving Region. Either Region may write (the
+  // active one), so each direction needs its alarm, in the writer's Region.
   'AWS::DynamoDB::GlobalTable': {
-    alarms: byRef('AWS/DynamoDB', 'TableName', ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors']),
+    alarms: (r) => {
+      const tableAlarms = byRef('AWS/DynamoDB', 'TableName', [
+        'ReadThrottleEvents',
+        'WriteThrottleEvents',
+        'SystemErrors',
+      ])(r);
+      const otherRegions = ((r.properties.Replicas ?? []) as Array<{ Region: unknown }>)
+        .map((replica) => replica.Region)
+        .filter((region): region is string => typeof region === 'string' && region !== r.region);
+      if (otherRegions.length > 0 && r.region === undefined) {
+        return [`${r.id}: replicas in other Regions, but its stack is not pinned to a Region`];
+      }
+      const tableName = r.own({ Ref: r.id });
+      const latency = (from: string, to: string): RequiredAlarm => ({
+        namespace: 'AWS/DynamoDB',
+        metricName: 'ReplicationLatency',
+        dimension: { Name: 'TableName', Value: tableName },
+        alsoDimensions: [{ Name: 'ReceivingRegion', Value: to }],
+        region: from,
+        subject: `${r.id} (${from} to ${to})`,
+      });
+      return [
+        ...tableAlarms,
+        ...otherRegions.flatMap((other) => [
+          ...tableAlarms.map((a) => ({ ...a, region: other, subject: `${r.id} in ${other}` })),
+          latency(r.region!, other),
+          latency(other, r.region!),
+        ]),
+      ];
+    },
   },
   'AWS::DynamoDB::Table': {
     alarms: byRef('AWS/DynamoDB', 'TableName', ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors']),
   },
   // With readers, reads depend on how far they lag: AuroraReplicaLagMaximum, for the cluster.
+  // A secondary cluster of a global database (it joins one by GlobalClusterIdentifier) publishes
+  // how far it lags the primary Region: AuroraGlobalDBReplicationLag.
   'AWS::RDS::DBCluster': {
     alarms: (r) => {
       const instances = Object.values(r.template.Resources).filter(
@@ -280,6 +330,7 @@ const RULES: Readonly<Record<string, Rule>> = {
         'ACUUtilization',
         'DatabaseConnections',
         ...(instances > 1 ? ['AuroraReplicaLagMaximum'] : []),
+        ...(r.properties.GlobalClusterIdentifier !== undefined ? ['AuroraGlobalDBReplicationLag'] : []),
       ])(r);
     },
   },
@@ -376,8 +427,30 @@ const RULES: Readonly<Record<string, Rule>> = {
       }));
     },
   },
+  // AWS's S3 alarms (4xxErrors, 5xxErrors) need request metrics, a paid opt-in per bucket; clients
+  // reach S3 directly with presigned URLs and retry 5XX, and an upload that never arrives shows on
+  // the dashboard as an expired upload cleaned up. A bucket that replicates needs the replication
+  // alarms of each rule (S3 publishes them per source, destination and rule, in the source's Region).
   'AWS::S3::Bucket': {
-    none: "AWS's S3 alarms (4xxErrors, 5xxErrors) need request metrics, a paid opt-in per bucket; clients reach S3 directly with presigned URLs and retry 5XX, and an upload that never arrives shows on the dashboard as an expired upload cleaned up",
+    alarms: (r) => {
+      const rules = (r.properties.ReplicationConfiguration?.Rules ?? []) as Array<Record<string, any>>;
+      return rules.flatMap((rule): Array<RequiredAlarm | string> => {
+        const destination = bucketNameOfArn(rule.Destination?.Bucket);
+        if (destination === undefined || typeof rule.Id !== 'string') {
+          return [`${r.id}: a replication rule without an id or a destination bucket the walk can name`];
+        }
+        return ['ReplicationLatency', 'OperationsFailedReplication'].map((metricName): RequiredAlarm => ({
+          namespace: 'AWS/S3',
+          metricName,
+          dimension: { Name: 'SourceBucket', Value: r.own({ Ref: r.id }) },
+          alsoDimensions: [
+            { Name: 'RuleId', Value: rule.Id },
+            { Name: 'DestinationBucket', Value: destination },
+          ],
+          subject: `${r.id} rule ${rule.Id}`,
+        }));
+      });
+    },
   },
   'AWS::Events::Rule': {
     none: 'events it cannot deliver land in its dead-letter queue, which is watched (AWS recommends no alarm for rules)',
@@ -386,9 +459,14 @@ const RULES: Readonly<Record<string, Rule>> = {
     none: "AWS recommends no alarm for it; a key a service cannot use fails that service's work, which its own alarms report (the functions' errors, the backup jobs, the topic's notifications)",
   },
   'AWS::SecretsManager::Secret': { none: 'AWS recommends no alarm for it; its rotation function is watched' },
+  'AWS::SSM::Parameter': {
+    none: "a copy of another stack's value (the monitoring stacks' local copies, the second Region's copies of the primary's names): nothing runs, and CloudWatch publishes no metric for it",
+  },
   ...Object.fromEntries(
     [
       'AWS::ApiGatewayV2::Authorizer',
+      // The global database itself has no metrics; its clusters do, in their own Regions.
+      'AWS::RDS::GlobalCluster',
       'AWS::Backup::BackupPlan',
       'AWS::Backup::BackupSelection',
       'AWS::Backup::RestoreTestingPlan',
@@ -434,9 +512,10 @@ const RULES: Readonly<Record<string, Rule>> = {
     ].map((type) => [type, { none: NONE.plumbing }]),
   ),
   ...Object.fromEntries(
-    ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::SSM::Parameter', 'AWS::CDK::Metadata'].map(
-      (type) => [type, { none: NONE.monitoring }],
-    ),
+    ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::CDK::Metadata'].map((type) => [
+      type,
+      { none: NONE.monitoring },
+    ]),
   ),
   ...Object.fromEntries(
     [
@@ -444,44 +523,67 @@ const RULES: Readonly<Record<string, Rule>> = {
       'Custom::S3AutoDeleteObjects',
       'Custom::S3BucketNotifications',
       'Custom::SchemaMigrations',
+      'Custom::AWS',
       'Custom::VpcRestrictDefaultSG',
     ].map((type) => [type, { none: NONE.deployTime }]),
   ),
 };
 
+/** Which monitoring stack watches which stack, where a stage has more than one (one per Region). */
+export interface MonitoringLayout {
+  /** The monitoring stack of each Region (a stack's Region as its env says; `default` when not pinned). */
+  readonly monitoringIn: Readonly<Record<string, string>>;
+  /** The Region of each stack, by stack name; absent for a stack that is not pinned. */
+  readonly regionOf: Readonly<Record<string, string | undefined>>;
+  /** The monitoring stack of stacks whose Region has none of its own (the backup copy vault's). */
+  readonly fallback: string;
+}
+
 /**
- * Walks every resource of every stack, the monitoring stack included, and
- * lists what is missing, as `"<resource>: <namespace>/<metric>"`: each
- * required alarm of `monitoringStack` that does not exist, and each resource
- * whose type has no rule. An alarm counts for a resource only if its
- * dimension (by name) resolves, through the local copies and the producer's
- * output, to exactly that resource's `Ref` or attribute.
+ * Walks every resource of every stack, the monitoring stacks included, and lists what is missing,
+ * as `"<resource>: <namespace>/<metric>"`: each required alarm that does not exist in the
+ * monitoring stack of the resource's Region (or of the Region a rule names), and each resource whose
+ * type has no rule. An alarm counts for a resource only if its dimension (by name) resolves,
+ * through the local copies and the producers' outputs, to exactly that resource's `Ref` or
+ * attribute, and its further dimensions match too.
  */
-export function missingAlarms(templates: StackTemplates, monitoringStack: string): string[] {
-  const watched: WatchedMetric[] = Object.values(templates[monitoringStack].Resources)
-    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
-    .flatMap((r) => metricsOf(r.Properties ?? {}))
-    .map((m) => ({
-      ...m,
-      dimensions: ((m.dimensions ?? []) as Dimension[]).map((d) => ({
-        Name: d.Name,
-        Value: resolve(d.Value, templates, monitoringStack),
-      })),
-    }));
-  const isWatched = (required: RequiredAlarm) =>
-    watched.some(
+export function missingAlarms(templates: StackTemplates, monitoring: string | MonitoringLayout): string[] {
+  const layout: MonitoringLayout =
+    typeof monitoring === 'string' ? { monitoringIn: {}, regionOf: {}, fallback: monitoring } : monitoring;
+  const monitoringStacks = new Set([layout.fallback, ...Object.values(layout.monitoringIn)]);
+  const watchedIn = new Map<string, WatchedMetric[]>(
+    [...monitoringStacks].map((monitoringStack) => [
+      monitoringStack,
+      Object.values(templates[monitoringStack].Resources)
+        .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+        .flatMap((r) => metricsOf(r.Properties ?? {}))
+        .map((m) => ({
+          ...m,
+          dimensions: ((m.dimensions ?? []) as Dimension[]).map((d) => ({
+            Name: d.Name,
+            Value: resolve(d.Value, templates, monitoringStack),
+          })),
+        })),
+    ]),
+  );
+  const monitoringOfRegion = (region: string | undefined) =>
+    layout.monitoringIn[region ?? 'default'] ?? layout.fallback;
+  const isWatched = (required: RequiredAlarm, monitoringStack: string) =>
+    (watchedIn.get(monitoringStack) ?? []).some(
       (m) =>
         m.namespace === required.namespace &&
         m.metricName === required.metricName &&
-        m.dimensions.some(
-          (d) => d.Name === required.dimension.Name && sameValue(d.Value, required.dimension.Value),
+        [required.dimension, ...(required.alsoDimensions ?? [])].every((wanted) =>
+          m.dimensions.some((d) => d.Name === wanted.Name && sameValue(d.Value, wanted.Value)),
         ),
     );
 
   const missing: string[] = [];
   for (const [stackName, template] of Object.entries(templates)) {
+    const region = layout.regionOf[stackName];
+    const home = monitoringOfRegion(region);
     const own = (value: unknown) =>
-      stackName === monitoringStack ? value : ({ readFrom: stackName, value } satisfies ReadFrom);
+      monitoringStacks.has(stackName) ? value : ({ readFrom: stackName, value } satisfies ReadFrom);
     for (const [id, resource] of Object.entries(template.Resources)) {
       const rule = RULES[resource.Type];
       if (!rule) {
@@ -491,15 +593,45 @@ export function missingAlarms(templates: StackTemplates, monitoringStack: string
         continue;
       }
       if ('none' in rule) continue;
-      for (const required of rule.alarms({ id, properties: resource.Properties ?? {}, template, own })) {
+      const walked = { id, properties: resource.Properties ?? {}, template, own, region };
+      for (const required of rule.alarms(walked)) {
         if (typeof required === 'string') missing.push(required);
-        else if (!isWatched(required)) {
+        else if (!isWatched(required, required.region ? monitoringOfRegion(required.region) : home)) {
           missing.push(`${required.subject ?? id}: ${required.namespace}/${required.metricName}`);
         }
       }
     }
   }
   return missing;
+}
+
+/** The monitoring layout of a synthesized stage: a monitoring stack per Region that has one. */
+export function monitoringLayoutOf(stacks: PhotoAppStacks): MonitoringLayout {
+  const regionOf = (stack: Stack): string | undefined =>
+    Token.isUnresolved(stack.region) ? undefined : stack.region;
+  const monitoringIn: Record<string, string> = {
+    [regionOf(stacks.monitoring) ?? 'default']: stacks.monitoring.stackName,
+  };
+  if (stacks.secondaryMonitoring) {
+    monitoringIn[regionOf(stacks.secondaryMonitoring)!] = stacks.secondaryMonitoring.stackName;
+  }
+  return {
+    monitoringIn,
+    regionOf: Object.fromEntries(
+      Object.values(stacks).map((stack: Stack) => [stack.stackName, regionOf(stack)]),
+    ),
+    fallback: stacks.monitoring.stackName,
+  };
+}
+
+/** The bucket name of an S3 bucket ARN (`arn:<partition>:s3:::<name>`), written as a literal or a join. */
+function bucketNameOfArn(arn: unknown): unknown {
+  if (typeof arn === 'string') return arn.replace(/^arn:[a-z-]+:s3:::/, '');
+  const join = (arn as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  if (!join || join[0] !== '' || typeof join[1][0] !== 'string') return undefined;
+  const [first, ...rest] = join[1];
+  const name = [first.replace(/^arn:[a-z-]+:s3:::/, ''), ...rest].filter((part) => part !== '');
+  return name.length === 1 && typeof name[0] === 'string' ? name[0] : { 'Fn::Join': ['', name] };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addComplianceChecks } from '../../../lib/compliance';
 import { STAGE_CONFIGS, validateStageConfig, type StageConfig, type StageName } from '../../../lib/config';
@@ -21,14 +21,13 @@ export interface SynthOptions {
 export interface SynthesizedApp {
   readonly app: App;
   readonly stacks: PhotoAppStacks;
+  /** A template per stack: the four of every stage, and the optional ones where the stage has them. */
   readonly templates: {
     readonly network: Template;
     readonly data: Template;
     readonly api: Template;
     readonly monitoring: Template;
-    /** Only in a stage with config.backup.copyRegion. */
-    readonly backupCopy?: Template;
-  };
+  } & { readonly [K in Exclude<keyof PhotoAppStacks, 'network' | 'data' | 'api' | 'monitoring'>]?: Template };
 }
 
 /** The DeletionPolicy CDK renders for the stage's stateful resources (those without a snapshot policy). */
@@ -54,12 +53,22 @@ export function synthStage(stage: StageName, options: SynthOptions = {}): Synthe
   return {
     app,
     stacks,
-    templates: {
-      network: Template.fromStack(stacks.network),
-      data: Template.fromStack(stacks.data),
-      api: Template.fromStack(stacks.api),
-      monitoring: Template.fromStack(stacks.monitoring),
-      ...(stacks.backupCopy ? { backupCopy: Template.fromStack(stacks.backupCopy) } : {}),
-    },
+    templates: templatesOf(stacks),
+  };
+}
+
+/** A template for each stack of the app, under the stack's key in PhotoAppStacks. */
+export function templatesOf(stacks: PhotoAppStacks): SynthesizedApp['templates'] {
+  const optional = Object.fromEntries(
+    Object.entries(stacks)
+      .filter(([key]) => !['network', 'data', 'api', 'monitoring'].includes(key))
+      .map(([key, stack]) => [key, Template.fromStack(stack as Stack)]),
+  );
+  return {
+    network: Template.fromStack(stacks.network),
+    data: Template.fromStack(stacks.data),
+    api: Template.fromStack(stacks.api),
+    monitoring: Template.fromStack(stacks.monitoring),
+    ...optional,
   };
 }

@@ -16,6 +16,8 @@ export interface CrossStackUse {
   readonly enclosedBy: readonly string[];
   /** The producer's output. */
   readonly outputName: string;
+  /** The producer's stack, by name. */
+  readonly stackName: string;
 }
 
 const isIntrinsic = (key: string) => key === 'Ref' || key.startsWith('Fn::') || key === 'Condition';
@@ -33,8 +35,8 @@ export function crossStackUses(template: unknown): CrossStackUse[] {
     if (entries.length === 1 && only && isIntrinsic(only[0])) {
       const [fn, args] = only;
       if (fn === 'Fn::GetStackOutput') {
-        const outputName = String((args as { OutputName?: unknown }).OutputName);
-        uses.push({ path, enclosedBy, outputName });
+        const { OutputName, StackName } = args as { OutputName?: unknown; StackName?: unknown };
+        uses.push({ path, enclosedBy, outputName: String(OutputName), stackName: String(StackName) });
         return;
       }
       walk(args, `${path}.${fn}`, [...enclosedBy, fn]);
