@@ -87,6 +87,82 @@ describe(`disaster recovery (${stage}): the photo table`, () => {
 });
 
 describe(`a stage without disaster recovery (${stage} with it off)`, () => {
+  const resources = (t: { toJSON(): any }) => t.toJSON().Resources as Record<string, { Type: string }>;
+
+  it("synthesizes the same stacks, less the second Region's", () => {
+    const secondRegion = [
+      'secondaryNetwork',
+      'secondaryStorage',
+      'secondaryData',
+      'secondaryApi',
+      'secondaryMonitoring',
+    ];
+    expect(Object.keys(withoutIt.stacks).sort()).toEqual(
+      Object.keys(withIt.stacks)
+        .filter((key) => !secondRegion.includes(key))
+        .sort(),
+    );
+  });
+
+  it("has every resource of the option-on stage but exactly the option's own, under the same logical ids", () => {
+    const added: Record<string, string[]> = {};
+    for (const key of Object.keys(withoutIt.templates) as Array<keyof typeof withoutIt.templates>) {
+      const on = resources(withIt.templates[key]!);
+      const off = resources(withoutIt.templates[key]!);
+      for (const [id, resource] of Object.entries(off)) {
+        expect([key, id, on[id]?.Type]).toEqual([key, id, resource.Type]);
+      }
+      const extra = Object.keys(on).filter((id) => off[id] === undefined);
+      if (extra.length > 0)
+        added[key] = extra.map((id) => `${on[id].Type} ${id.replace(/[0-9A-F]{8}$/, '')}`).sort();
+    }
+    expect(added).toEqual({
+      data: [
+        'AWS::IAM::Policy PhotoBucketReplicationPolicy',
+        'AWS::IAM::Role PhotoBucketReplicationRole',
+        'AWS::RDS::GlobalCluster ProfileDatabaseGlobalCluster',
+      ],
+      monitoring: [
+        'AWS::CloudWatch::Alarm OperationsPhotoReplicationPhotoReplicationFailures',
+        'AWS::CloudWatch::Alarm OperationsPhotoReplicationPhotoReplicationLatency',
+        `AWS::CloudWatch::Alarm OperationsPhotoTableReplica${dr.region
+          .split('-')
+          .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+          .join('')}TableReplicationLatency`,
+        'AWS::SSM::Parameter ImportedPhotoBucketName',
+      ],
+    });
+  });
+
+  it('changes no other resource of the first Region but the table, the photo bucket and the dashboard', () => {
+    const changed: string[] = [];
+    for (const key of Object.keys(withoutIt.templates) as Array<keyof typeof withoutIt.templates>) {
+      const on = resources(withIt.templates[key]!);
+      for (const [id, resource] of Object.entries(resources(withoutIt.templates[key]!))) {
+        if (JSON.stringify(on[id]) !== JSON.stringify(resource)) changed.push(`${key} ${resource.Type}`);
+      }
+    }
+    // The table gains its replica, the bucket its replication rule, the dashboard its row.
+    expect(changed.sort()).toEqual([
+      'data AWS::DynamoDB::GlobalTable',
+      'data AWS::S3::Bucket',
+      'monitoring AWS::CloudWatch::Dashboard',
+    ]);
+  });
+
+  it('gives no function READ_ONLY and keeps its stream processor and rules on', () => {
+    const api = withoutIt.templates.api;
+    for (const f of Object.values(api.findResources('AWS::Lambda::Function'))) {
+      expect(f.Properties.Environment?.Variables?.READ_ONLY).toBeUndefined();
+    }
+    for (const mapping of Object.values(api.findResources('AWS::Lambda::EventSourceMapping'))) {
+      expect(mapping.Properties.Enabled).not.toBe(false);
+    }
+    for (const rule of Object.values(api.findResources('AWS::Events::Rule'))) {
+      expect(rule.Properties.State).not.toBe('DISABLED');
+    }
+  });
+
   it('has no stack in a second Region', () => {
     const secondRegion = Object.entries(withoutIt.stacks).filter(([, stack]) => stack.region === dr.region);
     // Only the backup copy vault, where the stage copies its backups there.
@@ -500,3 +576,20 @@ describe(`disaster recovery (${stage}): references and deploy order`, () => {
     }
   });
 });
+
+describe.each(STAGES.filter((c) => c.disasterRecovery === undefined).map((c) => c.stage))(
+  'the shipped stage %s, which leaves disaster recovery off',
+  (name) => {
+    it('has the four stacks of one Region (and a backup copy vault where it copies), nothing of a second Region', () => {
+      const { stacks, templates } = synthStage(name, { nag: false });
+      expect(Object.keys(stacks).filter((key) => key.startsWith('secondary'))).toEqual([]);
+      expect(templates.data.findResources('AWS::RDS::GlobalCluster')).toEqual({});
+      for (const bucket of Object.values(templates.data.findResources('AWS::S3::Bucket'))) {
+        expect(bucket.Properties.ReplicationConfiguration).toBeUndefined();
+      }
+      const [, table] = only(templates.data.findResources('AWS::DynamoDB::GlobalTable'));
+      expect(table.Properties.Replicas).toHaveLength(1);
+      expect(JSON.stringify(templates.api.toJSON())).not.toContain('READ_ONLY');
+    });
+  },
+);
