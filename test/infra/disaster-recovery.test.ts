@@ -4,6 +4,7 @@
  */
 import { STAGES, type StageConfig, type StageName } from '../../lib/config';
 import { synthStage, type SynthesizedApp } from './helpers/app';
+import { dashboardWidgets } from './helpers/dashboard';
 
 /** The shipped stage with a second Region. */
 const drStage = STAGES.find((config) => config.disasterRecovery !== undefined);
@@ -593,3 +594,88 @@ describe.each(STAGES.filter((c) => c.disasterRecovery === undefined).map((c) => 
     });
   },
 );
+
+describe(`disaster recovery (${stage}): alarms and dashboards`, () => {
+  const alarmsOf = (template: typeof withIt.templates.monitoring) =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+  const dimensionNames = (alarm: any) =>
+    ((alarm.Properties.Dimensions ?? []) as Array<{ Name: string }>).map((d) => d.Name).sort();
+
+  it('alarms on the table replication latency towards the second Region in the first, and back in the second', () => {
+    const latency = (template: typeof withIt.templates.monitoring) =>
+      alarmsOf(template).filter(
+        (a) => a.Properties.Namespace === 'AWS/DynamoDB' && a.Properties.MetricName === 'ReplicationLatency',
+      );
+    const [toSecond] = latency(withIt.templates.monitoring);
+    const [toFirst] = latency(withIt.templates.secondaryMonitoring!);
+    expect(dimensionNames(toSecond)).toEqual(['ReceivingRegion', 'TableName']);
+    expect(toSecond.Properties.Dimensions).toContainEqual({ Name: 'ReceivingRegion', Value: dr.region });
+    expect(toFirst.Properties.Dimensions).toContainEqual({ Name: 'ReceivingRegion', Value: primaryRegion });
+    expect(toSecond.Properties).toMatchObject({
+      Threshold: config.monitoring.alarms.tableReplicationLatency.threshold,
+      Statistic: 'Average',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it("alarms on the photo rule's replication latency and failed replications, by source, destination and rule", () => {
+    const s3 = alarmsOf(withIt.templates.monitoring).filter((a) => a.Properties.Namespace === 'AWS/S3');
+    expect(s3.map((a) => a.Properties.MetricName).sort()).toEqual([
+      'OperationsFailedReplication',
+      'ReplicationLatency',
+    ]);
+    for (const alarm of s3) {
+      expect(dimensionNames(alarm)).toEqual(['DestinationBucket', 'RuleId', 'SourceBucket']);
+      expect(alarm.Properties.Dimensions).toContainEqual({ Name: 'RuleId', Value: 'PhotosToSecondRegion' });
+      expect(JSON.stringify(alarm.Properties.Dimensions)).toContain(`photoapp-${stage}-replica-`);
+    }
+    const latency = s3.find((a) => a.Properties.MetricName === 'ReplicationLatency')!;
+    expect(latency.Properties.Threshold).toBe(config.monitoring.alarms.photoReplicationLatency.threshold);
+  });
+
+  it("alarms on the secondary cluster's global replication lag in its own Region, to its own encrypted topic", () => {
+    const secondary = withIt.templates.secondaryMonitoring!;
+    const [lag] = alarmsOf(secondary).filter(
+      (a) => a.Properties.MetricName === 'AuroraGlobalDBReplicationLag',
+    );
+    expect(lag.Properties).toMatchObject({
+      Namespace: 'AWS/RDS',
+      Threshold: config.monitoring.alarms.auroraGlobalReplicationLag.threshold,
+    });
+    expect(dimensionNames(lag)).toEqual(['DBClusterIdentifier']);
+    const [topicId, topic] = only(secondary.findResources('AWS::SNS::Topic'));
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    for (const alarm of alarmsOf(secondary)) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    }
+    expect(withIt.stacks.secondaryMonitoring!.region).toBe(dr.region);
+  });
+
+  it("graphs the replication on the first Region's dashboard, the Aurora lag from the second Region", () => {
+    const widgets = dashboardWidgets(withIt.templates.monitoring);
+    expect(widgets.some((w) => w.properties.markdown === '## Replication to the second Region')).toBe(true);
+    const titled = (prefix: string) => widgets.find((w) => w.properties.title?.startsWith(prefix))!;
+    expect(JSON.stringify(titled('Table replication latency').properties.metrics)).toContain(
+      'ReplicationLatency',
+    );
+    expect(JSON.stringify(titled('Photo replication').properties.metrics)).toContain(
+      'OperationsPendingReplication',
+    );
+    const lag = titled('Aurora global replication lag').properties.metrics!;
+    expect(lag[0]).toEqual(
+      expect.arrayContaining([
+        'AWS/RDS',
+        'AuroraGlobalDBReplicationLag',
+        'DBClusterIdentifier',
+        `photoapp-${stage}-profiles`,
+        expect.objectContaining({ region: dr.region }),
+      ]),
+    );
+    // Nothing of it in a stage without the option.
+    expect(
+      dashboardWidgets(withoutIt.templates.monitoring).some((w) =>
+        w.properties.markdown?.includes('Replication'),
+      ),
+    ).toBe(false);
+  });
+});
