@@ -574,6 +574,20 @@ export const ALARM_CATALOG = {
     runbook:
       'Photo objects reach the replica bucket in the second Region late (seconds); with Replication Time Control S3 replicates 99.99 % within 15 minutes. A failover now would serve photos whose bytes are not there yet. Check OperationsPendingReplication on the dashboard and the AWS Health Dashboard for S3.',
   },
+  photoReplicationPending: {
+    resource: 'photoReplication',
+    title: 'operations pending replication',
+    unit: 'count',
+    statistic: 'Maximum',
+    treatMissingData: NOT_BREACHING,
+    // OperationsPendingReplication: "the number of operations pending replication", published with
+    // the rule's replication metrics ("Monitoring progress with replication metrics and Amazon S3
+    // event notifications", S3 User Guide). A backlog shows before any object is 15 minutes late,
+    // which is when ReplicationLatency starts to climb.
+    metric: (replication) => photoReplicationMetric(replication, 'OperationsPendingReplication', 'Maximum'),
+    runbook:
+      'Photo objects are queued for the replica bucket in the second Region faster than S3 replicates them (count). A failover now would lose the queued photos. Compare with the upload rate (a burst drains by itself); if it keeps growing, check OperationsFailedReplication, the replication role and keys, and the AWS Health Dashboard for S3.',
+  },
   photoReplicationFailures: {
     resource: 'photoReplication',
     title: 'failed replications',

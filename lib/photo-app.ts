@@ -226,9 +226,11 @@ function buildSecondaryStores(
   const secondaryNetwork = new NetworkStack(app, `${prefix}-SecondaryNetwork`, {
     config,
     env,
-    // No admin secret lives here (the secondary cluster has the primary's credentials), hence no
-    // secrets key and no Secrets Manager endpoint; the secondary cluster's storage gets a key.
-    keyClasses: ['photos', 'logs', 'database'],
+    // The admin secret's replica lives here, encrypted with this Region's secrets key (the data
+    // stack names it by alias), so a promoted cluster can be administered with the primary Region
+    // lost. Nothing rotates here (the primary's rotation updates the replica), hence no Secrets
+    // Manager endpoint; the secondary cluster's storage gets a key.
+    keyClasses: ['photos', 'logs', 'secrets', 'database'],
     secretsManagerEndpoint: false,
     description: description(`VPC, endpoints and keys ${where}`),
   });

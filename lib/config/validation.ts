@@ -304,6 +304,16 @@ export function validateStageConfig<Config extends StageConfig>(config: Config):
       'a restore must be exercised, not assumed',
     );
     required(config.encryption.customerManagedKeys, 'encryption.customerManagedKeys', 'must be true');
+    if (dr !== undefined) {
+      // After a failover the secondary cluster is the stage's only writer: like the primary, it
+      // needs a reader to fail over to within its Region (one writer and one reader).
+      required(
+        dr.secondaryInstances >= 2,
+        'disasterRecovery.secondaryInstances',
+        'must be at least 2',
+        'once promoted, the secondary cluster needs a reader to fail over to, as the primary does',
+      );
+    }
   }
   return config;
 }

@@ -78,6 +78,16 @@ export class PhotoBucket extends Construct {
   static readonly REPLICATION_RULE_ID = 'PhotosToSecondRegion';
   /** The role S3 replicates with, where the bucket replicates. */
   public readonly replicationRole?: iam.Role;
+  /**
+   * What a Batch Replication job needs, where the bucket replicates: live replication copies only
+   * what is written after the rule exists, so the objects already here reach the replica through a
+   * one-time S3 Batch Replication job (the runbook's "Turning it on"), run with this role and
+   * writing its manifest and report to this bucket.
+   */
+  public readonly batchReplication?: { readonly role: iam.Role; readonly jobsBucket: s3.IBucket };
+  /** Prefixes of the jobs bucket: the generated manifests, and the completion reports. */
+  static readonly BATCH_MANIFEST_PREFIX = 'manifests/';
+  static readonly BATCH_REPORT_PREFIX = 'reports/';
 
   constructor(scope: Construct, id: string, props: PhotoBucketProps) {
     super(scope, id);
@@ -146,7 +156,10 @@ export class PhotoBucket extends Construct {
       ...(replication ? { replicationRole: replication.role, replicationRules: [replication.rule] } : {}),
     });
     this.bucket = bucket;
-    if (replication) this.grantReplication(replication.role, props.replication, key);
+    if (replication) {
+      this.grantReplication(replication.role, props.replication, key);
+      this.batchReplication = this.batchReplicationOf(accessLogBucket, props);
+    }
     this.accessLogBucket = accessLogBucket;
     this.encryptionKey = key;
     if (key) {
@@ -325,6 +338,70 @@ export class PhotoBucket extends Construct {
         reason: `The replica bucket's key lives in another Region's stack, so its ARN is unknown here: the grant names it by its alias (${replication.destinationKeyAlias}, kms:ResourceAliases), through S3 of that Region, for that bucket's encryption context only.`,
       });
     }
+  }
+
+  /**
+   * The role and the bucket of an S3 Batch Replication job that replicates the photo objects written
+   * before the rule existed (or whose replication failed). The role is the one the S3 User Guide's
+   * "Configuring an IAM role for S3 Batch Replication" gives for a manifest that S3 generates and
+   * stores: assumed by S3 Batch Operations (`batchoperations.s3.amazonaws.com`, "Granting
+   * permissions for Batch Operations"), allowed to start the replication of photo keys, to read the
+   * replication configuration and generate the object list (`s3:PutInventoryConfiguration`), and to
+   * write and read its manifest and write its report under their prefixes of the jobs bucket. The
+   * replication itself runs with the rule's role, as live replication does. The jobs bucket holds
+   * object lists only: SSE-S3, private, TLS only, expired after 30 days, logged like the photo bucket.
+   */
+  private batchReplicationOf(
+    accessLogBucket: s3.IBucket,
+    props: PhotoBucketProps,
+  ): { role: iam.Role; jobsBucket: s3.IBucket } {
+    const jobsBucket = new s3.Bucket(this, 'ReplicationJobs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogBucket,
+      serverAccessLogsPrefix: 'replication-jobs/',
+      lifecycleRules: [{ id: 'ExpireJobFiles', expiration: Duration.days(30) }],
+      removalPolicy: props.removalPolicy,
+      autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, 'BatchReplicationRole', {
+      assumedBy: new iam.ServicePrincipal('batchoperations.s3.amazonaws.com'),
+      description: 'S3 Batch Replication of the photo objects that live replication has not copied',
+    });
+    const manifests = jobsBucket.arnForObjects(`${PhotoBucket.BATCH_MANIFEST_PREFIX}*`);
+    const reports = jobsBucket.arnForObjects(`${PhotoBucket.BATCH_REPORT_PREFIX}*`);
+    const policy = new iam.Policy(this, 'BatchReplicationPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['s3:InitiateReplication'],
+          resources: [this.bucket.arnForObjects(`${PhotoBucket.PHOTO_PREFIX}*`)],
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:GetReplicationConfiguration', 's3:PutInventoryConfiguration'],
+          resources: [this.bucket.bucketArn],
+        }),
+        new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [manifests] }),
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [manifests, reports] }),
+      ],
+    });
+    role.attachInlinePolicy(policy);
+    const stack = Stack.of(this);
+    const bucketLogicalId = stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    const jobsLogicalId = stack.getLogicalId(jobsBucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${PhotoBucket.PHOTO_PREFIX}*]`,
+      reason: `Batch Replication starts the replication of the existing objects under ${PhotoBucket.PHOTO_PREFIX} (keys are generated per upload); nothing outside that prefix.`,
+    });
+    for (const prefix of [PhotoBucket.BATCH_MANIFEST_PREFIX, PhotoBucket.BATCH_REPORT_PREFIX]) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${jobsLogicalId}.Arn>/${prefix}*]`,
+        reason: `Batch Operations names each job's files itself (a folder per job id) under ${prefix} of the jobs bucket; nothing else there or elsewhere.`,
+      });
+    }
+    return { role, jobsBucket };
   }
 
   /**

@@ -236,7 +236,10 @@ export class PhotoTable extends PhotoTableAccess {
           }
         : {}),
       // A replica inherits the key schema, the indexes, the stream (NEW_AND_OLD_IMAGES), TTL and the
-      // encryption (an AWS owned key in its own Region) from the table: those are one setting for
+      // encryption from the table: SSEType KMS with no key named is the AWS managed key
+      // (aws/dynamodb) of each replica's own Region (AWS::DynamoDB::GlobalTable SSESpecification,
+      // CloudFormation Template Reference; "Encryption at rest", DynamoDB Developer Guide), not an
+      // AWS owned key. Those are one setting for
       // every replica of an AWS::DynamoDB::GlobalTable. Point-in-time recovery and deletion
       // protection are per replica, so they are named here. Contributor Insights stays off on it:
       // its rules bill per replica, and the standby Region serves reads only.

@@ -1,7 +1,7 @@
 import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sam from 'aws-cdk-lib/aws-sam';
@@ -43,6 +43,15 @@ export interface ProfileDatabaseProps {
    * (`kms:ViaService`) wherever it grants reading the secret. @default - the `aws/secretsmanager` key
    */
   readonly secretEncryptionKey?: kms.IKey;
+  /**
+   * A replica of the admin secret in another Region (the second Region of disaster recovery), kept
+   * current by Secrets Manager on every change of the primary, rotations included ("Replicate
+   * AWS Secrets Manager secrets across Regions", Secrets Manager User Guide), so that a promoted
+   * secondary cluster can be administered with the primary Region lost. Encrypted there with the
+   * key of `keyAlias` (CloudFormation's `ReplicaRegions.KmsKeyId` takes an alias), or that
+   * Region's `aws/secretsmanager` key. @default - no replica
+   */
+  readonly secretReplica?: { readonly region: string; readonly keyAlias?: string };
   /** Retention of the exported PostgreSQL logs. */
   readonly logRetentionDays: logs.RetentionDays;
   /** DESTROY (dev) or SNAPSHOT (prod) for the cluster; RETAIN is mapped to SNAPSHOT. */
@@ -165,6 +174,7 @@ export class ProfileDatabase extends Construct {
       credentials: rds.Credentials.fromGeneratedSecret('photos_admin', {
         excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
         encryptionKey: props.secretEncryptionKey,
+        ...(props.secretReplica ? { replicaRegions: [this.secretReplicaRegion(props.secretReplica)] } : {}),
       }),
       defaultDatabaseName: ProfileDatabase.DATABASE_NAME,
       port: ProfileDatabase.CLUSTER_PORT,
@@ -389,6 +399,21 @@ export class ProfileDatabase extends Construct {
       },
       grant: (role) => this.grantConnect(role),
     };
+  }
+
+  /** The admin secret's replica Region, with its key named by alias (the key is another Region's stack's). */
+  private secretReplicaRegion(replica: {
+    readonly region: string;
+    readonly keyAlias?: string;
+  }): secretsmanager.ReplicaRegion {
+    if (replica.keyAlias === undefined) return { region: replica.region };
+    const aliasArn = Stack.of(this).formatArn({
+      service: 'kms',
+      region: replica.region,
+      resource: replica.keyAlias,
+      arnFormat: ArnFormat.NO_RESOURCE_NAME,
+    });
+    return { region: replica.region, encryptionKey: kms.Key.fromKeyArn(this, 'SecretReplicaKey', aliasArn) };
   }
 
   /** The database for the migrations: the cluster and admin secret for the Data API, and the grant to use them. */

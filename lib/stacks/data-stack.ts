@@ -110,12 +110,27 @@ export class DataStack extends Stack {
       deletionProtection: config.database.deletionProtection,
       secretRotationDays: config.database.secretRotationDays,
       secretEncryptionKey: dataKeys?.secrets,
+      // The second Region's secrets key has the same alias (DataKeys is built there with the stage).
+      secretReplica: props.disasterRecovery && {
+        region: props.disasterRecovery.region,
+        keyAlias: dataKeys ? DataKeys.aliasName(config.stage, 'secrets') : undefined,
+      },
       logRetentionDays,
       removalPolicy,
       databaseInsights: config.diagnostics.databaseInsights,
       enhancedMonitoringIntervalSeconds: config.diagnostics.enhancedMonitoringIntervalSeconds,
       globalClusterIdentifier: props.disasterRecovery?.globalClusterIdentifier,
     });
+
+    const batch = this.photoBucket.batchReplication;
+    if (batch) {
+      // For the runbook's Batch Replication job ("Regional failover", "Turning it on").
+      new CfnOutput(this, 'PhotoBucketName', { value: this.photoBucket.bucket.bucketName });
+      new CfnOutput(this, 'BatchReplicationRoleArn', { value: batch.role.roleArn });
+      new CfnOutput(this, 'ReplicationJobsBucketName', { value: batch.jobsBucket.bucketName });
+      // For the runbook's rotation steps around a switchover; its replica has the same ARN but the Region.
+      new CfnOutput(this, 'AdminSecretArn', { value: this.profileDatabase.adminSecret.secretArn });
+    }
 
     if (props.disasterRecovery) {
       const ref = (resource: IConstruct) => (resource.node.defaultChild as CfnResource).ref;

@@ -129,7 +129,10 @@ export function idleFloor(config: StageConfig, inputs: IdleInputs, prices: Price
  * What keeps running in the second Region of `disasterRecovery`, besides what the templates count
  * (its keys, alarms and dashboard are in the KMS, alarm and dashboard lines): the secondary Aurora
  * cluster at its minimum capacity with its diagnostics, its RDS Proxy, a cache like the primary's,
- * and the photo replication's metrics. No Secrets Manager endpoint there (no secret to rotate).
+ * the admin secret's replica there (billed as a secret of its own: "replica secrets are
+ * considered a distinct secret", Secrets Manager pricing page), and the photo replication's
+ * metrics. No Secrets Manager endpoint there (nothing rotates there: the replica follows the
+ * primary).
  */
 export function secondRegionFloor(config: StageConfig, prices: Prices = PRICES): CostLine[] {
   const dr = config.disasterRecovery;
@@ -176,6 +179,11 @@ export function secondRegionFloor(config: StageConfig, prices: Prices = PRICES):
       monthlyUsd: gb * prices.cloudwatchLogs.ingestionPerGb,
     });
   }
+  lines.push({
+    item: `Secrets Manager replica of the admin secret, ${where}`,
+    basis: `1 x $${prices.secretsManager.secretMonth}`,
+    monthlyUsd: prices.secretsManager.secretMonth,
+  });
   const { metricsPerRule, metricMonth } = prices.s3Replication;
   lines.push({
     item: 'S3 Replication metrics (photo rule)',

@@ -39,6 +39,8 @@ describe('data stack', () => {
       expect(Object.keys(data(stage).findResources('AWS::S3::Bucket')).sort()).toEqual([
         'PhotoBucketAccessLogsCA2C7566',
         'PhotoBucketBCCC5A2D',
+        // The Batch Replication jobs' manifests and reports, where the photos replicate.
+        ...(STAGE_CONFIGS[stage].disasterRecovery ? ['PhotoBucketReplicationJobs8A3CD9E3'] : []),
       ]);
     });
 
@@ -169,9 +171,9 @@ describe('data stack', () => {
       ]);
     });
 
-    it('denies any request that is not over TLS 1.2+, on both buckets', () => {
+    it('denies any request that is not over TLS 1.2+, on every bucket', () => {
       const policies = Object.values(data(stage).findResources('AWS::S3::BucketPolicy'));
-      expect(policies).toHaveLength(2);
+      expect(policies).toHaveLength(STAGE_CONFIGS[stage].disasterRecovery ? 3 : 2);
       for (const policy of policies) {
         expect(policy.Properties.PolicyDocument.Statement).toEqual(
           expect.arrayContaining([

@@ -72,6 +72,14 @@ describe(`disaster recovery (${stage}): the photo table`, () => {
     }
   });
 
+  it('encrypts every replica with the AWS managed key of its own Region (aws/dynamodb): KMS, no key named', () => {
+    expect(table().SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+    for (const region of [primaryRegion, dr.region]) {
+      // A replica's ReplicaSSESpecification names a customer-managed key; none is named here.
+      expect(replicaIn(region)!.SSESpecification).toBeUndefined();
+    }
+  });
+
   it('keeps Contributor Insights off on the replica (billed per replica; the standby serves reads)', () => {
     const replica = replicaIn(dr.region)!;
     expect(replica.ContributorInsightsSpecification?.Enabled ?? false).toBe(false);
@@ -119,13 +127,18 @@ describe(`a stage without disaster recovery (${stage} with it off)`, () => {
     }
     expect(added).toEqual({
       data: [
+        'AWS::IAM::Policy PhotoBucketBatchReplicationPolicy',
         'AWS::IAM::Policy PhotoBucketReplicationPolicy',
+        'AWS::IAM::Role PhotoBucketBatchReplicationRole',
         'AWS::IAM::Role PhotoBucketReplicationRole',
         'AWS::RDS::GlobalCluster ProfileDatabaseGlobalCluster',
+        'AWS::S3::Bucket PhotoBucketReplicationJobs',
+        'AWS::S3::BucketPolicy PhotoBucketReplicationJobsPolicy',
       ],
       monitoring: [
         'AWS::CloudWatch::Alarm OperationsPhotoReplicationPhotoReplicationFailures',
         'AWS::CloudWatch::Alarm OperationsPhotoReplicationPhotoReplicationLatency',
+        'AWS::CloudWatch::Alarm OperationsPhotoReplicationPhotoReplicationPending',
         `AWS::CloudWatch::Alarm OperationsPhotoTableReplica${dr.region
           .split('-')
           .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
@@ -135,7 +148,7 @@ describe(`a stage without disaster recovery (${stage} with it off)`, () => {
     });
   });
 
-  it('changes no other resource of the first Region but the table, the photo bucket and the dashboard', () => {
+  it('changes no other resource of the first Region but the table, the photo bucket, its access logs, the admin secret and the dashboard', () => {
     const changed: string[] = [];
     for (const key of Object.keys(withoutIt.templates) as Array<keyof typeof withoutIt.templates>) {
       const on = resources(withIt.templates[key]!);
@@ -143,10 +156,14 @@ describe(`a stage without disaster recovery (${stage} with it off)`, () => {
         if (JSON.stringify(on[id]) !== JSON.stringify(resource)) changed.push(`${key} ${resource.Type}`);
       }
     }
-    // The table gains its replica, the bucket its replication rule, the dashboard its row.
+    // The table gains its replica, the bucket its replication rule, the access log bucket's policy
+    // the delivery of the Batch Replication jobs bucket's logs, the admin secret its replica, the
+    // dashboard its row.
     expect(changed.sort()).toEqual([
       'data AWS::DynamoDB::GlobalTable',
       'data AWS::S3::Bucket',
+      'data AWS::S3::BucketPolicy',
+      'data AWS::SecretsManager::Secret',
       'monitoring AWS::CloudWatch::Dashboard',
     ]);
   });
@@ -292,6 +309,34 @@ describe(`disaster recovery (${stage}): the profile database`, () => {
     expect(JSON.stringify(ingress[0].Properties.SourceSecurityGroupId)).toContain('ProxySecurityGroup');
   });
 
+  it("replicates the admin secret to the second Region, encrypted with that Region's secrets key", () => {
+    const [, secret] = only(withIt.templates.data.findResources('AWS::SecretsManager::Secret'));
+    const replicas = secret.Properties.ReplicaRegions as Array<Record<string, any>>;
+    expect(replicas).toHaveLength(1);
+    expect(replicas[0].Region).toBe(dr.region);
+    if (!config.encryption.customerManagedKeys) {
+      expect(replicas[0].KmsKeyId).toBeUndefined();
+      return;
+    }
+    expect(JSON.stringify(replicas[0].KmsKeyId)).toContain(`:kms:${dr.region}:`);
+    expect(JSON.stringify(replicas[0].KmsKeyId)).toContain(`:alias/photoapp-${stage}-secrets`);
+    const network = withIt.templates.secondaryNetwork!.toJSON();
+    const alias = Object.values(network.Resources as Record<string, any>).find(
+      (r) => r.Type === 'AWS::KMS::Alias' && r.Properties.AliasName === `alias/photoapp-${stage}-secrets`,
+    );
+    expect(
+      network.Resources[alias.Properties.TargetKeyId['Fn::GetAtt'][0]].Properties.EnableKeyRotation,
+    ).toBe(true);
+    // The key exists before the secret names it: the data stack deploys after the second Region's network.
+    expect(withIt.stacks.data.dependencies).toContain(withIt.stacks.secondaryStorage);
+    expect(withIt.stacks.secondaryStorage!.dependencies).toContain(withIt.stacks.secondaryNetwork);
+  });
+
+  it('keeps the admin secret in one Region without the option', () => {
+    const [, secret] = only(withoutIt.templates.data.findResources('AWS::SecretsManager::Secret'));
+    expect(secret.Properties.ReplicaRegions).toBeUndefined();
+  });
+
   it('deploys the secondary after the data stack that creates the global database', () => {
     expect(withIt.stacks.secondaryData!.dependencies).toContain(withIt.stacks.data);
   });
@@ -423,6 +468,113 @@ describe(`disaster recovery (${stage}): the photos`, () => {
       withIt.templates.secondaryStorage!.findResources('AWS::S3::BucketPolicy'),
     ).find((p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: id }));
     expect(JSON.stringify(policy!.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  describe('the existing objects (S3 Batch Replication, which live replication does not replace)', () => {
+    const data = () => withIt.templates.data.toJSON();
+    const roleId = () => {
+      const roles = Object.entries(data().Resources as Record<string, any>).filter(
+        ([, r]) =>
+          r.Type === 'AWS::IAM::Role' &&
+          JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('batchoperations.s3.amazonaws.com'),
+      );
+      expect(roles).toHaveLength(1);
+      return roles[0][0];
+    };
+    const jobsBucketId = () => {
+      const outputs = data().Outputs as Record<string, any>;
+      return outputs.ReplicationJobsBucketName.Value.Ref as string;
+    };
+
+    it('gives Batch Operations a role of its own, trusted by that service only', () => {
+      expect(data().Resources[roleId()].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'batchoperations.s3.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+        }),
+      ]);
+    });
+
+    it('lets it start the replication of photo keys, generate the object list, and use its own files only', () => {
+      const id = roleId();
+      const policies = Object.values(data().Resources as Record<string, any>).filter(
+        (r) =>
+          r.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: id }]),
+      );
+      expect(policies).toHaveLength(1);
+      const statements = policies[0].Properties.PolicyDocument.Statement as Array<Record<string, any>>;
+      const [photoBucketId] = source();
+      const jobs = jobsBucketId();
+      const arn = (bucketId: string, suffix: string) => ({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, suffix]],
+      });
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: 's3:InitiateReplication', Resource: arn(photoBucketId, '/photos/*') },
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetReplicationConfiguration', 's3:PutInventoryConfiguration'],
+          Resource: { 'Fn::GetAtt': [photoBucketId, 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:GetObjectVersion'],
+          Resource: arn(jobs, '/manifests/*'),
+        },
+        {
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: [arn(jobs, '/manifests/*'), arn(jobs, '/reports/*')],
+        },
+      ]);
+    });
+
+    it('keeps the manifests and reports in a private, encrypted, TLS-only bucket that expires them', () => {
+      const jobs = data().Resources[jobsBucketId()];
+      expect(jobs.Type).toBe('AWS::S3::Bucket');
+      expect(jobs.Properties).toMatchObject({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LifecycleConfiguration: {
+          Rules: [expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' })],
+        },
+        LoggingConfiguration: expect.objectContaining({ LogFilePrefix: 'replication-jobs/' }),
+      });
+      expect(jobs.DeletionPolicy).toBe(config.dataRemoval === 'retain' ? 'Retain' : 'Delete');
+      const policy = Object.values(withIt.templates.data.findResources('AWS::S3::BucketPolicy')).find(
+        (p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: jobsBucketId() }),
+      );
+      expect(JSON.stringify(policy!.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    });
+
+    it('outputs the photo bucket, the role, the jobs bucket and the admin secret that the runbook names', () => {
+      const outputs = data().Outputs as Record<string, any>;
+      const [photoBucketId] = source();
+      expect(outputs.PhotoBucketName.Value).toEqual({ Ref: photoBucketId });
+      expect(outputs.BatchReplicationRoleArn.Value).toEqual({ 'Fn::GetAtt': [roleId(), 'Arn'] });
+      expect(outputs.ReplicationJobsBucketName.Value).toEqual({ Ref: jobsBucketId() });
+      const [secretId] = only(withIt.templates.data.findResources('AWS::SecretsManager::Secret'));
+      // The attachment's Ref is the attached secret's ARN.
+      const attachment = data().Resources[outputs.AdminSecretArn.Value.Ref];
+      expect(attachment.Type).toBe('AWS::SecretsManager::SecretTargetAttachment');
+      expect(attachment.Properties.SecretId).toEqual({ Ref: secretId });
+    });
+
+    it('exists only where the bucket replicates', () => {
+      const off = withoutIt.templates.data.toJSON();
+      expect(JSON.stringify(off.Resources)).not.toContain('batchoperations.s3.amazonaws.com');
+      expect(Object.keys(off.Outputs ?? {})).not.toEqual(
+        expect.arrayContaining(['BatchReplicationRoleArn', 'ReplicationJobsBucketName', 'AdminSecretArn']),
+      );
+    });
   });
 
   it('deploys the replica bucket before the data stack whose rule writes to it', () => {
@@ -618,10 +770,11 @@ describe(`disaster recovery (${stage}): alarms and dashboards`, () => {
     });
   });
 
-  it("alarms on the photo rule's replication latency and failed replications, by source, destination and rule", () => {
+  it("alarms on the photo rule's replication latency, backlog and failed replications, by source, destination and rule", () => {
     const s3 = alarmsOf(withIt.templates.monitoring).filter((a) => a.Properties.Namespace === 'AWS/S3');
     expect(s3.map((a) => a.Properties.MetricName).sort()).toEqual([
       'OperationsFailedReplication',
+      'OperationsPendingReplication',
       'ReplicationLatency',
     ]);
     for (const alarm of s3) {
@@ -631,6 +784,16 @@ describe(`disaster recovery (${stage}): alarms and dashboards`, () => {
     }
     const latency = s3.find((a) => a.Properties.MetricName === 'ReplicationLatency')!;
     expect(latency.Properties.Threshold).toBe(config.monitoring.alarms.photoReplicationLatency.threshold);
+    // The backlog, before any object is late enough for the latency alarm.
+    const pending = s3.find((a) => a.Properties.MetricName === 'OperationsPendingReplication')!;
+    const setting = config.monitoring.alarms.photoReplicationPending;
+    expect(pending.Properties).toMatchObject({
+      Statistic: 'Maximum',
+      Threshold: setting.threshold,
+      Period: setting.periodMinutes * 60,
+      EvaluationPeriods: setting.evaluationPeriods,
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   it("alarms on the secondary cluster's global replication lag in its own Region, to its own encrypted topic", () => {

@@ -457,6 +457,11 @@ describe('disasterRecovery', () => {
       /disasterRecovery\.secondaryInstances must be a whole number from 1 to 15/,
     ],
     [
+      'a production stage whose promoted cluster would have no reader',
+      { ...withDr({ secondaryInstances: 1 }), protection: 'production' as const },
+      /disasterRecovery\.secondaryInstances must be at least 2 in a production stage: once promoted, the secondary cluster needs a reader/,
+    ],
+    [
       'a pinned Region that is no Region name',
       withDr({}, { region: 'Virginia' }),
       /region must be a Region name such as us-east-1 \(got Virginia\)/,
@@ -464,6 +469,11 @@ describe('disasterRecovery', () => {
   ])('rejects %s', (_name, config, message) => {
     expect(() => validateStageConfig(config)).toThrow(ConfigError);
     expect(() => validateStageConfig(config)).toThrow(message);
+  });
+
+  it('lets a disposable stage keep a single secondary instance (the failover target only)', () => {
+    const disposable = { ...withDr({ secondaryInstances: 1 }), protection: 'disposable' as const };
+    expect(validateStageConfig(disposable).disasterRecovery?.secondaryInstances).toBe(1);
   });
 
   it('accepts either Region as the active one', () => {

@@ -77,6 +77,7 @@ export const dev: StageConfig<'dev'> = {
       // Disaster recovery (a stage with disasterRecovery only).
       tableReplicationLatency: alarm(60_000, 5, 3),
       photoReplicationLatency: alarm(3600, 5, 3),
+      photoReplicationPending: alarm(10_000, 5, 3),
       photoReplicationFailures: alarm(1, 5, 1),
       auroraGlobalReplicationLag: alarm(30_000, 5, 3),
     },

@@ -89,6 +89,8 @@ export const prod: StageConfig<'prod'> = {
       tableReplicationLatency: alarm(10_000, 1, 5),
       // Replication Time Control's bound: 15 minutes.
       photoReplicationLatency: alarm(900, 5, 3),
+      // A backlog that outlasts three 5-minute periods, before any object is 15 minutes late.
+      photoReplicationPending: alarm(1000, 5, 3),
       photoReplicationFailures: alarm(1, 5, 1),
       auroraGlobalReplicationLag: alarm(5000, 1, 5, 3),
     },
@@ -112,8 +114,9 @@ export const prod: StageConfig<'prod'> = {
   },
   disasterRecovery: {
     region: SECOND_REGION,
-    // The failover target of the Aurora Global Database; readers only until promoted.
-    secondaryInstances: 1,
+    // The failover target of the Aurora Global Database; readers only until promoted, then a
+    // writer and its reader (a production stage requires 2, as it requires a reader in the primary).
+    secondaryInstances: 2,
     // A stated bound (15 minutes for 99.99 % of objects) on the photos a regional failover can lose.
     photoReplicationTimeControl: true,
   },

@@ -439,7 +439,9 @@ const RULES: Readonly<Record<string, Rule>> = {
         if (destination === undefined || typeof rule.Id !== 'string') {
           return [`${r.id}: a replication rule without an id or a destination bucket the walk can name`];
         }
-        return ['ReplicationLatency', 'OperationsFailedReplication'].map((metricName): RequiredAlarm => ({
+        // The backlog too: it shows before any object is late enough for the latency alarm.
+        const metrics = ['ReplicationLatency', 'OperationsPendingReplication', 'OperationsFailedReplication'];
+        return metrics.map((metricName): RequiredAlarm => ({
           namespace: 'AWS/S3',
           metricName,
           dimension: { Name: 'SourceBucket', Value: r.own({ Ref: r.id }) },
