@@ -17,6 +17,7 @@ import {
   backupCostPerGb,
   idleFloor,
   replicationCostPerGb,
+  secondRegionCopiesCost,
   marginalCostPerMillion,
   total,
   type CostLine,
@@ -178,6 +179,7 @@ function main(): void {
   const backups = backupCostPerGb(config);
   const disasterRecovery = config.disasterRecovery && disasterRecoveryFloor(config, idle);
   const replication = replicationCostPerGb(config);
+  const copies = secondRegionCopiesCost(config);
   if (options.json) {
     console.log(
       JSON.stringify(
@@ -193,6 +195,7 @@ function main(): void {
             ? { disasterRecoveryFloor: disasterRecovery, disasterRecoveryFloorTotal: total(disasterRecovery) }
             : {}),
           ...(replication.length > 0 ? { replicationPerGb: replication } : {}),
+          ...(copies.length > 0 ? { secondRegionCopies: copies } : {}),
         },
         null,
         2,
@@ -217,6 +220,10 @@ function main(): void {
     );
     console.log('');
     console.log(table('Replication per GB written', replication));
+    console.log('');
+    // Unlike units (GB-months, I/Os): no total.
+    console.log("The second Region's copies, kept and written (per unit, no total)");
+    for (const line of copies) console.log(`  ${line.item}: $${line.monthlyUsd} (${line.basis})`);
   }
   const biggest = [...idle].sort((a, b) => b.monthlyUsd - a.monthlyUsd)[0];
   console.log(

@@ -222,6 +222,41 @@ export function replicationCostPerGb(config: StageConfig, prices: Prices = PRICE
   ];
 }
 
+/**
+ * What the second Region's copies cost to keep, per GB-month of each store, and Aurora Global
+ * Database's replicated write I/Os (on Aurora Standard each write I/O of the primary is billed
+ * again as a replicated write I/O in the secondary Region), per million. Usage-based, beside the
+ * floor: the copies are as large as the primary's stores, and the I/Os follow the profile writes.
+ */
+export function secondRegionCopiesCost(config: StageConfig, prices: Prices = PRICES): CostLine[] {
+  const dr = config.disasterRecovery;
+  if (!dr) return [];
+  const copies = prices.secondRegionCopies;
+  const where = `in ${dr.region}`;
+  return [
+    {
+      item: `Photo replicas kept ${where}, per GB-month`,
+      basis: `S3 Standard $${copies.s3StandardGbMonth}`,
+      monthlyUsd: copies.s3StandardGbMonth,
+    },
+    {
+      item: `Table replica kept ${where}, per GB-month`,
+      basis: `DynamoDB Standard $${copies.dynamoDbGbMonth}`,
+      monthlyUsd: copies.dynamoDbGbMonth,
+    },
+    {
+      item: `Secondary cluster's storage ${where}, per GB-month`,
+      basis: `Aurora Standard $${copies.auroraGbMonth}`,
+      monthlyUsd: copies.auroraGbMonth,
+    },
+    {
+      item: 'Aurora replicated write I/Os, per million',
+      basis: `Aurora Standard $${copies.auroraReplicatedWriteIoPerMillion}`,
+      monthlyUsd: copies.auroraReplicatedWriteIoPerMillion,
+    },
+  ];
+}
+
 /** A kind of API request and what one of them costs downstream. */
 export interface RequestProfile {
   readonly route: string;

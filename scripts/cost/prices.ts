@@ -44,6 +44,13 @@ export interface Prices {
     readonly timeControlPerGb: number;
   };
   readonly interRegionTransferPerGb: number;
+  /** What the second Region's copies cost to keep, and Aurora's replicated writes. */
+  readonly secondRegionCopies: {
+    readonly dynamoDbGbMonth: number;
+    readonly s3StandardGbMonth: number;
+    readonly auroraGbMonth: number;
+    readonly auroraReplicatedWriteIoPerMillion: number;
+  };
   readonly backup: {
     readonly dynamoDbGbMonth: number;
     readonly s3GbMonth: number;
@@ -154,6 +161,16 @@ export const PRICES: Prices = {
   },
   /** Data transfer from one Region to another, per GB (S3 and DynamoDB replication, Aurora's redo log). https://aws.amazon.com/ec2/pricing/on-demand/ */
   interRegionTransferPerGb: 0.02,
+  secondRegionCopies: {
+    /** DynamoDB Standard table class, data storage per GB-month (a replica stores its own copy). https://aws.amazon.com/dynamodb/pricing/on-demand/ */
+    dynamoDbGbMonth: 0.25,
+    /** S3 Standard, first 50 TB, per GB-month. https://aws.amazon.com/s3/pricing/ */
+    s3StandardGbMonth: 0.023,
+    /** Aurora Standard storage per GB-month (the secondary cluster's volume). https://aws.amazon.com/rds/aurora/pricing/ */
+    auroraGbMonth: 0.1,
+    /** Aurora Global Database on Aurora Standard: replicated write I/Os, per million. https://aws.amazon.com/rds/aurora/pricing/ */
+    auroraReplicatedWriteIoPerMillion: 0.2,
+  },
   backup: {
     /** AWS Backup, DynamoDB (advanced features) warm storage per GB-month; each recovery point is a full copy. https://aws.amazon.com/backup/pricing/ */
     dynamoDbGbMonth: 0.1,

@@ -6,6 +6,7 @@ import {
   idleFloor,
   marginalCostPerMillion,
   replicationCostPerGb,
+  secondRegionCopiesCost,
   secondRegionFloor,
   total,
   type Prices,
@@ -167,6 +168,7 @@ describe('idle floor: a second Region (disasterRecovery)', () => {
   it('adds nothing to a stage without one', () => {
     expect(secondRegionFloor(small, prices)).toEqual([]);
     expect(replicationCostPerGb(small, prices)).toEqual([]);
+    expect(secondRegionCopiesCost(small, prices)).toEqual([]);
     expect(idleFloor(small, inputs, prices).some((l) => /second Region|Replication/.test(l.item))).toBe(
       false,
     );
@@ -182,6 +184,24 @@ describe('idle floor: a second Region (disasterRecovery)', () => {
     // The admin secret's replica bills as a secret of its own.
     expect(line(/^Secrets Manager replica of the admin secret, second Region/)).toBeCloseTo(0.5);
     expect(lines).toHaveLength(5);
+  });
+
+  it("prices keeping the second Region's copies per GB-month and Aurora's replicated write I/Os per million", () => {
+    const copies = secondRegionCopiesCost(withSecondRegion, {
+      ...prices,
+      secondRegionCopies: {
+        dynamoDbGbMonth: 0.3,
+        s3StandardGbMonth: 0.02,
+        auroraGbMonth: 0.1,
+        auroraReplicatedWriteIoPerMillion: 0.25,
+      },
+    });
+    expect(copies.map((l) => [l.item, l.monthlyUsd])).toEqual([
+      ['Photo replicas kept in us-west-2, per GB-month', 0.02],
+      ['Table replica kept in us-west-2, per GB-month', 0.3],
+      ["Secondary cluster's storage in us-west-2, per GB-month", 0.1],
+      ['Aurora replicated write I/Os, per million', 0.25],
+    ]);
   });
 
   it('is part of the idle floor', () => {
