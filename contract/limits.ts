@@ -18,7 +18,7 @@ export const MAX_CAPTION_CHARACTERS = 300;
 export const MAX_CURSOR_LENGTH = 512;
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
-export const PHOTO_STATUSES = ['PENDING', 'READY', 'REJECTED'] as const;
+export const PHOTO_STATUSES = ['PENDING', 'PROCESSING', 'READY', 'REJECTED'] as const;
 
 /** Every error code the handlers answer with, and the status each one carries. */
 export const ERROR_STATUS = {

@@ -30,6 +30,23 @@ export const Profile = z
   })
   .check(z.meta({ id: 'Profile', description: "A user's profile; `photoCount` counts READY photos." }));
 
+export const RenditionView = z
+  .strictObject({
+    width: z.int().check(z.minimum(1)),
+    height: z.int().check(z.minimum(1)),
+    webp: z.url().check(z.meta({ description: 'A short-lived URL of the WebP encoding.' })),
+    jpeg: z
+      .url()
+      .check(z.meta({ description: 'A short-lived URL of the JPEG encoding, for clients without WebP.' })),
+  })
+  .check(
+    z.meta({
+      id: 'Rendition',
+      description:
+        'One size of a READY photo: oriented, every metadata block (EXIF with GPS, XMP, IPTC) removed but the colour profile.',
+    }),
+  );
+
 export const PhotoView = z
   .strictObject({
     photoId: PhotoId,
@@ -41,12 +58,14 @@ export const PhotoView = z
     createdAt: Timestamp,
     updatedAt: Timestamp,
     rejectionReason: z.optional(z.string()),
+    // In listings and the feed.
+    thumbnail: z.optional(RenditionView),
   })
   .check(
     z.meta({
       id: 'Photo',
       description:
-        'Photo metadata. PENDING until the upload is verified, then READY (public) or REJECTED (with a reason).',
+        'Photo metadata. PENDING until the upload is verified, PROCESSING while its renditions are made, then READY (public) or REJECTED (with a reason).',
     }),
   );
 
@@ -67,8 +86,18 @@ export const CreatedUpload = z
 export const PhotoWithDownload = z
   .strictObject({
     photo: PhotoView,
+    renditions: z.optional(
+      z
+        .strictObject({ thumbnail: RenditionView, display: RenditionView })
+        .check(z.meta({ description: 'READY photos only.' })),
+    ),
     downloadUrl: z.optional(
-      z.url().check(z.meta({ description: 'A short-lived URL of the image; READY photos only.' })),
+      z.url().check(
+        z.meta({
+          description:
+            'A short-lived URL of the original as uploaded, metadata included; READY photos, for their owner only.',
+        }),
+      ),
     ),
   })
   .check(z.meta({ id: 'PhotoWithDownload' }));
@@ -107,3 +136,4 @@ export type ResponseBodyName = keyof typeof RESPONSE_BODIES;
 
 export type ProfileView = z.output<typeof Profile>;
 export type PhotoViewBody = z.output<typeof PhotoView>;
+export type RenditionViewBody = z.output<typeof RenditionView>;

@@ -14,6 +14,7 @@ import { guardDependency } from './aws-errors';
 import { sdkDeadlineConfig } from './sdk-deadline';
 import type { SdkDeadline } from './sdk-deadline';
 import type { PhotoObjectStore, PresignedUpload } from '../domain/photo-service';
+import type { PhotoBytesStore } from '../domain/photo-processing';
 
 const DEPENDENCY = 'Photo storage';
 
@@ -42,7 +43,13 @@ export function createS3Client(options: {
   });
 }
 
-export class S3PhotoObjectStore implements PhotoObjectStore {
+/**
+ * Renditions are public-facing derivatives that never change for a given key (a new upload is a
+ * new photo id): browsers and CDNs may keep them as long as the signed URL lets them fetch one.
+ */
+const RENDITION_CACHE_CONTROL = 'private, max-age=31536000, immutable';
+
+export class S3PhotoObjectStore implements PhotoObjectStore, PhotoBytesStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucketName: string,
@@ -143,6 +150,38 @@ export class S3PhotoObjectStore implements PhotoObjectStore {
       if (status === 416) return new Uint8Array();
       throw error;
     }
+  }
+
+  /**
+   * The whole object (an original, to be processed). The deadline covers the time to the response
+   * headers; the body of at most MAX_PHOTO_BYTES then streams within the function's timeout.
+   */
+  async read(objectKey: string): Promise<Uint8Array | undefined> {
+    try {
+      const result = await guardDependency(DEPENDENCY, () =>
+        this.s3.send(new GetObjectCommand({ Bucket: this.bucketName, Key: objectKey })),
+      );
+      return (await result.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes a rendition; the same key written again (a retried event) is replaced by the same bytes. */
+  async putRendition(objectKey: string, bytes: Uint8Array, contentType: string): Promise<void> {
+    await guardDependency(DEPENDENCY, () =>
+      this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucketName,
+          Key: objectKey,
+          Body: bytes,
+          ContentType: contentType,
+          CacheControl: RENDITION_CACHE_CONTROL,
+        }),
+      ),
+    );
   }
 
   /**

@@ -6,6 +6,9 @@
 import type { AttributeValue as StreamAttributeValue } from 'aws-lambda';
 import type { Photo, PhotoStatus } from '../domain/photos';
 import { isPhotoContentType } from '../domain/photos';
+import type { RenditionDimensions } from '../domain/renditions';
+import { RENDITION_NAMES } from '../domain/renditions';
+import { PHOTO_STATUSES } from '../../contract/limits';
 import { isPhotoId, isUserId } from '../domain/identifiers';
 
 export const photoPk = (photoId: string): string => `PHOTO#${photoId}`;
@@ -16,7 +19,23 @@ export const PENDING_UPLOADS_SK = 'PENDING';
 /** True for the key of a photo item, false for the other items of the table. */
 export const isPhotoPk = (pk: unknown): boolean => typeof pk === 'string' && pk.startsWith('PHOTO#');
 
-const STATUSES: readonly PhotoStatus[] = ['PENDING', 'READY', 'REJECTED'];
+const STATUSES: readonly PhotoStatus[] = PHOTO_STATUSES;
+
+const isDimension = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0;
+
+/** The stored renditions map, or undefined when it is absent or malformed. */
+function renditionsFrom(value: unknown): RenditionDimensions | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const map = value as Record<string, { width?: unknown; height?: unknown } | undefined>;
+  const complete = RENDITION_NAMES.every(
+    (name) => isDimension(map[name]?.width) && isDimension(map[name]?.height),
+  );
+  if (!complete) return undefined;
+  return Object.fromEntries(
+    RENDITION_NAMES.map((name) => [name, { width: map[name]!.width, height: map[name]!.height }]),
+  ) as RenditionDimensions;
+}
 
 /** Converts a stored item (table or stream image) back into a Photo, refusing anything malformed. */
 export function photoFromItem(item: Record<string, unknown>): Photo {
@@ -34,6 +53,7 @@ export function photoFromItem(item: Record<string, unknown>): Photo {
   ) {
     throw new Error(`Malformed photo item ${JSON.stringify(item.pk ?? null)}`);
   }
+  const renditions = renditionsFrom(item.renditions);
   return {
     photoId,
     ownerId,
@@ -46,6 +66,7 @@ export function photoFromItem(item: Record<string, unknown>): Photo {
     ...(typeof item.caption === 'string' ? { caption: item.caption } : {}),
     ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
     ...(typeof item.rejectionReason === 'string' ? { rejectionReason: item.rejectionReason } : {}),
+    ...(renditions ? { renditions } : {}),
   };
 }
 

@@ -9,8 +9,10 @@
  *   gsi2pk = "FEED#<shard>", gsi2sk = "<createdAt>#<photoId>"      index `feed`: everyone's recent
  *                                                    photos, written over `shards` partitions and
  *                                                    merged newest first on read (see below).
- *   expiresAt (epoch seconds)                        TTL: set while PENDING (abandoned uploads expire)
+ *   expiresAt (epoch seconds)                        TTL: set while PENDING (abandoned uploads expire),
+ *                                                    PROCESSING (a day, should processing never end)
  *                                                    and REJECTED; removed when the photo is READY.
+ *   renditions                                       when READY: each rendition's width and height.
  *   pk = "UPLOADS#<ownerId>", sk = "PENDING"        the owner's upload slots: `pending` maps each
  *                                                    PENDING photo id to the epoch second it expires;
  *                                                    its size is the owner's pending count, so the
@@ -59,6 +61,7 @@ import { sdkDeadlineConfig } from './sdk-deadline';
 import type { SdkDeadline } from './sdk-deadline';
 import type { PhotoPage, PhotoRepository } from '../domain/photo-service';
 import type { Photo } from '../domain/photos';
+import type { RenditionDimensions } from '../domain/renditions';
 import { isPhotoId } from '../domain/identifiers';
 import { ConflictError, ValidationError } from '../shared/errors';
 import { countMetric, logger } from '../shared/powertools';
@@ -186,28 +189,51 @@ export class DynamoPhotoRepository implements PhotoRepository {
     return Item ? photoFromItem(Item) : undefined;
   }
 
-  async markReady(photoId: string, now: Date): Promise<boolean> {
+  async markProcessing(photoId: string, now: Date, expiresAt: number): Promise<boolean> {
+    const updated = await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: photoPk(photoId), sk: PHOTO_SK },
+        UpdateExpression: 'SET #status = :processing, updatedAt = :now, expiresAt = :expiresAt',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':processing': 'PROCESSING',
+          ':pending': 'PENDING',
+          ':now': now.toISOString(),
+          ':expiresAt': expiresAt,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    // Verified bytes no longer hold an upload slot: processing is the app's work, not the user's.
+    const ownerId: unknown = updated?.Attributes?.ownerId;
+    if (typeof ownerId === 'string') await this.releaseSlot(ownerId, photoId);
+    return updated !== undefined;
+  }
+
+  async markReady(photoId: string, now: Date, renditions: RenditionDimensions): Promise<boolean> {
     const photo = await this.get(photoId);
-    if (photo?.status !== 'PENDING') return false;
+    if (photo?.status !== 'PROCESSING') return false;
     const updated = await this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: photoPk(photoId), sk: PHOTO_SK },
         UpdateExpression:
-          'SET #status = :ready, updatedAt = :now, gsi1pk = :gsi1pk, gsi1sk = :listingSk, gsi2pk = :feed, gsi2sk = :listingSk REMOVE expiresAt',
-        ConditionExpression: '#status = :pending',
+          'SET #status = :ready, updatedAt = :now, renditions = :renditions, gsi1pk = :gsi1pk, gsi1sk = :listingSk, gsi2pk = :feed, gsi2sk = :listingSk REMOVE expiresAt',
+        ConditionExpression: '#status = :processing',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':ready': 'READY',
-          ':pending': 'PENDING',
+          ':processing': 'PROCESSING',
           ':now': now.toISOString(),
+          ':renditions': renditions,
           ':gsi1pk': ownerPk(photo.ownerId),
           ':feed': feedShardPk(feedShardOf(photoId, this.feed.shards)),
           ':listingSk': listingSk(photo),
         },
       }),
     );
-    if (updated) await this.releaseSlot(photo.ownerId, photoId);
     return updated !== undefined;
   }
 
@@ -218,20 +244,24 @@ export class DynamoPhotoRepository implements PhotoRepository {
         Key: { pk: photoPk(photoId), sk: PHOTO_SK },
         UpdateExpression:
           'SET #status = :rejected, updatedAt = :now, rejectionReason = :reason, expiresAt = :expiresAt',
-        ConditionExpression: '#status = :pending',
+        ConditionExpression: '#status IN (:pending, :processing)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':rejected': 'REJECTED',
           ':pending': 'PENDING',
+          ':processing': 'PROCESSING',
           ':now': now.toISOString(),
           ':reason': reason,
           ':expiresAt': expiresAt,
         },
-        ReturnValues: 'ALL_NEW',
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    const ownerId: unknown = updated?.Attributes?.ownerId;
-    if (typeof ownerId === 'string') await this.releaseSlot(ownerId, photoId);
+    // A PENDING photo still held a slot; a PROCESSING one gave it back when it was verified.
+    const before = updated?.Attributes;
+    if (before?.status === 'PENDING' && typeof before.ownerId === 'string') {
+      await this.releaseSlot(before.ownerId, photoId);
+    }
     return updated !== undefined;
   }
 

@@ -5,6 +5,7 @@
  */
 import type { PhotoCountLedger, PhotoObjectStore, ProfileInvalidator } from './photo-service';
 import type { PhotoChange } from './photos';
+import { renditionKeysOf } from './renditions';
 
 export type PendingChangeKind = 'READY' | 'REMOVED';
 
@@ -87,6 +88,8 @@ export class PendingChangeReconciler {
         for (const change of owned) {
           if (change.change === 'REMOVED') {
             await this.objects.delete(change.objectKey, change.versionId);
+            // Deleting a rendition that was never made succeeds too.
+            for (const key of renditionKeysOf(change)) await this.objects.delete(key);
             await this.ledger.uncount(ownerId, change.photoId);
           } else {
             await this.ledger.count(ownerId, change.photoId);

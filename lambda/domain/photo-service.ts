@@ -13,6 +13,7 @@ import type {
 } from './photos';
 import {
   PHOTO_KEY_PREFIX,
+  PROCESSING_DEADLINE_SECONDS,
   REJECTED_RETENTION_SECONDS,
   decideUploadOutcome,
   derivedActions,
@@ -22,6 +23,9 @@ import {
   toPhotoView,
 } from './photos';
 import { IMAGE_SIGNATURE_BYTES, imageSignatureMismatch } from './image-signature';
+import type { RenditionDimensions, RenditionName } from './renditions';
+import { RENDITION_FORMAT_NAMES, RENDITION_NAMES, renditionKey } from './renditions';
+import type { RenditionViewBody } from '../../contract/responses';
 import { ForbiddenError, NotFoundError, TooManyPendingUploadsError } from '../shared/errors';
 
 export interface PhotoPage {
@@ -36,9 +40,14 @@ export interface PhotoRepository {
    */
   createPending(photo: Photo, maxPendingPerOwner: number): Promise<boolean>;
   get(photoId: string): Promise<Photo | undefined>;
-  /** PENDING -> READY; false if the photo is no longer PENDING. */
-  markReady(photoId: string, now: Date): Promise<boolean>;
-  /** PENDING -> REJECTED; false if the photo is no longer PENDING. */
+  /**
+   * PENDING -> PROCESSING (the object is verified; renditions are next), with a new expiry
+   * (PROCESSING_DEADLINE_SECONDS); false if the photo is no longer PENDING.
+   */
+  markProcessing(photoId: string, now: Date, expiresAt: number): Promise<boolean>;
+  /** PROCESSING -> READY with the renditions' sizes; false if the photo is no longer PROCESSING. */
+  markReady(photoId: string, now: Date, renditions: RenditionDimensions): Promise<boolean>;
+  /** PENDING or PROCESSING -> REJECTED; false if the photo is in neither state. */
   markRejected(photoId: string, reason: string, now: Date, expiresAt: number): Promise<boolean>;
   /** Deletes the photo only if it is owned by ownerId; false if it is gone or not theirs. */
   deleteOwned(photoId: string, ownerId: string): Promise<boolean>;
@@ -119,15 +128,29 @@ export class PhotoService {
     return { photo: toPhotoView(photo), upload: { ...upload, expiresAt } };
   }
 
-  async getPhoto(callerId: string, photoId: string): Promise<{ photo: PhotoView; downloadUrl?: string }> {
+  /**
+   * A photo with a URL per rendition once READY. The original (with whatever metadata its camera
+   * wrote, GPS included) is the owner's alone: only they get its URL.
+   */
+  async getPhoto(
+    callerId: string,
+    photoId: string,
+  ): Promise<{
+    photo: PhotoView;
+    renditions?: Record<RenditionName, RenditionViewBody>;
+    downloadUrl?: string;
+  }> {
     const photo = await this.repository.get(photoId);
     if (!photo || !isVisibleTo(photo, callerId)) throw new NotFoundError('Photo');
     if (photo.status !== 'READY') return { photo: toPhotoView(photo) };
-    const downloadUrl = await this.objects.presignDownload(
-      photo.objectKey,
-      this.settings.downloadUrlExpirySeconds,
-    );
-    return { photo: toPhotoView(photo), downloadUrl };
+    const renditions = Object.fromEntries(
+      await Promise.all(RENDITION_NAMES.map(async (name) => [name, await this.renditionView(photo, name)])),
+    ) as Record<RenditionName, RenditionViewBody>;
+    const downloadUrl =
+      photo.ownerId === callerId
+        ? await this.objects.presignDownload(photo.objectKey, this.settings.downloadUrlExpirySeconds)
+        : undefined;
+    return { photo: toPhotoView(photo), renditions, ...(downloadUrl ? { downloadUrl } : {}) };
   }
 
   async deletePhoto(callerId: string, photoId: string): Promise<void> {
@@ -144,11 +167,37 @@ export class PhotoService {
     limit: number,
     cursor?: string,
   ): Promise<{ items: PhotoView[]; nextCursor?: string }> {
-    return toViewPage(await this.repository.listByOwner(ownerId, limit, cursor));
+    return this.toViewPage(await this.repository.listByOwner(ownerId, limit, cursor));
   }
 
   async listFeed(limit: number, cursor?: string): Promise<{ items: PhotoView[]; nextCursor?: string }> {
-    return toViewPage(await this.repository.listFeed(limit, cursor));
+    return this.toViewPage(await this.repository.listFeed(limit, cursor));
+  }
+
+  /** Listings show the thumbnail; presigning is local work (no request), two URLs per item. */
+  private async toViewPage(page: PhotoPage): Promise<{ items: PhotoView[]; nextCursor?: string }> {
+    const items = await Promise.all(
+      page.items.map(async (photo) => ({
+        ...toPhotoView(photo),
+        ...(photo.renditions ? { thumbnail: await this.renditionView(photo, 'thumbnail') } : {}),
+      })),
+    );
+    return { items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  private async renditionView(photo: Photo, name: RenditionName): Promise<RenditionViewBody> {
+    const dimensions = photo.renditions?.[name];
+    if (!dimensions) throw new Error(`READY photo ${photo.photoId} has no ${name} rendition`);
+    const urls = await Promise.all(
+      RENDITION_FORMAT_NAMES.map(async (format) => [
+        format,
+        await this.objects.presignDownload(
+          renditionKey(photo, name, format),
+          this.settings.downloadUrlExpirySeconds,
+        ),
+      ]),
+    );
+    return { ...dimensions, ...(Object.fromEntries(urls) as Record<'webp' | 'jpeg', string>) };
   }
 }
 
@@ -161,8 +210,9 @@ export class UploadReconciler {
   ) {}
 
   /**
-   * Reconciles an uploaded object with its pending photo. Idempotent: a replay finds the photo
-   * READY (nothing to do) or the rejected object already deleted.
+   * Reconciles an uploaded object with its pending photo: verified bytes make it PROCESSING, which
+   * the processing function picks up from the table's stream. Idempotent: a replay finds the photo
+   * past PENDING (nothing to do) or the rejected object already deleted.
    */
   async completeUpload(
     objectKey: string,
@@ -181,7 +231,7 @@ export class UploadReconciler {
     if (!stored) return { action: 'NONE', reason: 'object no longer exists' };
     const photo = await this.repository.get(key.photoId);
     let outcome = decideUploadOutcome(photo, key, stored);
-    if (outcome.action === 'MARK_READY' && photo) {
+    if (outcome.action === 'MARK_PROCESSING' && photo) {
       // Type and size match what was declared; the bytes must agree too. Only the first few are read.
       const first = await this.objects.readFirstBytes(objectKey, versionId, IMAGE_SIGNATURE_BYTES);
       if (!first) return { action: 'NONE', reason: 'object no longer exists' };
@@ -190,13 +240,21 @@ export class UploadReconciler {
     }
     const now = this.clock();
     switch (outcome.action) {
-      case 'MARK_READY':
-        if (await this.repository.markReady(key.photoId, now)) return outcome;
+      case 'MARK_PROCESSING':
+        if (
+          await this.repository.markProcessing(
+            key.photoId,
+            now,
+            epochSeconds(now) + PROCESSING_DEADLINE_SECONDS,
+          )
+        ) {
+          return outcome;
+        }
         // The photo changed under us (deleted, or another delivery won): decide again on fresh state.
         if (attempt >= 3) throw new Error('Photo kept changing while completing its upload');
         return this.completeUpload(objectKey, versionId, attempt + 1);
       case 'REJECT': {
-        const expiresAt = Math.floor(now.getTime() / 1000) + REJECTED_RETENTION_SECONDS;
+        const expiresAt = epochSeconds(now) + REJECTED_RETENTION_SECONDS;
         // Mark first: if the delete then fails, the retry sees REJECTED and deletes the object again.
         await this.repository.markRejected(key.photoId, outcome.reason, now, expiresAt);
         await this.objects.delete(objectKey, versionId);
@@ -211,12 +269,7 @@ export class UploadReconciler {
   }
 }
 
-function toViewPage(page: PhotoPage): { items: PhotoView[]; nextCursor?: string } {
-  return {
-    items: page.items.map(toPhotoView),
-    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-  };
-}
+const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
 /** Derived data kept by the stream processor; each operation must be idempotent. */
 export interface PhotoCountLedger {

@@ -1,9 +1,12 @@
 /**
  * Photo model and the pure rules of its life cycle:
- * PENDING (upload URL issued, TTL set) -> READY (object verified) | REJECTED (object did not match)
- * and, for any state, deletion by the owner or by TTL expiry.
+ * PENDING (upload URL issued, TTL set) -> PROCESSING (object verified) -> READY (renditions made)
+ * | REJECTED (object did not match, or could not be processed), and, for any state, deletion by the
+ * owner or by TTL expiry.
  */
 import { isPhotoId, isUserId } from './identifiers';
+import { renditionKeysOf } from './renditions';
+import type { RenditionDimensions } from './renditions';
 import { PHOTO_CONTENT_TYPES } from '../../contract/limits';
 import type { PhotoViewBody } from '../../contract/responses';
 import type { CreatePhotoBody } from '../../contract/schemas';
@@ -11,6 +14,12 @@ import type { CreatePhotoBody } from '../../contract/schemas';
 export type PhotoContentType = (typeof PHOTO_CONTENT_TYPES)[number];
 /** How long a REJECTED item is kept (so its owner can see why) before TTL removes it. */
 export const REJECTED_RETENTION_SECONDS = 7 * 24 * 3600;
+/**
+ * How long a verified photo may stay PROCESSING. Processing takes seconds and its retries minutes;
+ * a photo still PROCESSING after a day has exhausted them (its record waits in the failure queue),
+ * and TTL then removes it, the stream processor its objects.
+ */
+export const PROCESSING_DEADLINE_SECONDS = 24 * 3600;
 
 export type PhotoStatus = PhotoViewBody['status'];
 
@@ -27,6 +36,8 @@ export interface Photo {
   /** Epoch seconds; set while PENDING or REJECTED so the item expires. */
   readonly expiresAt?: number;
   readonly rejectionReason?: string;
+  /** Set when READY: the size of each rendition (the keys follow from the photo, renditions.ts). */
+  readonly renditions?: RenditionDimensions;
 }
 
 /** What clients see (the contract's Photo): storage details (object key, TTL) stay private. */
@@ -97,7 +108,7 @@ export function toPhotoView(photo: Photo): PhotoView {
   };
 }
 
-/** A PENDING or REJECTED photo is visible only to its owner; to anyone else it does not exist. */
+/** A photo that is not READY is visible only to its owner; to anyone else it does not exist. */
 export function isVisibleTo(photo: Photo, callerId: string): boolean {
   return photo.status === 'READY' || photo.ownerId === callerId;
 }
@@ -108,7 +119,7 @@ export interface StoredObject {
 }
 
 export type UploadOutcome =
-  | { readonly action: 'MARK_READY' }
+  | { readonly action: 'MARK_PROCESSING' }
   | { readonly action: 'REJECT'; readonly reason: string }
   | { readonly action: 'DELETE_ORPHAN'; readonly reason: string }
   | { readonly action: 'NONE'; readonly reason: string };
@@ -125,6 +136,7 @@ export function decideUploadOutcome(
   if (!photo) return { action: 'DELETE_ORPHAN', reason: 'no pending photo for this object' };
   if (photo.ownerId !== key.ownerId) return { action: 'DELETE_ORPHAN', reason: 'object key owner mismatch' };
   if (photo.status === 'READY') return { action: 'NONE', reason: 'already READY' };
+  if (photo.status === 'PROCESSING') return { action: 'NONE', reason: 'already verified' };
   if (photo.status === 'REJECTED') return { action: 'DELETE_ORPHAN', reason: 'photo was rejected' };
   if (object.sizeBytes !== photo.sizeBytes) {
     return { action: 'REJECT', reason: `size ${object.sizeBytes} does not match ${photo.sizeBytes}` };
@@ -132,7 +144,7 @@ export function decideUploadOutcome(
   if (object.contentType !== photo.contentType) {
     return { action: 'REJECT', reason: 'content type does not match' };
   }
-  return { action: 'MARK_READY' };
+  return { action: 'MARK_PROCESSING' };
 }
 
 export type PhotoChange =
@@ -147,13 +159,17 @@ export type DerivedAction =
 /**
  * What a change of a photo item implies for derived data. A photo counts once it is READY; a
  * removed item's object is deleted whatever its state (owner delete, or an abandoned upload that
- * TTL expired), and a READY one is then uncounted. Every action is idempotent downstream.
+ * TTL expired), with its renditions, and a READY one is then uncounted. Every action is idempotent downstream.
  */
 export function derivedActions(change: PhotoChange): DerivedAction[] {
   if (change.kind === 'REMOVE') {
     const { before } = change;
     // The delete first: it needs no database, so an outage of PostgreSQL cannot leave the bytes behind.
     const actions: DerivedAction[] = [{ type: 'DELETE_OBJECT', objectKey: before.objectKey }];
+    // Renditions exist once processing has begun (a failed attempt may have left some behind).
+    if (before.status === 'READY' || before.status === 'PROCESSING') {
+      for (const objectKey of renditionKeysOf(before)) actions.push({ type: 'DELETE_OBJECT', objectKey });
+    }
     if (before.status === 'READY') {
       actions.push({ type: 'UNCOUNT_PHOTO', ownerId: before.ownerId, photoId: before.photoId });
     }

@@ -81,6 +81,12 @@ const DRIVERS = {
       "keep(new Redis({ host: '127.0.0.1', port: 9, lazyConnect: true }));",
     ].join('\n'),
   },
+  imageLibrary: {
+    // External in the bundle (the function's layer holds it): loaded from node_modules here.
+    packages: ['sharp'],
+    imports: "import sharp from 'sharp';",
+    construct: 'sharp.cache(false);\nkeep(sharp);',
+  },
   dataApi: {
     packages: ['@aws-sdk/client-rds-data'],
     imports: "import { RDSDataClient } from '@aws-sdk/client-rds-data';",
@@ -96,6 +102,7 @@ export const FLOOR_DRIVERS: Record<FunctionKey, readonly DriverName[]> = {
   photosApi: ['dynamoDb', 's3'],
   profilesApi: ['postgres', 'postgresReader', 'cache'],
   uploadComplete: ['dynamoDb', 's3'],
+  photoProcessor: ['dynamoDb', 's3', 'imageLibrary'],
   streamProcessor: ['postgres', 'cache'],
   reconciler: ['dynamoDb', 's3', 'postgres', 'cache'],
   schemaMigrations: ['dataApi'],

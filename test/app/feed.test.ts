@@ -79,6 +79,8 @@ async function feedTable() {
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const at = (minute: number): Date => new Date(T0 + minute * 60_000);
 const SMALL_PHOTO: PhotoRequest = { contentType: 'image/png', sizeBytes: 2048 };
+/** What the processing function would record; these listings only need a READY item. */
+const SOME_RENDITIONS = { thumbnail: { width: 256, height: 192 }, display: { width: 1600, height: 1200 } };
 
 /** A photo created at `minute` and made READY as the upload verifier does; its id. */
 async function readyPhoto(
@@ -94,7 +96,10 @@ async function readyPhoto(
     pendingTtlSeconds: 3600,
   });
   if (!(await repository.createPending(photo, 20))) throw new Error('no upload slot');
-  if (!(await repository.markReady(photo.photoId, at(minute)))) throw new Error('not marked READY');
+  if (!(await repository.markProcessing(photo.photoId, at(minute), 0))) throw new Error('not verified');
+  if (!(await repository.markReady(photo.photoId, at(minute), SOME_RENDITIONS))) {
+    throw new Error('not marked READY');
+  }
   return photo.photoId;
 }
 

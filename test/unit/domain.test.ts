@@ -32,7 +32,7 @@ const photo = (overrides: Partial<Photo> = {}): Photo => ({
 describe('decideUploadOutcome', () => {
   const key = { ownerId: 'owner' };
   it.each([
-    ['matching PENDING upload', photo(), { sizeBytes: 10, contentType: 'image/png' }, 'MARK_READY'],
+    ['matching PENDING upload', photo(), { sizeBytes: 10, contentType: 'image/png' }, 'MARK_PROCESSING'],
     ['size mismatch', photo(), { sizeBytes: 11, contentType: 'image/png' }, 'REJECT'],
     ['type mismatch', photo(), { sizeBytes: 10, contentType: 'image/jpeg' }, 'REJECT'],
     ['missing type', photo(), { sizeBytes: 10 }, 'REJECT'],
@@ -46,6 +46,12 @@ describe('decideUploadOutcome', () => {
     [
       'already READY (replay)',
       photo({ status: 'READY' }),
+      { sizeBytes: 10, contentType: 'image/png' },
+      'NONE',
+    ],
+    [
+      'already verified (replay while PROCESSING)',
+      photo({ status: 'PROCESSING' }),
       { sizeBytes: 10, contentType: 'image/png' },
       'NONE',
     ],
@@ -105,17 +111,28 @@ describe('derivedActions', () => {
       { type: 'COUNT_PHOTO', ownerId: 'owner', photoId: ready.photoId },
     ]);
     expect(derivedActions({ kind: 'INSERT', after: pending })).toEqual([]);
+    expect(
+      derivedActions({ kind: 'MODIFY', before: pending, after: photo({ status: 'PROCESSING' }) }),
+    ).toEqual([]);
     expect(derivedActions({ kind: 'MODIFY', before: ready, after: ready })).toEqual([]);
     expect(derivedActions({ kind: 'MODIFY', before: pending, after: photo({ status: 'REJECTED' }) })).toEqual(
       [],
     );
   });
 
-  it('deletes the object of any removed photo before it uncounts a removed READY one', () => {
+  it('deletes the object and the renditions of a removed photo before it uncounts a removed READY one', () => {
+    const renditionDeletes = ['thumbnail.webp', 'thumbnail.jpg', 'display.webp', 'display.jpg'].map(
+      (file) => ({ type: 'DELETE_OBJECT', objectKey: `renditions/owner/${ready.photoId}/${file}` }),
+    );
     expect(derivedActions({ kind: 'REMOVE', before: ready, expiredByTtl: false })).toEqual([
       { type: 'DELETE_OBJECT', objectKey: ready.objectKey },
+      ...renditionDeletes,
       { type: 'UNCOUNT_PHOTO', ownerId: 'owner', photoId: ready.photoId },
     ]);
+    // A photo whose processing never finished (TTL) may have some renditions already.
+    expect(
+      derivedActions({ kind: 'REMOVE', before: photo({ status: 'PROCESSING' }), expiredByTtl: true }),
+    ).toEqual([{ type: 'DELETE_OBJECT', objectKey: pending.objectKey }, ...renditionDeletes]);
     expect(derivedActions({ kind: 'REMOVE', before: pending, expiredByTtl: true })).toEqual([
       { type: 'DELETE_OBJECT', objectKey: pending.objectKey },
     ]);
