@@ -161,14 +161,14 @@ export interface components {
       /** @constant */
       status: 'ok';
     };
-    /** @description Photo metadata. PENDING until the upload is verified, then READY (public) or REJECTED (with a reason). */
+    /** @description Photo metadata. PENDING until the upload is verified, PROCESSING while its renditions are made, then READY (public) or REJECTED (with a reason). */
     Photo: {
       /** @description A photo id: a version 4 UUID the API assigned. */
       photoId: string;
       /** @description A user's id: the `sub` claim of their Cognito token. */
       ownerId: string;
       /** @enum {string} */
-      status: 'PENDING' | 'READY' | 'REJECTED';
+      status: 'PENDING' | 'PROCESSING' | 'READY' | 'REJECTED';
       /** @enum {string} */
       contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/heic';
       sizeBytes: number;
@@ -184,6 +184,7 @@ export interface components {
        */
       updatedAt: string;
       rejectionReason?: string;
+      thumbnail?: components['schemas']['Rendition'];
     };
     /** @description Newest first; `nextCursor` is absent on the last page. */
     PhotoPage: {
@@ -192,9 +193,14 @@ export interface components {
     };
     PhotoWithDownload: {
       photo: components['schemas']['Photo'];
+      /** @description READY photos only. */
+      renditions?: {
+        thumbnail: components['schemas']['Rendition'];
+        display: components['schemas']['Rendition'];
+      };
       /**
        * Format: uri
-       * @description A short-lived URL of the image; READY photos only.
+       * @description A short-lived URL of the original as uploaded, metadata included; READY photos, for their owner only.
        */
       downloadUrl?: string;
     };
@@ -221,6 +227,21 @@ export interface components {
       /** @description Surrounding whitespace is trimmed before the length is counted; control characters are refused. */
       displayName: string;
       bio?: string | null;
+    };
+    /** @description One size of a READY photo: oriented, every metadata block (EXIF with GPS, XMP, IPTC) removed but the colour profile. */
+    Rendition: {
+      width: number;
+      height: number;
+      /**
+       * Format: uri
+       * @description A short-lived URL of the WebP encoding.
+       */
+      webp: string;
+      /**
+       * Format: uri
+       * @description A short-lived URL of the JPEG encoding, for clients without WebP.
+       */
+      jpeg: string;
     };
   };
   responses: never;

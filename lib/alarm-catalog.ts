@@ -260,6 +260,21 @@ function userPoolThrottles({ userPoolId, clientId }: MonitoredResources['userPoo
   });
 }
 
+/**
+ * The share of processed photos that were rejected, in percent; 0 below 10 photos in the period, so
+ * that one user's handful of bad files does not page anyone.
+ */
+export function photoRejectionRate(fn: MonitoredFunction): cloudwatch.IMetric {
+  return new cloudwatch.MathExpression({
+    expression: 'IF(ready + rejected >= 10, 100 * rejected / (ready + rejected), 0)',
+    usingMetrics: {
+      ready: appMetric('processedPhotos', fn),
+      rejected: appMetric('rejectedPhotos', fn),
+    },
+    label: 'Rejected photos (%)',
+  });
+}
+
 const emitting = (metric: AppMetric, described: string) => ({
   when: (fn: MonitoredFunction) => (fn.emits ?? []).includes(metric),
   described,
@@ -351,6 +366,17 @@ export const ALARM_CATALOG = {
     only: emitting('cacheErrors', 'that counts them (an app metric)'),
     runbook:
       'Cache commands keep failing; profile reads fall through to Aurora and invalidations are lost until entries expire (stale profiles for up to the cache TTL). Check the cache node alarms, the security groups, and the IAM sign-in of the app user.',
+  },
+  photoRejectionRate: {
+    resource: 'function',
+    title: 'rejected photos',
+    unit: 'percent',
+    statistic: 'Sum',
+    treatMissingData: NOT_BREACHING,
+    metric: photoRejectionRate,
+    only: emitting('rejectedPhotos', 'that processes photos (app metrics)'),
+    runbook:
+      'Many verified photos are rejected (percent of those processed, from 10 a period). Bad uploads are rare, so a high share means the image library refuses good ones: compare the rejection reasons in process-photo\'s log group ("Photo not processed") with the last change to the image library layer or to the limits in lambda/domain/renditions.ts, and roll back.',
   },
   rotationErrors: {
     resource: 'rotationFunction',

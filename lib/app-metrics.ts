@@ -25,6 +25,10 @@ export const APP_METRICS = {
   cleanedUpUploads: 'ExpiredUploadCleanedUp',
   /** Uploaded objects that did not match their pending photo and were deleted. */
   rejectedUploads: 'UploadREJECT',
+  /** Verified photos whose renditions were made (now READY). */
+  processedPhotos: 'PhotoREADY',
+  /** Verified photos that could not be processed (limits, animation, corrupt bytes) and were rejected. */
+  rejectedPhotos: 'PhotoREJECTED',
   /** Cache commands that failed; the handlers carried on without the cache. */
   cacheErrors: 'ProfileCacheError',
 } as const;

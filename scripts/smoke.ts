@@ -9,8 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import createClient from 'openapi-fetch';
+import sharp from 'sharp';
 import type { Client, Middleware } from 'openapi-fetch';
 import type { paths } from '../contract/openapi-types';
+import { SAMPLE_MARKER, samplePhoto } from './local/sample-photos';
 
 export interface SmokeOptions {
   /** The API's base URL, e.g. http://localhost:3000 or the stage's invoke URL. */
@@ -235,11 +237,13 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
   const run = new SmokeRun(base, log, options.waitMs ?? 30_000, options.onResponse);
   const { api, anonymous } = run;
   const started = performance.now();
-  const jpeg = tinyJpeg();
+  // A phone's photo: EXIF with a GPS position, XMP and IPTC, none of which may reach a rendition.
+  const jpeg = await samplePhoto({ width: 400, height: 300 });
   let userId = '';
   let photoId = '';
   let upload: { url: string; method: string; headers: Record<string, string> } | undefined;
   let downloadUrl = '';
+  let thumbnail: { width: number; height: number; webp: string; jpeg: string } | undefined;
   const photo = () => answer(api.GET('/photos/{photoId}', { params: { path: { photoId } } }));
 
   log(`Smoke test of ${base}`);
@@ -331,14 +335,56 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
     const response = await photo();
     run.expectStatus('GET /photos/{photoId}', response, 200);
     const body = response.data;
-    if (body?.photo.photoId !== photoId || body.photo.status !== 'READY' || body.downloadUrl === undefined)
+    if (
+      body?.photo.photoId !== photoId ||
+      body.photo.status !== 'READY' ||
+      body.downloadUrl === undefined ||
+      body.renditions === undefined
+    )
       throw new SmokeFailure(
         'GET /photos/{photoId}',
-        `photo ${photoId} READY with a downloadUrl`,
+        `photo ${photoId} READY with renditions and (for its owner) a downloadUrl`,
         brief(response),
       );
     downloadUrl = body.downloadUrl;
-    return 'READY, downloadUrl';
+    thumbnail = body.renditions.thumbnail;
+    const { display } = body.renditions;
+    return `READY, thumbnail ${thumbnail.width}x${thumbnail.height}, display ${display.width}x${display.height}`;
+  });
+
+  await run.step('download the thumbnail: no EXIF', async () => {
+    const results: string[] = [];
+    for (const format of ['webp', 'jpeg'] as const) {
+      const response = await fetch(thumbnail?.[format] ?? '', {
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      if (response.status !== 200)
+        throw new SmokeFailure(
+          'thumbnail',
+          'HTTP 200',
+          `${response.status} ${bytes.toString('utf8', 0, 300)}`,
+        );
+      const metadata = await sharp(bytes)
+        .metadata()
+        .catch((error: unknown) => {
+          throw new SmokeFailure('thumbnail', `a ${format} image`, String(error));
+        });
+      const found = [
+        metadata.exif && 'EXIF',
+        metadata.xmp && 'XMP',
+        metadata.iptc && 'IPTC',
+        bytes.includes(Buffer.from(SAMPLE_MARKER)) && 'the uploaded metadata text',
+      ].filter(Boolean);
+      if (metadata.format !== format || metadata.width !== thumbnail?.width || found.length > 0)
+        throw new SmokeFailure(
+          'thumbnail',
+          `a ${format} of ${thumbnail?.width}x${thumbnail?.height} without metadata`,
+          `${metadata.format} ${metadata.width}x${metadata.height}${found.length > 0 ? ` with ${found.join(', ')}` : ''}`,
+        );
+      results.push(`${format} ${bytes.byteLength} bytes`);
+    }
+    return `${results.join(', ')}, no EXIF/XMP/IPTC`;
   });
 
   await run.step('download through downloadUrl', async () => {
@@ -355,10 +401,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeStep[]> {
     return `${bytes.byteLength} bytes, equal`;
   });
 
-  const listed = (response: Answer<{ items: { photoId: string }[] }>): string | undefined => {
+  const listed = (
+    response: Answer<{ items: { photoId: string; thumbnail?: { webp: string } }[] }>,
+  ): string | undefined => {
     const items = response.data?.items ?? [];
-    return response.status === 200 && items.some((item) => item.photoId === photoId)
-      ? `${items.length} photo(s), ours included`
+    return response.status === 200 && items.some((item) => item.photoId === photoId && item.thumbnail)
+      ? `${items.length} photo(s), ours included with its thumbnail`
       : undefined;
   };
 

@@ -21,19 +21,25 @@ export const isPhotoPk = (pk: unknown): boolean => typeof pk === 'string' && pk.
 
 const STATUSES: readonly PhotoStatus[] = PHOTO_STATUSES;
 
-const isDimension = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value > 0;
+/**
+ * How an item stores its renditions' sizes: "<w>x<h>,<w>x<h>" in RENDITION_NAMES order (thumbnail,
+ * display). A string of about 17 bytes rather than a map of about 60: the feed index projects every
+ * attribute, and the largest photo item must stay within 2 KB, FEED_WRITE_UNITS (feed.test.ts).
+ */
+export function encodeRenditions(renditions: RenditionDimensions): string {
+  return RENDITION_NAMES.map((name) => `${renditions[name].width}x${renditions[name].height}`).join(',');
+}
 
-/** The stored renditions map, or undefined when it is absent or malformed. */
+/** The stored sizes, or undefined when they are absent or malformed. */
 function renditionsFrom(value: unknown): RenditionDimensions | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const map = value as Record<string, { width?: unknown; height?: unknown } | undefined>;
-  const complete = RENDITION_NAMES.every(
-    (name) => isDimension(map[name]?.width) && isDimension(map[name]?.height),
-  );
-  if (!complete) return undefined;
+  if (typeof value !== 'string') return undefined;
+  const sizes = value.split(',').map((size) => /^([1-9]\d{0,4})x([1-9]\d{0,4})$/.exec(size));
+  if (sizes.length !== RENDITION_NAMES.length || sizes.some((size) => size === null)) return undefined;
   return Object.fromEntries(
-    RENDITION_NAMES.map((name) => [name, { width: map[name]!.width, height: map[name]!.height }]),
+    RENDITION_NAMES.map((name, index) => [
+      name,
+      { width: Number(sizes[index]![1]), height: Number(sizes[index]![2]) },
+    ]),
   ) as RenditionDimensions;
 }
 

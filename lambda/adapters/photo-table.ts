@@ -12,7 +12,8 @@
  *   expiresAt (epoch seconds)                        TTL: set while PENDING (abandoned uploads expire),
  *                                                    PROCESSING (a day, should processing never end)
  *                                                    and REJECTED; removed when the photo is READY.
- *   renditions                                       when READY: each rendition's width and height.
+ *   renditions                                       when READY: each rendition's width and height,
+ *                                                    "256x192,1600x1200" (photo-item.ts).
  *   pk = "UPLOADS#<ownerId>", sk = "PENDING"        the owner's upload slots: `pending` maps each
  *                                                    PENDING photo id to the epoch second it expires;
  *                                                    its size is the owner's pending count, so the
@@ -56,7 +57,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { guardDependency } from './aws-errors';
-import { PENDING_UPLOADS_SK, pendingUploadsPk, photoFromItem, photoPk } from './photo-item';
+import { PENDING_UPLOADS_SK, encodeRenditions, pendingUploadsPk, photoFromItem, photoPk } from './photo-item';
 import { sdkDeadlineConfig } from './sdk-deadline';
 import type { SdkDeadline } from './sdk-deadline';
 import type { PhotoPage, PhotoRepository } from '../domain/photo-service';
@@ -227,7 +228,7 @@ export class DynamoPhotoRepository implements PhotoRepository {
           ':ready': 'READY',
           ':processing': 'PROCESSING',
           ':now': now.toISOString(),
-          ':renditions': renditions,
+          ':renditions': encodeRenditions(renditions),
           ':gsi1pk': ownerPk(photo.ownerId),
           ':feed': feedShardPk(feedShardOf(photoId, this.feed.shards)),
           ':listingSk': listingSk(photo),

@@ -15,6 +15,7 @@ import {
   imageProblem,
   inputSizeProblem,
   renditionKey,
+  renditionKeysOf,
 } from './renditions';
 
 /** The input could not be decoded: a corrupt or truncated file. */
@@ -103,12 +104,25 @@ export class PhotoProcessor {
         RENDITION_FORMATS[image.format].contentType,
       );
     }
-    // READY only now that every rendition exists. If the photo was deleted meanwhile, the stream
-    // processor's REMOVE deletes what was just written (it deletes every rendition key).
+    // READY only now that every rendition exists.
     if (!(await this.repository.markReady(photo.photoId, this.clock(), dimensionsOf(rendered)))) {
-      return { action: 'NONE', reason: 'photo changed while processing' };
+      return this.lostToAChange(photo);
     }
     return { action: 'READY', renditions: rendered };
+  }
+
+  /**
+   * The photo left PROCESSING while its renditions were being written. Another delivery of the same
+   * record may have made it READY with the same objects; otherwise it was deleted (its REMOVE may
+   * have been processed before these renditions existed) or rejected, and what was written here
+   * would belong to nobody.
+   */
+  private async lostToAChange(photo: Photo): Promise<ProcessingOutcome> {
+    const now = await this.repository.get(photo.photoId);
+    if (now?.status !== 'READY') {
+      for (const key of renditionKeysOf(photo)) await this.objects.delete(key);
+    }
+    return { action: 'NONE', reason: `photo changed while processing (now ${now?.status ?? 'deleted'})` };
   }
 
   /** Marks first: if the delete then fails, the retry finds the photo REJECTED and deletes again. */

@@ -38,13 +38,17 @@ export const APP_BUNDLING = {
   // guide), and older ones lack the deep imports of @aws-sdk/core and
   // @smithy/* (@smithy/core/checksum), so those are bundled.
   // test/infra/runtime-sdk.test.ts loads every bundle against an old SDK.
-  // pg's optional native binding is never installed.
+  // pg's optional native binding is never installed. sharp is a native
+  // module whose binaries must match Lambda's platform, not the build
+  // machine's: it comes from the image library layer
+  // (lib/constructs/image-library-layer.ts), installed for linux-arm64.
   external: [
     '@aws-sdk/client-*',
     '@aws-sdk/lib-*',
     '@aws-sdk/s3-request-presigner',
     '@aws-sdk/credential-providers',
     'pg-native',
+    'sharp',
   ],
   // The ES module builds let esbuild drop what the bundled @smithy/core
   // subpaths do not use (their CommonJS builds are single files).
@@ -177,6 +181,8 @@ export interface AppFunctionProps<F extends FunctionDeclaration> {
   readonly networking?: AppFunctionNetworking;
   /** Caps concurrency to protect a downstream that cannot scale with Lambda. @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
+  /** Layers with the packages the bundle leaves out (APP_BUNDLING's externals). @default - none */
+  readonly layers?: readonly lambda.ILayerVersion[];
   /**
    * How the function is invoked. Asynchronous invocations need a dead-letter
    * queue; synchronous ones (API Gateway, event source mappings, custom
@@ -297,6 +303,7 @@ export class AppFunction<F extends FunctionDeclaration = FunctionDeclaration> ex
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      layers: props.layers ? [...props.layers] : undefined,
       vpc: props.networking?.vpc,
       vpcSubnets: props.networking?.subnets,
       securityGroups: props.networking?.securityGroups,

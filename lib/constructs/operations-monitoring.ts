@@ -13,6 +13,7 @@ import {
   appMetric,
   cacheNodeMetric,
   photoReplicationMetric,
+  photoRejectionRate,
   proxyMetric,
   tableReplicationLatency,
   serverErrorRate,
@@ -324,6 +325,23 @@ export class OperationsMonitoring extends Construct {
       graph('Cache errors', this.appMetricLines('cacheErrors'), 6),
       graph('Rejected uploads', this.appMetricLines('rejectedUploads'), 6),
       graph('Expired uploads cleaned up', this.appMetricLines('cleanedUpUploads'), 6),
+    );
+    dashboard.addWidgets(section('Photo processing'));
+    const processors = props.functions.filter((f) => (f.emits ?? []).includes('processedPhotos'));
+    dashboard.addWidgets(
+      graph('Photos processed and rejected', [
+        ...this.appMetricLines('processedPhotos'),
+        ...this.appMetricLines('rejectedPhotos'),
+      ]),
+      graph('Rejected photos (%)', processors.map(photoRejectionRate)),
+      graph(
+        'Processing duration p50 / p90 / max (ms)',
+        processors.flatMap((f) =>
+          (['p50', 'p90', 'Maximum'] as const).map((statistic) =>
+            f.function.metricDuration({ statistic, label: `${f.name} ${statistic}` }),
+          ),
+        ),
+      ),
     );
     dashboard.addWidgets(section('DynamoDB photo table'));
     dashboard.addWidgets(

@@ -6,7 +6,8 @@ import { Construct } from 'constructs';
 import type { EnvironmentBinding } from './app-function';
 
 /** What a function does with photo objects; each intent is one grant. */
-export type PhotoBucketIntent = 'presign-uploads' | 'read-photos' | 'verify-uploads' | 'delete-photos';
+export type PhotoBucketIntent =
+  'presign-uploads' | 'read-photos' | 'verify-uploads' | 'process-photos' | 'delete-photos';
 
 export interface PhotoBucketProps {
   /** Origins allowed to PUT (presigned upload) and GET from a browser. */
@@ -53,6 +54,9 @@ const KMS_ACTIONS: Record<PhotoBucketIntent, readonly string[]> = {
   'read-photos': ['kms:Decrypt'],
   // HEAD and the ranged GET of the arrived version; deleting versions needs no key.
   'verify-uploads': ['kms:Decrypt'],
+  // GET of the original (Decrypt) and single PutObjects of the renditions (GenerateDataKey); the
+  // delete marker of a rejected original needs no key.
+  'process-photos': ['kms:Decrypt', 'kms:GenerateDataKey'],
   // A delete marker holds no data to encrypt.
   'delete-photos': [],
 };
@@ -67,6 +71,8 @@ const KMS_ACTIONS: Record<PhotoBucketIntent, readonly string[]> = {
 export class PhotoBucket extends Construct {
   /** Every photo object lives under this prefix: `photos/<userId>/<photoId>`. */
   static readonly PHOTO_PREFIX = 'photos/';
+  /** The renditions of each photo: `renditions/<userId>/<photoId>/<name>.<ext>`. */
+  static readonly RENDITION_PREFIX = 'renditions/';
 
   /** The photo bucket. */
   public readonly bucket: s3.IBucket;
@@ -406,13 +412,15 @@ export class PhotoBucket extends Construct {
 
   /**
    * The bucket for one function: its name (BUCKET_NAME) and the grants of what that function does
-   * with photo objects: `presign-uploads`, `read-photos`, `verify-uploads`, `delete-photos`.
+   * with photo objects: `presign-uploads`, `read-photos`, `verify-uploads`, `process-photos`,
+   * `delete-photos`.
    */
   bind(...intents: [PhotoBucketIntent, ...PhotoBucketIntent[]]): EnvironmentBinding<'photoBucket'> {
     const grants: Record<PhotoBucketIntent, (role: iam.IRole) => void> = {
       'presign-uploads': (role) => this.grantPresignUploads(role),
       'read-photos': (role) => this.grantReadPhotos(role),
       'verify-uploads': (role) => this.grantVerifyUploads(role),
+      'process-photos': (role) => this.grantProcessPhotos(role),
       'delete-photos': (role) => this.grantDeletePhotos(role),
     };
     return {
@@ -424,21 +432,48 @@ export class PhotoBucket extends Construct {
   /** Sign upload URLs: `s3:PutObject` on photo keys, nothing else. */
   private grantPresignUploads(role: iam.IRole): void {
     role.addManagedPolicy(
-      this.photoPolicy('PutPhotos', 'presign-uploads', ['s3:PutObject'], 'sign upload URLs for photo keys'),
+      this.photoPolicy('PutPhotos', 'presign-uploads', 'sign upload URLs for photo keys', {
+        [PhotoBucket.PHOTO_PREFIX]: ['s3:PutObject'],
+      }),
     );
   }
 
-  /** Sign download URLs and inspect uploaded objects: `s3:GetObject` (also covers HEAD) on photo keys. */
+  /**
+   * Sign download URLs (originals for their owner, renditions for anyone) and inspect uploaded
+   * objects: `s3:GetObject` (also covers HEAD) on photo and rendition keys.
+   */
   private grantReadPhotos(role: iam.IRole): void {
     role.addManagedPolicy(
-      this.photoPolicy('GetPhotos', 'read-photos', ['s3:GetObject'], 'read photo objects'),
+      this.photoPolicy('GetPhotos', 'read-photos', 'read photo objects and their renditions', {
+        [PhotoBucket.PHOTO_PREFIX]: ['s3:GetObject'],
+        [PhotoBucket.RENDITION_PREFIX]: ['s3:GetObject'],
+      }),
     );
   }
 
-  /** Delete photo objects (deleted and expired photos): a delete marker; lifecycle expires the bytes. */
+  /**
+   * Make renditions: read originals and delete the ones rejected (a delete marker), write under the
+   * rendition prefix only. It can neither overwrite an original nor read a rendition.
+   */
+  private grantProcessPhotos(role: iam.IRole): void {
+    role.addManagedPolicy(
+      this.photoPolicy('ProcessPhotos', 'process-photos', 'read originals, delete rejected ones and write renditions', {
+        [PhotoBucket.PHOTO_PREFIX]: ['s3:GetObject', 's3:DeleteObject'],
+        [PhotoBucket.RENDITION_PREFIX]: ['s3:PutObject'],
+      }),
+    );
+  }
+
+  /**
+   * Delete photo objects and their renditions (deleted and expired photos): delete markers; the
+   * lifecycle rule expires the bytes.
+   */
   private grantDeletePhotos(role: iam.IRole): void {
     role.addManagedPolicy(
-      this.photoPolicy('DeletePhotos', 'delete-photos', ['s3:DeleteObject'], 'delete photo objects'),
+      this.photoPolicy('DeletePhotos', 'delete-photos', 'delete photo objects and their renditions', {
+        [PhotoBucket.PHOTO_PREFIX]: ['s3:DeleteObject'],
+        [PhotoBucket.RENDITION_PREFIX]: ['s3:DeleteObject'],
+      }),
     );
   }
 
@@ -451,8 +486,15 @@ export class PhotoBucket extends Construct {
       this.photoPolicy(
         'VerifyUploads',
         'verify-uploads',
-        ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject', 's3:DeleteObjectVersion'],
         'inspect uploaded photo objects and delete rejected versions',
+        {
+          [PhotoBucket.PHOTO_PREFIX]: [
+            's3:GetObject',
+            's3:GetObjectVersion',
+            's3:DeleteObject',
+            's3:DeleteObjectVersion',
+          ],
+        },
       ),
     );
   }
@@ -482,35 +524,42 @@ export class PhotoBucket extends Construct {
   }
 
   /**
-   * One customer-managed policy per intent, defined beside the bucket. Roles
-   * in other stacks attach it, so the policy (and its review) lives with the
-   * resource it governs and no stack needs the other's internals.
+   * One customer-managed policy per intent, defined beside the bucket, with one statement per key
+   * prefix and the intent's KMS actions on the photo key. Roles in other stacks attach it, so the
+   * policy (and its review) lives with the resource it governs and no stack needs the other's
+   * internals.
    */
   private photoPolicy(
     id: string,
     intentName: PhotoBucketIntent,
-    actions: string[],
     intent: string,
+    actionsByPrefix: Readonly<Record<string, readonly string[]>>,
   ): iam.IManagedPolicy {
     const existing = this.node.tryFindChild(id) as iam.ManagedPolicy | undefined;
     if (existing) {
       return existing;
     }
+    const prefixes = Object.keys(actionsByPrefix);
     const policy = new iam.ManagedPolicy(this, id, {
       description: `Lets a function ${intent} in the photo bucket`,
       statements: [
-        new iam.PolicyStatement({
-          actions,
-          resources: [this.bucket.arnForObjects(`${PhotoBucket.PHOTO_PREFIX}*`)],
-        }),
+        ...prefixes.map(
+          (prefix) =>
+            new iam.PolicyStatement({
+              actions: [...actionsByPrefix[prefix]],
+              resources: [this.bucket.arnForObjects(`${prefix}*`)],
+            }),
+        ),
         ...this.keyStatements(intentName),
       ],
     });
     const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${PhotoBucket.PHOTO_PREFIX}*]`,
-      reason: `Object keys are generated per upload (${PhotoBucket.PHOTO_PREFIX}<userId>/<photoId>), so the grant covers the photo prefix and nothing outside it; the actions are only those of this one intent.`,
-    });
+    for (const prefix of prefixes) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${prefix}*]`,
+        reason: `Object keys are generated per photo (${prefix}<userId>/<photoId>...), so the grant covers the ${prefix} prefix and nothing outside it; the actions are only those of this one intent.`,
+      });
+    }
     return policy;
   }
 }

@@ -20,6 +20,12 @@ export interface PhotoStreamProcessorProps {
   readonly retryAttempts?: number;
   /** Records older than this are sent to the failure queue unprocessed. @default 6 hours */
   readonly maxRecordAge?: Duration;
+  /** Concurrent batches per shard (records of one item stay in order). @default 1 */
+  readonly parallelizationFactor?: number;
+  /** Only records that match one of these reach the function (Lambda event filtering). @default - every record */
+  readonly filters?: ReadonlyArray<Record<string, unknown>>;
+  /** What the failure queue receives, in its own words. @default - the stream processor's batches */
+  readonly failurePurpose?: string;
 }
 
 /**
@@ -47,8 +53,13 @@ export class PhotoStreamProcessor extends Construct {
       throw new Error('PhotoStreamProcessor: maxRecordAge must be between 1 minute and 7 days');
     }
 
+    const parallelizationFactor = props.parallelizationFactor ?? 1;
+    if (!Number.isInteger(parallelizationFactor) || parallelizationFactor < 1 || parallelizationFactor > 10) {
+      throw new Error('PhotoStreamProcessor: parallelizationFactor must be an integer 1-10');
+    }
+
     this.failureQueue = new DeadLetterQueue(this, 'FailureQueue', {
-      purpose: 'metadata of photo-table stream batches that exhausted their retries',
+      purpose: props.failurePurpose ?? 'metadata of photo-table stream batches that exhausted their retries',
     }).queue;
 
     this.eventSource = new sources.DynamoEventSource(props.table, {
@@ -59,7 +70,8 @@ export class PhotoStreamProcessor extends Construct {
       retryAttempts,
       maxRecordAge,
       reportBatchItemFailures: true,
-      parallelizationFactor: 1,
+      parallelizationFactor,
+      filters: props.filters ? [...props.filters] : undefined,
       onFailure: new sources.SqsDlq(this.failureQueue),
       ...(props.enabled === false ? { enabled: false } : {}),
     });

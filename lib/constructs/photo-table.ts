@@ -9,7 +9,7 @@ import type { EnvironmentBinding } from './app-function';
 
 /** What a function does with the table; each intent is one grant. */
 export type PhotoTableIntent =
-  'photos' | 'verify-uploads' | 'keep-pending-changes' | 'reconcile-pending-changes';
+  'photos' | 'verify-uploads' | 'process-photos' | 'keep-pending-changes' | 'reconcile-pending-changes';
 
 export interface PhotoTableProps {
   /** On-demand (default shape) or provisioned with auto scaling. */
@@ -58,12 +58,14 @@ abstract class PhotoTableAccess extends Construct implements PhotoTableBinding {
   /**
    * The table for one function: its name (TABLE_NAME), its feed layout (FEED_SHARDS,
    * FEED_READ_LEGACY_PARTITION) and the grant of what that function does with it. `photos`: the API's reads and writes; `verify-uploads`: the upload verifier;
+   * `process-photos`: the processing function (the verifier's access: read a photo, update its status);
    * `keep-pending-changes`: the stream processor; `reconcile-pending-changes`: the reconciler.
    */
   bind(intent: PhotoTableIntent): EnvironmentBinding<'photoTable'> {
     const grants: Record<PhotoTableIntent, (role: iam.IRole) => void> = {
       photos: (role) => this.grantReadWritePhotos(role),
       'verify-uploads': (role) => this.grantVerifyUploads(role),
+      'process-photos': (role) => this.grantVerifyUploads(role),
       'keep-pending-changes': (role) => this.grantKeepPendingChanges(role),
       'reconcile-pending-changes': (role) => this.grantReconcilePendingChanges(role),
     };

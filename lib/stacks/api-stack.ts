@@ -1,12 +1,14 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, type FunctionDeclaration } from '../../contract/functions';
 import { ROUTES, ROUTE_KEYS, methodOf, pathOf, type RouteKey } from '../../contract/routes';
 import { AppFunction, type AppFunctionProps } from '../constructs/app-function';
 import type { DataKeys } from '../constructs/data-keys';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import { ImageLibraryLayer } from '../constructs/image-library-layer';
 import type { MonitoredFunction, MonitoredQueue } from '../constructs/operations-monitoring';
 import type { AppNetwork } from '../constructs/app-network';
 import { PhotoApi } from '../constructs/photo-api';
@@ -62,6 +64,12 @@ export class ApiStack extends Stack {
   public readonly photosFunction: AppFunction;
   public readonly profilesFunction: AppFunction;
   public readonly uploadCompleteFunction: AppFunction;
+  /** Makes the renditions of verified photos. */
+  public readonly photoProcessorFunction: AppFunction;
+  /** Its trigger: the photo table's stream, filtered to photos that became PROCESSING. */
+  public readonly photoProcessing: PhotoStreamProcessor;
+  /** sharp for linux-arm64, for the processing function. */
+  public readonly imageLibrary: ImageLibraryLayer;
   public readonly streamProcessorFunction: AppFunction;
   public readonly streamProcessor: PhotoStreamProcessor;
   /** Finishes the photo changes the stream processor kept during an outage. */
@@ -152,6 +160,48 @@ export class ApiStack extends Stack {
       handler: this.uploadCompleteFunction,
       deadLetterQueue: uploadFailures.queue,
       enabled: !standby,
+    });
+
+    // Verified photos (PROCESSING) reach the processing function through the table's stream, the
+    // same write that marks them: no message to lose between the two functions. The filter keeps
+    // every other record away, so the function is invoked only with work.
+    this.imageLibrary = new ImageLibraryLayer(this, 'ImageLibrary');
+    this.photoProcessorFunction = new AppFunction(this, 'PhotoProcessorFunction', {
+      ...common,
+      function: FUNCTIONS.photoProcessor,
+      bindings: {
+        photoTable: photoTable.bind('process-photos'),
+        photoBucket: photoBucket.bind('process-photos'),
+      },
+      invocation: {
+        type: 'sync',
+        caller: 'the DynamoDB stream event source mapping (its on-failure destination is an SQS queue)',
+      },
+      // Measured (README, Photo processing): a 12 MP JPEG peaks at about 300 MB and a 64 MP PNG (the
+      // pixel limit, no shrink-on-load) at about 1 GB; 2,048 MB leaves room for that and buys about
+      // 1.2 vCPU, which libvips' threads use.
+      memorySize: 2048,
+      layers: [this.imageLibrary.layer],
+    });
+    this.photoProcessing = new PhotoStreamProcessor(this, 'PhotoProcessing', {
+      processor: this.photoProcessorFunction,
+      table: photoTable.table,
+      // One photo per invocation: memory is sized for one decoded image. Up to 5 photos of a shard
+      // at once (each photo's own records stay in order).
+      batchSize: 1,
+      parallelizationFactor: 5,
+      // Bad input is never an error; a failure is a dependency that stays down.
+      retryAttempts: 3,
+      maxRecordAge: Duration.hours(1),
+      filters: [
+        // upload-complete's PENDING -> PROCESSING write (the values are FilterRule.isEqual's).
+        lambda.FilterCriteria.filter({
+          eventName: ['MODIFY'],
+          dynamodb: { NewImage: { status: { S: ['PROCESSING'] } } },
+        }),
+      ],
+      failurePurpose:
+        'metadata of verified photos whose processing failed all its retries (they stay PROCESSING until their TTL)',
     });
 
     this.streamProcessorFunction = new AppFunction(this, 'StreamProcessorFunction', {
@@ -253,6 +303,10 @@ export class ApiStack extends Stack {
       monitored(this.photosFunction),
       monitored(this.profilesFunction),
       monitored(this.uploadCompleteFunction, { emits: ['rejectedUploads'] }),
+      monitored(this.photoProcessorFunction, {
+        readsStream: true,
+        emits: ['failedStreamRecords', 'processedPhotos', 'rejectedPhotos'],
+      }),
       monitored(this.streamProcessorFunction, {
         readsStream: true,
         emits: ['failedStreamRecords', 'cleanedUpUploads'],
@@ -262,6 +316,7 @@ export class ApiStack extends Stack {
     this.deadLetterQueues = [
       { name: 'stream-failures', queue: this.streamProcessor.failureQueue },
       { name: 'upload-failures', queue: uploadFailures.queue },
+      { name: 'processing-failures', queue: this.photoProcessing.failureQueue },
       { name: 'reconciler-failures', queue: reconcilerFailures.queue },
     ];
 

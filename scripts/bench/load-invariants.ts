@@ -9,6 +9,7 @@ import { S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { isPhotoPk } from '../../lambda/adapters/photo-item';
 import type { PhotoStatus } from '../../lambda/domain/photos';
+import { renditionKeysOf } from '../../lambda/domain/renditions';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/engines';
 import { ApiUser } from './load-user';
 
@@ -98,7 +99,8 @@ class StoreReader {
 /**
  * Waits until the asynchronous work of the run is done, for at most `timeoutMs` (plus the probe
  * upload's own bounded wait until READY):
- * 1. S3 events: no PENDING photo has its object any more (upload-complete has seen every upload);
+ * 1. S3 events and processing: no PENDING photo has its object any more (upload-complete has seen
+ *    every upload), and none is PROCESSING (the processing function has made its renditions);
  * 2. the stream: a marker goes through it. A probe user uploads a photo and waits until its
  *    photoCount is 1. The local stream poller hands the records to the stream processor one batch
  *    at a time in sequence order, and the marker was written after every record of the run, so
@@ -120,10 +122,15 @@ export async function settle(
   try {
     for (;;) {
       const [photos, keys] = await Promise.all([stores.photos(), stores.objectKeys()]);
-      const waiting = photos.filter((photo) => photo.status === 'PENDING' && keys.has(photo.objectKey));
+      const waiting = photos.filter(
+        (photo) => (photo.status === 'PENDING' && keys.has(photo.objectKey)) || photo.status === 'PROCESSING',
+      );
       if (waiting.length === 0) break;
       if (Date.now() >= deadline)
-        return result(false, `${waiting.length} uploaded photo(s) still PENDING after ${timeoutMs} ms`);
+        return result(
+          false,
+          `${waiting.length} uploaded photo(s) still PENDING or PROCESSING after ${timeoutMs} ms`,
+        );
       await sleep(POLL_MS);
     }
     const probe = await ApiUser.signIn(target.url, probeUserId);
@@ -176,9 +183,9 @@ async function photoCountsMatch(url: string, userIds: readonly string[]): Promis
   }
 }
 
-/** Every object belongs to a photo item: the bucket holds nothing else, under any prefix. */
+/** Every object belongs to a photo item (its original or a rendition): nothing else, under any prefix. */
 function noOrphanObjects(photos: readonly PhotoRecord[], keys: ReadonlySet<string>): InvariantResult {
-  const owned = new Set(photos.map((photo) => photo.objectKey));
+  const owned = new Set(photos.flatMap((photo) => [photo.objectKey, ...renditionKeysOf(photo)]));
   const orphans = [...keys].filter((key) => !owned.has(key));
   return {
     name: 'no object without a photo item',
@@ -195,13 +202,15 @@ function noReadyPhotoWithoutObject(
   keys: ReadonlySet<string>,
 ): InvariantResult {
   const ready = photos.filter((photo) => photo.status === 'READY');
-  const missing = ready.filter((photo) => !keys.has(photo.objectKey)).map((photo) => photo.objectKey);
+  const missing = ready
+    .flatMap((photo) => [photo.objectKey, ...renditionKeysOf(photo)])
+    .filter((key) => !keys.has(key));
   return {
     name: 'no READY photo without its object',
     passed: missing.length === 0,
     detail:
       missing.length === 0
-        ? `${ready.length} READY photo(s), each with its object`
+        ? `${ready.length} READY photo(s), each with its object and its renditions`
         : `${missing.length} missing: ${named(missing)}`,
   };
 }

@@ -166,7 +166,8 @@ export class ApiUser {
         this.api.GET('/photos/{photoId}', { params: { path: { photoId: photo.photoId } } }),
       );
       if (current?.photo.status === 'READY') break;
-      if (current?.photo.status !== 'PENDING')
+      // PENDING until upload-complete has seen it, PROCESSING while its renditions are made.
+      if (current?.photo.status !== 'PENDING' && current?.photo.status !== 'PROCESSING')
         throw new FlowError('wait until READY', `status ${current?.photo.status ?? 'missing'}`);
       if (Date.now() >= deadline)
         throw new FlowError('wait until READY', `still PENDING after ${READY_TIMEOUT_MS} ms`);

@@ -3,7 +3,8 @@
  * the table, the bucket and the schema (the real migrations), and serves the HTTP API on
  * http://localhost:3000 by passing API Gateway payload 2.0 events to the real handlers. A local
  * token issuer stands in for Cognito and the JWT authorizer, S3 object-created events invoke the
- * upload-complete handler, and the table's stream feeds the stream processor.
+ * upload-complete handler, and the table's stream feeds the stream processor and, filtered to
+ * verified photos, the processing function that makes their renditions.
  *
  *   npm run dev -- [--port 3000] [--data DIR]
  */
@@ -11,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
+import { FUNCTIONS } from '../../contract/functions';
 import { isUserId } from '../../lambda/domain/identifiers';
 import { startLocalEngines } from './engines';
 import type { LocalEngines } from './engines';
@@ -75,11 +77,12 @@ function parseOptions(argv: readonly string[]): DevServerOptions {
 
 /** The handler modules parse their environment when imported: import them once it is set. */
 async function loadHandlers() {
-  const [health, photos, profiles, uploadComplete, streamProcessor] = await Promise.all([
+  const [health, photos, profiles, uploadComplete, processPhoto, streamProcessor] = await Promise.all([
     import('../../lambda/handlers/health.js'),
     import('../../lambda/handlers/photos-api.js'),
     import('../../lambda/handlers/profiles-api.js'),
     import('../../lambda/handlers/upload-complete.js'),
+    import('../../lambda/handlers/process-photo.js'),
     import('../../lambda/handlers/stream-processor.js'),
   ]);
   // Every function of the route table needs its module here, or this does not type-check.
@@ -92,6 +95,10 @@ async function loadHandlers() {
   return {
     routes,
     uploadComplete: uploadComplete.handler,
+    processPhoto: processPhoto.handler,
+    /** The processing function's filter criteria (lib/stacks/api-stack.ts), as a predicate. */
+    isPhotoToProcess: (record: Parameters<typeof processPhoto.photoToProcess>[0]) =>
+      processPhoto.photoToProcess(record) !== undefined,
     streamProcessor: streamProcessor.handler,
     dispose: async () => {
       await Promise.allSettled([profiles.dispose(), streamProcessor.dispose()]);
@@ -241,6 +248,15 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     );
     poller.start();
     stops.push(() => poller.stop());
+    // A reader of its own, as each event source mapping reads the stream on its own.
+    const processing = new StreamPoller(
+      new StreamReader(NAMES.tableName, engines.dynamoDb.endpoint),
+      handlers.processPhoto,
+      log,
+      { function: FUNCTIONS.photoProcessor, filter: handlers.isPhotoToProcess, batchSize: 1 },
+    );
+    processing.start();
+    stops.push(() => processing.stop());
 
     const url = `http://localhost:${options.port}`;
     const issuer = await LocalTokenIssuer.create(`${url}/local`, AUDIENCE);

@@ -1,12 +1,13 @@
 /**
  * The asynchronous deliveries that AWS makes in the deployed architecture, done locally:
  * - S3 "Object Created" (EventBridge) to the upload-complete handler, retried on error;
- * - the table's stream to the stream processor (Lambda's event source mapping): in order, in
- *   batches, retried from the first record the handler reports as failed (ReportBatchItemFailures),
- *   with bounded retries after which the record is skipped, as the mapping's on-failure
- *   destination would take it.
+ * - the table's stream to the stream processor, and (filtered to verified photos) to the processing
+ *   function, as Lambda's event source mappings do: in order, in batches, retried from the first
+ *   record the handler reports as failed (ReportBatchItemFailures), with bounded retries after which
+ *   the record is skipped, as the mapping's on-failure destination would take it.
  */
 import { FUNCTIONS } from '../../contract/functions';
+import type { FunctionDeclaration } from '../../contract/functions';
 import { randomUUID } from 'node:crypto';
 import type {
   Context,
@@ -119,6 +120,10 @@ export interface StreamPollerOptions {
   readonly pollIntervalMs?: number;
   /** First retry delay, doubled on each retry. @default 200 */
   readonly retryDelayMs?: number;
+  /** The function the records go to: its name in the log, its timeout. @default the stream processor */
+  readonly function?: FunctionDeclaration;
+  /** Only records it accepts reach the function, as with the mapping's filter criteria. @default - all */
+  readonly filter?: (record: DynamoDBRecord) => boolean;
 }
 
 /** Reads the stream continuously and feeds the stream processor, as the event source mapping does. */
@@ -150,27 +155,24 @@ export class StreamPoller {
    */
   private async invoke(batch: DynamoDBRecord[]): Promise<number> {
     const started = Date.now();
+    const fn = this.options.function ?? FUNCTIONS.streamProcessor;
     let response: DynamoDBBatchResponse | void;
     try {
       response = await this.handler(
         streamEvent(batch),
-        localLambdaContext(FUNCTIONS.streamProcessor.name, {
+        localLambdaContext(fn.name, {
           requestId: randomUUID(),
-          timeoutMs: 60_000,
+          timeoutMs: fn.timeoutSeconds * 1000,
           countDown: true,
         }),
       );
     } catch (error) {
-      this.log(
-        `  event  stream ${batch.length} record(s) -> ${FUNCTIONS.streamProcessor.name} threw (${describe(error)})`,
-      );
+      this.log(`  event  stream ${batch.length} record(s) -> ${fn.name} threw (${describe(error)})`);
       return 0;
     }
     const failures = response?.batchItemFailures ?? [];
     if (failures.length === 0) {
-      this.log(
-        `  event  stream ${batch.length} record(s) -> ${FUNCTIONS.streamProcessor.name} ok ${elapsed(started)}`,
-      );
+      this.log(`  event  stream ${batch.length} record(s) -> ${fn.name} ok ${elapsed(started)}`);
       return -1;
     }
     const positions = failures.map(({ itemIdentifier }) =>
@@ -178,7 +180,7 @@ export class StreamPoller {
     );
     const first = positions.includes(-1) ? 0 : Math.min(...positions);
     this.log(
-      `  event  stream ${batch.length} record(s) -> ${FUNCTIONS.streamProcessor.name} reported ${failures.length} failure(s) ${elapsed(started)}`,
+      `  event  stream ${batch.length} record(s) -> ${fn.name} reported ${failures.length} failure(s) ${elapsed(started)}`,
     );
     return first;
   }
@@ -193,7 +195,11 @@ export class StreamPoller {
       try {
         // From the oldest record the stream still holds: after a restart with kept data, records
         // seen before are replayed, which the idempotent stream processor absorbs.
-        if (pending.length === 0) pending = await this.reader.read();
+        if (pending.length === 0) {
+          const filter = this.options.filter;
+          const records = await this.reader.read();
+          pending = filter ? records.filter(filter) : records;
+        }
         if (pending.length === 0) {
           await this.pause.for(this.options.pollIntervalMs ?? 200);
           continue;

@@ -17,7 +17,7 @@ import { Gate, gatedProfileReads } from './support/gates';
 import type { IsolatedHandlers } from './support/hangs';
 import { withHandlersAt } from './support/hangs';
 import { httpEvent, invoke, lambdaContext } from './support/http';
-import { createReadyPhoto, newUserId } from './support/photos';
+import { createReadyPhoto, isReadyRecord, newUserId } from './support/photos';
 import { Stores, dynamoDbEndpoint, tableName } from './support/stores';
 
 const stores = new Stores();
@@ -142,7 +142,7 @@ describe('an invalidation while Redis is unreachable', () => {
     expect((await publicProfile(user)).json.photoCount).toBe(0);
     await createReadyPhoto(user);
     const records = await stream.read();
-    const ready = records.find((record) => record.eventName === 'MODIFY') as DynamoDBRecord;
+    const ready = records.find(isReadyRecord) as DynamoDBRecord;
 
     const failed = await withHandlersAt(
       { CACHE_PORT: String(await freePort()) },

@@ -104,7 +104,7 @@ describe('ObjectCreatedDelivery', () => {
     });
   });
 
-  it('invokes the upload-complete handler, which marks the photo READY', async () => {
+  it('invokes the upload-complete handler, which marks the photo verified (PROCESSING)', async () => {
     const user = newUserId();
     const upload = await createUpload(user, { contentType: 'image/png', sizeBytes: 100 });
     expect(await putBytes(upload, imageBytes(100, 'image/png'))).toBe(200);
@@ -112,7 +112,7 @@ describe('ObjectCreatedDelivery', () => {
     const delivery = new ObjectCreatedDelivery(uploadComplete, (line) => lines.push(line));
     delivery.deliver(s3rverNotification('ObjectCreated:Put', upload.objectKey, 100));
     await delivery.stop();
-    expect(lines).toEqual([expect.stringMatching(/-> upload-complete MARK_READY \d+ ms$/)]);
-    expect((await stores.photoItem(upload.photoId))?.status).toBe('READY');
+    expect(lines).toEqual([expect.stringMatching(/-> upload-complete MARK_PROCESSING \d+ ms$/)]);
+    expect((await stores.photoItem(upload.photoId))?.status).toBe('PROCESSING');
   });
 });

@@ -14,7 +14,7 @@ import {
   stopRedisServer,
 } from '../../scripts/local/engines';
 import { httpEvent, invoke, lambdaContext } from './support/http';
-import { createReadyPhoto, newUserId } from './support/photos';
+import { createReadyPhoto, isReadyRecord, newUserId } from './support/photos';
 import { Stores, dynamoDbEndpoint, tableName } from './support/stores';
 import { StreamReader, streamEvent } from '../../scripts/local/dynamodb-stream';
 
@@ -127,7 +127,7 @@ describe('PostgreSQL stopped', () => {
       // The READY record fails and is reported; the owner's delete removes the object (it needs no
       // database) and fails on the uncount.
       const failed = await processRecords(readyRecords);
-      const readySeq = readyRecords.find((record) => record.eventName === 'MODIFY')?.dynamodb?.SequenceNumber;
+      const readySeq = readyRecords.find(isReadyRecord)?.dynamodb?.SequenceNumber;
       expect(failed).toContain(readySeq);
       await invoke(
         photosApi,

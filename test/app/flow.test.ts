@@ -7,7 +7,8 @@ import { handler as photosApi } from '../../lambda/handlers/photos-api';
 import { dispose as disposeProfiles, handler as profilesApi } from '../../lambda/handlers/profiles-api';
 import { dispose as disposeStream, handler as streamProcessor } from '../../lambda/handlers/stream-processor';
 import { httpEvent, invoke, listedPhotos, lambdaContext } from './support/http';
-import { createUpload, imageBytes, newUserId, notifyUpload, putBytes } from './support/photos';
+import { createUpload, newUserId, notifyUpload, processPhoto, putBytes } from './support/photos';
+import { samplePhoto } from '../../scripts/local/sample-photos';
 import { Stores, dynamoDbEndpoint, tableName } from './support/stores';
 import { StreamReader, streamEvent } from '../../scripts/local/dynamodb-stream';
 
@@ -36,13 +37,17 @@ describe('full photo flow', () => {
     expect(put.statusCode).toBe(200);
     expect(put.json).toMatchObject({ userId: owner, displayName: 'Ada', bio: 'Takes photos', photoCount: 0 });
 
-    const bytes = imageBytes(4096);
+    const bytes = await samplePhoto({ width: 640, height: 480 });
     const upload = await createUpload(owner, {
       contentType: 'image/jpeg',
       sizeBytes: bytes.length,
       caption: 'Sunset',
     });
-    expect(upload.response.photo).toMatchObject({ status: 'PENDING', sizeBytes: 4096, caption: 'Sunset' });
+    expect(upload.response.photo).toMatchObject({
+      status: 'PENDING',
+      sizeBytes: bytes.length,
+      caption: 'Sunset',
+    });
     expect(upload.response.upload).toMatchObject({ method: 'PUT' });
     expect((await stores.photoItem(upload.photoId))?.expiresAt).toEqual(expect.any(Number));
 
@@ -60,6 +65,26 @@ describe('full photo flow', () => {
     ).toBe(404);
 
     await notifyUpload(upload.objectKey, bytes.length);
+    // Verified, not yet shown: the owner sees it PROCESSING, others and listings do not.
+    expect((await stores.photoItem(upload.photoId))?.status).toBe('PROCESSING');
+    expect(
+      (
+        await invoke(
+          photosApi,
+          httpEvent('GET /photos/{photoId}', { caller: viewer, pathParameters: { photoId: upload.photoId } }),
+        )
+      ).statusCode,
+    ).toBe(404);
+    expect(
+      listedPhotos(
+        await invoke(
+          photosApi,
+          httpEvent('GET /users/{userId}/photos', { caller: viewer, pathParameters: { userId: owner } }),
+        ),
+      ),
+    ).toEqual([]);
+
+    expect((await processPhoto(upload.photoId)).batchItemFailures).toEqual([]);
     const item = await stores.photoItem(upload.photoId);
     expect(item).toMatchObject({ status: 'READY' });
     expect(item?.expiresAt).toBeUndefined();
@@ -79,10 +104,20 @@ describe('full photo flow', () => {
       httpEvent('GET /photos/{photoId}', { caller: viewer, pathParameters: { photoId: upload.photoId } }),
     );
     expect(get.statusCode).toBe(200);
-    const download = await fetch(get.json.downloadUrl as string);
+    // Others get the renditions, not the original with its metadata; its owner gets that too.
+    expect(get.json.downloadUrl).toBeUndefined();
+    const display = Buffer.from(
+      await (await fetch(get.json.renditions.display.jpeg as string)).arrayBuffer(),
+    );
+    expect(display.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    const own = await invoke(
+      photosApi,
+      httpEvent('GET /photos/{photoId}', { caller: owner, pathParameters: { photoId: upload.photoId } }),
+    );
+    const download = await fetch(own.json.downloadUrl as string);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
 
-    // The stream (INSERT PENDING, MODIFY READY) drives photoCount.
+    // The stream (INSERT PENDING, MODIFY PROCESSING, MODIFY READY) drives photoCount.
     expect(await drainStream()).toBeGreaterThanOrEqual(2);
     expect(await stores.photoCount(owner)).toBe(1);
 
@@ -116,6 +151,7 @@ describe('full photo flow', () => {
 
     await drainStream();
     expect(await stores.objectExists(upload.objectKey)).toBe(false);
+    expect(await stores.objectKeys()).not.toContainEqual(expect.stringContaining(upload.photoId));
     expect(await stores.photoCount(owner)).toBe(0);
     // The count change replaced the cached profile with a marker, so the next read is fresh.
     expect(JSON.parse((await stores.redis().get(`profile:${owner}`)) ?? 'null')).toEqual({

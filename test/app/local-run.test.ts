@@ -51,6 +51,7 @@ describe('npm run dev', () => {
       'PUT JPEG to the upload URL',
       'wait until READY',
       'GET /photos/{photoId}',
+      'download the thumbnail: no EXIF',
       'download through downloadUrl',
       'GET /users/{userId}/photos',
       'GET /feed',
@@ -58,10 +59,11 @@ describe('npm run dev', () => {
       'DELETE /photos/{photoId}',
       'GET /photos/{photoId} is gone',
     ]);
-    expect(lines.at(-1)).toMatch(/^All 14 steps passed/);
+    expect(lines.at(-1)).toMatch(/^All 15 steps passed/);
     // One log line per request, and the events AWS would deliver.
     expect(output()).toMatch(/POST \/photos 201 \d+ ms/);
-    expect(output()).toMatch(/S3 Object Created photos\/\S+ -> upload-complete MARK_READY/);
+    expect(output()).toMatch(/S3 Object Created photos\/\S+ -> upload-complete MARK_PROCESSING/);
+    expect(output()).toMatch(/stream 1 record\(s\) -> process-photo ok/);
     expect(output()).toMatch(/stream \d+ record\(s\) -> stream-processor ok/);
   });
 

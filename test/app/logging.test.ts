@@ -2,7 +2,8 @@
 import { handler as photosApi } from '../../lambda/handlers/photos-api';
 import { logger } from '../../lambda/shared/powertools';
 import { httpEvent, invoke } from './support/http';
-import { imageBytes, newUserId, notifyUpload, putBytes, createUpload } from './support/photos';
+import { newUserId, notifyUpload, processPhoto, putBytes, createUpload } from './support/photos';
+import { samplePhoto } from '../../scripts/local/sample-photos';
 
 describe('logging', () => {
   it('does not leak presigned URLs when logging at DEBUG through a whole upload', async () => {
@@ -14,14 +15,17 @@ describe('logging', () => {
     logger.setLogLevel('DEBUG');
     try {
       const owner = newUserId();
-      const upload = await createUpload(owner, { contentType: 'image/png', sizeBytes: 32 });
-      await putBytes(upload, imageBytes(32, 'image/png'));
-      await notifyUpload(upload.objectKey, 32);
+      const bytes = await samplePhoto({ format: 'png', width: 32, height: 24 });
+      const upload = await createUpload(owner, { contentType: 'image/png', sizeBytes: bytes.length });
+      await putBytes(upload, bytes);
+      await notifyUpload(upload.objectKey, bytes.length);
+      await processPhoto(upload.photoId);
       const get = await invoke(
         photosApi,
         httpEvent('GET /photos/{photoId}', { caller: owner, pathParameters: { photoId: upload.photoId } }),
       );
       expect(get.json.downloadUrl).toContain('X-Amz-Signature=');
+      expect(get.json.renditions.thumbnail.webp).toContain('X-Amz-Signature=');
       await invoke(photosApi, httpEvent('POST /photos', { caller: owner, body: '{bad json' }));
     } finally {
       logger.setLogLevel('SILENT');

@@ -69,7 +69,7 @@ describe('GET /photos/{photoId}', () => {
     expect(response.json.downloadUrl).toBeUndefined();
   });
 
-  it('gives anyone a READY photo with a short-lived download URL', async () => {
+  it('gives anyone a READY photo with short-lived URLs of its renditions, and no URL of the original', async () => {
     const owner = newUserId();
     const { photoId } = await createReadyPhoto(owner);
     const response = await invoke(
@@ -78,7 +78,25 @@ describe('GET /photos/{photoId}', () => {
     );
     expect(response.statusCode).toBe(200);
     expect(response.json.photo).toMatchObject({ photoId, status: 'READY', ownerId: owner });
+    expect(response.json.downloadUrl).toBeUndefined();
+    for (const name of ['thumbnail', 'display']) {
+      for (const format of ['webp', 'jpeg']) {
+        const url = new URL(response.json.renditions[name][format] as string);
+        expect(url.pathname).toMatch(new RegExp(`/renditions/${owner}/${photoId}/${name}\\.(webp|jpg)$`));
+        expect(url.searchParams.get('X-Amz-Expires')).toBe('120');
+      }
+    }
+  });
+
+  it('gives the owner of a READY photo a short-lived URL of the original too', async () => {
+    const owner = newUserId();
+    const { photoId, objectKey } = await createReadyPhoto(owner);
+    const response = await invoke(
+      photosApi,
+      httpEvent('GET /photos/{photoId}', { caller: owner, pathParameters: { photoId } }),
+    );
     const url = new URL(response.json.downloadUrl as string);
+    expect(url.pathname).toMatch(new RegExp(`/${objectKey}$`));
     expect(url.searchParams.get('X-Amz-Expires')).toBe('120');
   });
 });

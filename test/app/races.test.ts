@@ -29,7 +29,16 @@ import {
 import { httpEvent, invoke } from './support/http';
 import { localPhotos } from './support/photo-service';
 import type { LocalPhotosOptions } from './support/photo-service';
-import { createReadyPhoto, createUpload, imageBytes, newUserId, putBytes } from './support/photos';
+import { renditionKeysOf } from '../../lambda/domain/renditions';
+import { samplePhoto } from '../../scripts/local/sample-photos';
+import {
+  createReadyPhoto,
+  createUpload,
+  imageBytes,
+  newUserId,
+  notifyUpload,
+  putBytes,
+} from './support/photos';
 import { Stores, tableName } from './support/stores';
 
 const stores = new Stores();
@@ -105,16 +114,16 @@ describe('photo items (DynamoDB conditions)', () => {
     });
   });
 
-  it('keeps a photo deleted while its upload is being marked READY deleted, and its listing answers', async () => {
+  it('keeps a photo deleted while its upload is being marked verified deleted, and its listing answers', async () => {
     const owner = newUserId();
     const upload = await createUpload(owner);
     await putBytes(upload, imageBytes(1024));
     const gate = new Gate(1);
     const documents = (client: Parameters<typeof gatedDocuments>[0]) =>
-      gatedDocuments(client, gate, photoStatusWrite('READY'));
+      gatedDocuments(client, gate, photoStatusWrite('PROCESSING'));
     const outcome = await withPhotos({ documents }, async (photos) => {
       const completing = photos.reconciler.completeUpload(upload.objectKey);
-      await gate.arrived(); // verified, READY not yet written
+      await gate.arrived(); // verified, PROCESSING not yet written
       expect((await deletePhoto(owner, upload.photoId)).statusCode).toBe(204);
       gate.open();
       return completing;
@@ -128,6 +137,31 @@ describe('photo items (DynamoDB conditions)', () => {
     expect(await stores.photoItem(upload.photoId)).toBeUndefined();
     expect(outcome).toMatchObject({ action: 'DELETE_ORPHAN' });
     expect(await stores.objectExists(upload.objectKey)).toBe(false);
+  });
+
+  it('removes the renditions of a photo deleted while they were being written', async () => {
+    const owner = newUserId();
+    const bytes = await samplePhoto({ format: 'png', width: 64, height: 48 });
+    const upload = await createUpload(owner, { contentType: 'image/png', sizeBytes: bytes.length });
+    await putBytes(upload, bytes);
+    await notifyUpload(upload.objectKey, bytes.length);
+    const gate = new Gate(1);
+    const documents = (client: Parameters<typeof gatedDocuments>[0]) =>
+      gatedDocuments(client, gate, photoStatusWrite('READY'));
+    const outcome = await withPhotos({ documents }, async (photos) => {
+      const processing = photos.processor.process(upload.photoId);
+      await gate.arrived(); // every rendition written, READY not yet
+      expect((await deletePhoto(owner, upload.photoId)).statusCode).toBe(204);
+      gate.open();
+      return processing;
+    });
+    expect(outcome).toEqual({ action: 'NONE', reason: 'photo changed while processing (now deleted)' });
+    expect(await stores.photoItem(upload.photoId)).toBeUndefined();
+    // Whenever the stream processor handled the REMOVE (it deletes the original and the renditions
+    // it finds), nothing written for the photo outlives it.
+    for (const key of renditionKeysOf({ ownerId: owner, photoId: upload.photoId })) {
+      expect(await stores.objectExists(key)).toBe(false);
+    }
   });
 
   it('keeps a photo deleted while its upload is being rejected deleted: GET answers 404, not 500', async () => {

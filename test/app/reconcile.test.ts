@@ -20,7 +20,7 @@ import {
   pendingChangesOf,
   whilePostgresDown,
 } from './support/outages';
-import { createReadyPhoto, newUserId } from './support/photos';
+import { createReadyPhoto, isReadyRecord, newUserId } from './support/photos';
 import { Stores, dynamoDbEndpoint, tableName } from './support/stores';
 
 const stores = new Stores();
@@ -101,7 +101,7 @@ describe('an outage of PostgreSQL longer than the retries', () => {
       return { photo: upload, records: history, failures: await deliverUntilExhausted(history) };
     });
 
-    const readySeq = records.find((record) => record.eventName === 'MODIFY')?.dynamodb?.SequenceNumber;
+    const readySeq = records.find(isReadyRecord)?.dynamodb?.SequenceNumber;
     expect(failures.every((failed) => failed.includes(readySeq as string))).toBe(true);
     expect(await pendingChangesOf(stores, [photo.photoId])).toEqual([
       {

@@ -3,7 +3,7 @@
  * rejection, orphans, and idempotent replays.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { feedShardOf, feedShardPk } from '../../lambda/adapters/photo-table';
+import { PROCESSING_DEADLINE_SECONDS } from '../../lambda/domain/photos';
 import type { PhotoObjectStore } from '../../lambda/domain/photo-service';
 import { handler as uploadComplete } from '../../lambda/handlers/upload-complete';
 import { lambdaContext } from './support/http';
@@ -29,22 +29,24 @@ async function putDirectly(key: string, bytes: Buffer, contentType: string): Pro
 }
 
 describe('upload-complete', () => {
-  it('marks a matching upload READY, clears its TTL, and changes nothing more on replay', async () => {
+  it('marks a matching upload PROCESSING, with a day to be processed in, and changes nothing more on replay', async () => {
     const owner = newUserId();
     const upload = await createUpload(owner, { contentType: 'image/jpeg', sizeBytes: 3000 });
     expect(await putBytes(upload, imageBytes(3000))).toBe(200);
+    const started = Math.floor(Date.now() / 1000);
     await expect(notifyUpload(upload.objectKey, 3000)).resolves.toEqual({
       objectKey: upload.objectKey,
-      action: 'MARK_READY',
+      action: 'MARK_PROCESSING',
     });
-    const ready = await stores.photoItem(upload.photoId);
-    expect(ready).toMatchObject({
-      status: 'READY',
-      gsi1pk: `OWNER#${owner}`,
-      gsi2pk: feedShardPk(feedShardOf(upload.photoId, Number(process.env.FEED_SHARDS))),
-      gsi1sk: `${ready?.createdAt as string}#${upload.photoId}`,
-    });
-    expect(ready?.expiresAt).toBeUndefined();
+    const verified = await stores.photoItem(upload.photoId);
+    expect(verified).toMatchObject({ status: 'PROCESSING' });
+    // Not listed before its renditions exist: the index keys come with READY.
+    expect(verified?.gsi1pk).toBeUndefined();
+    expect(verified?.gsi2pk).toBeUndefined();
+    expect(verified?.expiresAt).toBeGreaterThanOrEqual(started + PROCESSING_DEADLINE_SECONDS);
+    expect(verified?.expiresAt).toBeLessThanOrEqual(
+      Math.ceil(Date.now() / 1000) + PROCESSING_DEADLINE_SECONDS,
+    );
 
     const before = await stores.snapshot();
     await expect(notifyUpload(upload.objectKey, 3000)).resolves.toMatchObject({ action: 'NONE' });
@@ -118,8 +120,8 @@ describe('upload-complete checks the bytes against the declared type', () => {
     async (type) => {
       const upload = await createUpload(newUserId(), { contentType: type, sizeBytes: 500 });
       expect(await putBytes(upload, imageBytes(500, type))).toBe(200);
-      await expect(notifyUpload(upload.objectKey, 500)).resolves.toMatchObject({ action: 'MARK_READY' });
-      expect(await stores.photoItem(upload.photoId)).toMatchObject({ status: 'READY' });
+      await expect(notifyUpload(upload.objectKey, 500)).resolves.toMatchObject({ action: 'MARK_PROCESSING' });
+      expect(await stores.photoItem(upload.photoId)).toMatchObject({ status: 'PROCESSING' });
     },
   );
 

@@ -57,7 +57,9 @@ describe('pending uploads per user', () => {
     const [completed, rejected, deleted] = uploads;
 
     await putBytes(completed, imageBytes(1024));
-    await expect(notifyUpload(completed.objectKey, 1024)).resolves.toMatchObject({ action: 'MARK_READY' });
+    await expect(notifyUpload(completed.objectKey, 1024)).resolves.toMatchObject({
+      action: 'MARK_PROCESSING',
+    });
     expect((await postPhoto(owner)).statusCode).toBe(201);
     expect((await postPhoto(owner)).statusCode).toBe(429);
 

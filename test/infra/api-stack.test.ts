@@ -174,6 +174,9 @@ const TABLE_ARN = { 'Fn::GetAtt': ['PhotoTable9F014336', 'Arn'] };
 const indexArn = (name: string) => ({ 'Fn::Join': ['', [TABLE_ARN, `/index/${name}`]] });
 const TABLE_AND_INDEXES = [TABLE_ARN, indexArn('byOwner'), indexArn('feed')];
 const PHOTO_KEYS = { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] }, '/photos/*']] };
+const RENDITION_KEYS = {
+  'Fn::Join': ['', [{ 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] }, '/renditions/*']],
+};
 /** The ARN prefix of `service` in the stage's own Region. */
 const arnPrefix = (config: StageConfig, service: string) => [
   'arn:',
@@ -236,16 +239,17 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
       },
     );
 
-    it.each([FUNCTIONS.photosApi, FUNCTIONS.uploadComplete].map((fn) => [fn.name] as const))(
-      "%s: reads and writes the feed over the stage's shards",
-      (service) => {
-        const variables = functionsByService(api(stage))[service].Properties.Environment.Variables;
-        expect(variables).toMatchObject({
-          FEED_SHARDS: String(config.photos.feedShards),
-          FEED_READ_LEGACY_PARTITION: String(config.photos.readLegacyFeedPartition),
-        });
-      },
-    );
+    it.each(
+      [FUNCTIONS.photosApi, FUNCTIONS.uploadComplete, FUNCTIONS.photoProcessor].map(
+        (fn) => [fn.name] as const,
+      ),
+    )("%s: reads and writes the feed over the stage's shards", (service) => {
+      const variables = functionsByService(api(stage))[service].Properties.Environment.Variables;
+      expect(variables).toMatchObject({
+        FEED_SHARDS: String(config.photos.feedShards),
+        FEED_READ_LEGACY_PARTITION: String(config.photos.readLegacyFeedPartition),
+      });
+    });
 
     it.each(SERVICES)(
       '%s: arm64, newest Node runtime, tracing, JSON logs into its own log group',
@@ -269,12 +273,27 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
       [FUNCTIONS.photosApi.name, 512, 10],
       [FUNCTIONS.profilesApi.name, 512, 10],
       [FUNCTIONS.uploadComplete.name, 256, 30],
+      [FUNCTIONS.photoProcessor.name, 2048, 60],
       [FUNCTIONS.streamProcessor.name, 512, 60],
       [FUNCTIONS.reconciler.name, 512, 300],
     ])('%s: explicit memory %i MB and timeout %i s', (service, memory, timeout) => {
       expect(functionsByService(api(stage))[service].Properties).toMatchObject({
         MemorySize: memory,
         Timeout: timeout,
+      });
+    });
+
+    it('gives the image library layer to process-photo, and to no other function', () => {
+      const layers = api(stage).findResources('AWS::Lambda::LayerVersion');
+      expect(Object.keys(layers)).toEqual([expect.stringMatching(/^ImageLibraryLayer/)]);
+      const [layerId] = Object.keys(layers);
+      const withLayers = Object.entries(functionsByService(api(stage)))
+        .filter(([, fn]) => fn.Properties.Layers !== undefined)
+        .map(([name, fn]) => [name, fn.Properties.Layers]);
+      expect(withLayers).toEqual([[FUNCTIONS.photoProcessor.name, [{ Ref: layerId }]]]);
+      expect(layers[layerId].Properties).toMatchObject({
+        CompatibleArchitectures: ['arm64'],
+        CompatibleRuntimes: ['nodejs24.x'],
       });
     });
 
@@ -386,7 +405,9 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
             TABLE_AND_INDEXES,
           ),
           allow(D(), 'PhotoBucketPutPhotos', 'managed', ['s3:PutObject'], [PHOTO_KEYS]),
+          // Originals for their owner, renditions for anyone: both signed by this role.
           allow(D(), 'PhotoBucketGetPhotos', 'managed', ['s3:GetObject'], [PHOTO_KEYS]),
+          allow(D(), 'PhotoBucketGetPhotos', 'managed', ['s3:GetObject'], [RENDITION_KEYS]),
         ]),
       );
     });
@@ -473,6 +494,47 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
       );
     });
 
+    it('process-photo reads the stream, reads and updates photo items, reads and deletes originals, writes renditions only', () => {
+      expect(dataGrantsOf(stage, FUNCTIONS.photoProcessor.name)).toEqual(
+        sortGrants([
+          allow(
+            A(),
+            'PhotoProcessorFunctionRoleDefaultPolicy',
+            'inline',
+            ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+            [{ 'Fn::GetAtt': [expect.stringMatching(/^PhotoProcessingFailureQueue/), 'Arn'] }],
+          ),
+          allow(
+            A(),
+            'PhotoProcessorFunctionRoleDefaultPolicy',
+            'inline',
+            [
+              'dynamodb:DescribeStream',
+              'dynamodb:GetRecords',
+              'dynamodb:GetShardIterator',
+              'dynamodb:ListStreams',
+            ],
+            [{ readFrom: D(), value: { 'Fn::GetAtt': ['PhotoTable9F014336', 'StreamArn'] } }],
+          ),
+          allow(
+            D(),
+            'PhotoTableVerifyUploads',
+            'managed',
+            ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+            TABLE_AND_INDEXES,
+          ),
+          allow(
+            D(),
+            'PhotoBucketProcessPhotos',
+            'managed',
+            ['s3:DeleteObject', 's3:GetObject'],
+            [PHOTO_KEYS],
+          ),
+          allow(D(), 'PhotoBucketProcessPhotos', 'managed', ['s3:PutObject'], [RENDITION_KEYS]),
+        ]),
+      );
+    });
+
     it('stream-processor reads the stream, updates counts, invalidates the cache and deletes objects', () => {
       expect(dataGrantsOf(stage, FUNCTIONS.streamProcessor.name)).toEqual(
         sortGrants([
@@ -510,6 +572,7 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
             cacheAppUser(config),
           ),
           allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS]),
+          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [RENDITION_KEYS]),
           onPendingChanges(D(), 'PhotoTableKeepPendingChanges', ['dynamodb:PutItem']),
         ]),
       );
@@ -540,6 +603,7 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
             cacheAppUser(config),
           ),
           allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS]),
+          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [RENDITION_KEYS]),
           onPendingChanges(D(), 'PhotoTableReconcilePendingChanges', [
             'dynamodb:DeleteItem',
             'dynamodb:Query',
@@ -570,9 +634,46 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
       });
     });
 
+    it('sends verified photos, and nothing else, to process-photo: one at a time, bounded retries and age, a failure queue', () => {
+      const mappings = Object.values(api(stage).findResources('AWS::Lambda::EventSourceMapping')).filter(
+        (mapping) => JSON.stringify(mapping.Properties.FunctionName).includes('PhotoProcessorFunction'),
+      );
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0].Properties).toEqual({
+        FunctionName: { Ref: expect.stringMatching(/^PhotoProcessorFunction/) },
+        EventSourceArn: expect.objectContaining({
+          'Fn::GetStackOutput': expect.objectContaining({ StackName: expect.stringMatching(/-Data$/) }),
+        }),
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 1,
+        MaximumBatchingWindowInSeconds: 1,
+        ParallelizationFactor: 5,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 3,
+        MaximumRecordAgeInSeconds: 3600,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        FilterCriteria: {
+          Filters: [
+            {
+              Pattern: JSON.stringify({
+                eventName: ['MODIFY'],
+                dynamodb: { NewImage: { status: { S: ['PROCESSING'] } } },
+              }),
+            },
+          ],
+        },
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [expect.stringMatching(/^PhotoProcessingFailureQueue/), 'Arn'] },
+          },
+        },
+      });
+    });
+
     it('keeps failed batches in an encrypted, TLS-only queue for 14 days', () => {
       const queues = api(stage).findResources('AWS::SQS::Queue');
       expect(Object.keys(queues).sort()).toEqual([
+        expect.stringMatching(/^PhotoProcessingFailureQueue/),
         expect.stringMatching(/^PhotoStreamFailureQueue/),
         expect.stringMatching(/^ReconcilerFailuresQueue/),
         expect.stringMatching(/^UploadFailuresQueue/),

@@ -201,6 +201,31 @@ describe('PhotoProcessor', () => {
     expect([...world.objects.keys()].sort()).toEqual([photo().objectKey, ...renditionKeysOf(photo())].sort());
   });
 
+  it('deletes the renditions it wrote when the photo was deleted before it could be marked READY', async () => {
+    const world = new World(photo());
+    world.markReady = () => {
+      world.stored = undefined;
+      return Promise.resolve(false);
+    };
+    await expect(world.processor().process(PHOTO_ID)).resolves.toEqual({
+      action: 'NONE',
+      reason: 'photo changed while processing (now deleted)',
+    });
+    expect(renditionKeysOf(photo()).filter((key) => world.objects.has(key))).toEqual([]);
+  });
+
+  it('keeps the renditions when another delivery of the same record made the photo READY first', async () => {
+    const world = new World(photo());
+    world.markReady = () => {
+      world.stored = photo({ status: 'READY' });
+      return Promise.resolve(false);
+    };
+    await expect(world.processor().process(PHOTO_ID)).resolves.toMatchObject({ action: 'NONE' });
+    expect(renditionKeysOf(photo()).filter((key) => world.objects.has(key))).toEqual(
+      renditionKeysOf(photo()),
+    );
+  });
+
   it('ignores a photo that is not verified yet', async () => {
     const world = new World(photo({ status: 'PENDING' }));
     await expect(world.processor().process(PHOTO_ID)).resolves.toEqual({

@@ -80,6 +80,7 @@ export const dev: StageConfig<'dev'> = {
       photoReplicationPending: alarm(10_000, 5, 3),
       photoReplicationFailures: alarm(1, 5, 1),
       auroraGlobalReplicationLag: alarm(30_000, 5, 3),
+      photoRejectionRate: alarm(50, 15, 2),
     },
   },
   backup: {

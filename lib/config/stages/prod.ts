@@ -93,6 +93,8 @@ export const prod: StageConfig<'prod'> = {
       photoReplicationPending: alarm(1000, 5, 3),
       photoReplicationFailures: alarm(1, 5, 1),
       auroraGlobalReplicationLag: alarm(5000, 1, 5, 3),
+      // A share, not a count: bad uploads happen; good ones refused by the image library must not.
+      photoRejectionRate: alarm(20, 15, 2),
     },
   },
   backup: {

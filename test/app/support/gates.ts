@@ -85,7 +85,7 @@ const values = (command: DocumentCommand): unknown[] =>
 
 /** The write that moves a photo to `status` (READY or REJECTED). */
 export const photoStatusWrite =
-  (status: 'READY' | 'REJECTED') =>
+  (status: 'PROCESSING' | 'READY' | 'REJECTED') =>
   (command: DocumentCommand): boolean =>
     command instanceof UpdateCommand &&
     keyOf(command).startsWith('PHOTO#') &&

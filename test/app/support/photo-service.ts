@@ -6,7 +6,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3PhotoObjectStore, createS3Client } from '../../../lambda/adapters/photo-bucket';
 import { DynamoPhotoRepository, createDocumentClient } from '../../../lambda/adapters/photo-table';
+import { SharpImageRenderer } from '../../../lambda/adapters/image-renderer';
+import { PhotoProcessor } from '../../../lambda/domain/photo-processing';
 import { PhotoService, UploadReconciler } from '../../../lambda/domain/photo-service';
+import { IMAGE_LIMITS } from '../../../lambda/domain/renditions';
 import type { PhotoObjectStore } from '../../../lambda/domain/photo-service';
 import { readGroup } from '../../../lambda/shared/env';
 import { bucketName, tableName } from './stores';
@@ -14,6 +17,7 @@ import { bucketName, tableName } from './stores';
 export interface LocalPhotos {
   readonly service: PhotoService;
   readonly reconciler: UploadReconciler;
+  readonly processor: PhotoProcessor;
   readonly repository: DynamoPhotoRepository;
   /** The client that nothing gates, to wrap with gatedDocuments. */
   readonly documents: DynamoDBDocumentClient;
@@ -54,6 +58,7 @@ export function localPhotos(options: LocalPhotosOptions = {}): LocalPhotos {
   return {
     service: new PhotoService(repository, objects, settings, clock, options.newId),
     reconciler: new UploadReconciler(repository, objects, clock),
+    processor: new PhotoProcessor(repository, store, new SharpImageRenderer(), IMAGE_LIMITS, clock),
     repository,
     documents,
     s3,

@@ -1,8 +1,11 @@
 /** Drives the photo flow the way a client and S3 would: create an upload, PUT the bytes, notify. */
 import { randomUUID } from 'node:crypto';
-import type { S3ObjectCreatedNotificationEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, S3ObjectCreatedNotificationEvent } from 'aws-lambda';
 import { handler as photosApi } from '../../../lambda/handlers/photos-api';
+import { handler as processPhotoHandler } from '../../../lambda/handlers/process-photo';
 import { handler as uploadComplete } from '../../../lambda/handlers/upload-complete';
+import { samplePhoto } from '../../../scripts/local/sample-photos';
+import { streamEvent } from '../../../scripts/local/dynamodb-stream';
 import { httpEvent, invoke, lambdaContext } from './http';
 import { bucketName } from './stores';
 import { objectCreatedEvent as createdObjectEvent } from '../../../scripts/local/s3-events';
@@ -85,11 +88,52 @@ export function notifyUpload(objectKey: string, size: number): Promise<unknown> 
   return uploadComplete(objectCreatedEvent(objectKey, size), lambdaContext);
 }
 
-/** POST, PUT the bytes, run the upload-complete handler: a READY photo. */
-export async function createReadyPhoto(owner: string, sizeBytes = 2048): Promise<CreatedUpload> {
-  const upload = await createUpload(owner, { contentType: 'image/png', sizeBytes });
-  const status = await putBytes(upload, imageBytes(sizeBytes, 'image/png'));
+let sequence = 0;
+
+/** The stream record that starts processing: upload-complete's PENDING -> PROCESSING write. */
+export function processingRecord(photoId: string, owner = 'owner'): DynamoDBRecord {
+  sequence += 1;
+  return {
+    eventID: `processing-${sequence}`,
+    eventName: 'MODIFY',
+    eventSource: 'aws:dynamodb',
+    dynamodb: {
+      Keys: { pk: { S: `PHOTO#${photoId}` }, sk: { S: 'PHOTO' } },
+      NewImage: {
+        pk: { S: `PHOTO#${photoId}` },
+        sk: { S: 'PHOTO' },
+        photoId: { S: photoId },
+        ownerId: { S: owner },
+        status: { S: 'PROCESSING' },
+      },
+      SequenceNumber: String(sequence).padStart(21, '0'),
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+  };
+}
+
+/** The stream record of a photo becoming READY (after its INSERT and its PROCESSING write). */
+export function isReadyRecord(record: DynamoDBRecord): boolean {
+  return record.eventName === 'MODIFY' && record.dynamodb?.NewImage?.status?.S === 'READY';
+}
+
+/** Runs the processing function on the photo, as the filtered stream would. */
+export async function processPhoto(photoId: string): Promise<DynamoDBBatchResponse> {
+  return processPhotoHandler(streamEvent([processingRecord(photoId)]), lambdaContext);
+}
+
+/** A small real PNG (processing decodes what it is given), made once. */
+let readyPhotoBytes: Promise<Buffer> | undefined;
+
+/** POST, PUT a real image, run upload-complete and the processing function: a READY photo. */
+export async function createReadyPhoto(owner: string): Promise<CreatedUpload> {
+  readyPhotoBytes ??= samplePhoto({ format: 'png', width: 64, height: 48 });
+  const bytes = await readyPhotoBytes;
+  const upload = await createUpload(owner, { contentType: 'image/png', sizeBytes: bytes.length });
+  const status = await putBytes(upload, bytes);
   if (status !== 200) throw new Error(`PUT to the presigned URL failed with ${status}`);
-  await notifyUpload(upload.objectKey, sizeBytes);
+  await notifyUpload(upload.objectKey, bytes.length);
+  const processed = await processPhoto(upload.photoId);
+  if (processed.batchItemFailures.length > 0) throw new Error('processing the photo failed');
   return upload;
 }

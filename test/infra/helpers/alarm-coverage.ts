@@ -481,6 +481,7 @@ const RULES: Readonly<Record<string, Rule>> = {
       'AWS::ElastiCache::User',
       'AWS::ElastiCache::UserGroup',
       'AWS::Lambda::EventSourceMapping',
+      'AWS::Lambda::LayerVersion',
       'AWS::Lambda::Permission',
       'AWS::RDS::DBClusterParameterGroup',
       // Its connections count in the proxy's metrics by ProxyName, which the proxy's alarm reads.
