@@ -354,7 +354,7 @@ export const ALARM_CATALOG = {
     metric: (fn) => appMetric('failedStreamRecords', fn),
     only: emitting('failedStreamRecords', 'that counts them (an app metric)'),
     runbook:
-      'The stream processor keeps failing photo-table records, so photo counts, cache invalidation and object clean-up lag. Its log group names the failing records and the error; a dependency that stays down (Aurora, RDS Proxy, S3) is the usual cause. Records out of retries wait in the stream failure queue.',
+      "A reader of the photo table's stream keeps failing records: for the stream processor, photo counts, cache invalidation and object clean-up lag; for process-photo, verified photos stay PROCESSING. Its log group names the failing records and the error; a dependency that stays down (Aurora, RDS Proxy, S3, DynamoDB) is the usual cause. Records out of retries wait in the function's failure queue.",
   },
   cacheErrors: {
     resource: 'function',

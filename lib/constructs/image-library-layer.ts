@@ -62,10 +62,13 @@ export class ImageLibraryLayer extends Construct {
 
     this.layer = new lambda.LayerVersion(this, 'Layer', {
       code: lambda.Code.fromAsset(directory, {
-        // Only what loads at run time: not the lockfile, nor sharp's C++ sources and build scripts.
+        // Only what loads at run time: not the lockfiles, nor sharp's C++ sources and build
+        // scripts, nor npm's links to package executables (.bin: a link's target is part of the
+        // asset hash, and a copied checkout may rewrite it).
         exclude: [
           'nodejs/package-lock.json',
           'nodejs/node_modules/.package-lock.json',
+          'nodejs/node_modules/.bin',
           '**/sharp/src',
           '**/sharp/install',
         ],

@@ -406,8 +406,7 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
           ),
           allow(D(), 'PhotoBucketPutPhotos', 'managed', ['s3:PutObject'], [PHOTO_KEYS]),
           // Originals for their owner, renditions for anyone: both signed by this role.
-          allow(D(), 'PhotoBucketGetPhotos', 'managed', ['s3:GetObject'], [PHOTO_KEYS]),
-          allow(D(), 'PhotoBucketGetPhotos', 'managed', ['s3:GetObject'], [RENDITION_KEYS]),
+          allow(D(), 'PhotoBucketGetPhotos', 'managed', ['s3:GetObject'], [PHOTO_KEYS, RENDITION_KEYS]),
         ]),
       );
     });
@@ -571,8 +570,7 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
             ['elasticache:Connect'],
             cacheAppUser(config),
           ),
-          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS]),
-          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [RENDITION_KEYS]),
+          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS, RENDITION_KEYS]),
           onPendingChanges(D(), 'PhotoTableKeepPendingChanges', ['dynamodb:PutItem']),
         ]),
       );
@@ -602,8 +600,7 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
             ['elasticache:Connect'],
             cacheAppUser(config),
           ),
-          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS]),
-          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [RENDITION_KEYS]),
+          allow(D(), 'PhotoBucketDeletePhotos', 'managed', ['s3:DeleteObject'], [PHOTO_KEYS, RENDITION_KEYS]),
           onPendingChanges(D(), 'PhotoTableReconcilePendingChanges', [
             'dynamodb:DeleteItem',
             'dynamodb:Query',
@@ -652,6 +649,7 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
         MaximumRetryAttempts: 3,
         MaximumRecordAgeInSeconds: 3600,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
+        Tags: expect.any(Array),
         FilterCriteria: {
           Filters: [
             {

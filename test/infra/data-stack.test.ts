@@ -197,60 +197,79 @@ describe('data stack', () => {
       });
     });
 
-    it('offers one managed policy per intent, limited to photo keys', () => {
+    it('offers one managed policy per intent, limited to photo and rendition keys', () => {
       // The other intent policies of the stack are pinned in 'intent policies' below.
       const policies = Object.fromEntries(
         Object.entries(data(stage).findResources('AWS::IAM::ManagedPolicy')).filter(([id]) =>
           id.startsWith('PhotoBucket'),
         ),
       );
-      const actionsById = Object.fromEntries(
-        Object.entries(policies).map(([id, p]) => [
-          id.replace(/[0-9A-F]{8}$/, ''),
-          p.Properties.PolicyDocument.Statement[0].Action,
-        ]),
-      );
-      expect(actionsById).toEqual({
-        PhotoBucketPutPhotos: 's3:PutObject',
-        PhotoBucketGetPhotos: 's3:GetObject',
-        PhotoBucketDeletePhotos: 's3:DeleteObject',
+      const keys = (prefix: string) => ({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] }, `/${prefix}/*`]],
+      });
+      const statement = (actions: string | string[], resources: unknown) => ({
+        Effect: 'Allow',
+        Action: actions,
+        Resource: resources,
+      });
+      const isKeyStatement = (statement: { Action: unknown }) =>
+        ([] as unknown[]).concat(statement.Action).some((action) => String(action).startsWith('kms:'));
+      const statementsOf = (keep: (statement: { Action: unknown }) => boolean) =>
+        Object.fromEntries(
+          Object.entries(policies).map(([id, p]) => [
+            id.replace(/[0-9A-F]{8}$/, ''),
+            (p.Properties.PolicyDocument.Statement as Array<{ Action: unknown }>).filter(keep),
+          ]),
+        );
+      expect(statementsOf((statement) => !isKeyStatement(statement))).toEqual({
+        PhotoBucketPutPhotos: [statement('s3:PutObject', keys('photos'))],
+        // Originals (for their owner) and renditions (for anyone) are signed by the API.
+        PhotoBucketGetPhotos: [statement('s3:GetObject', [keys('photos'), keys('renditions')])],
+        PhotoBucketDeletePhotos: [statement('s3:DeleteObject', [keys('photos'), keys('renditions')])],
         PhotoBucketVerifyUploads: [
-          's3:DeleteObject',
-          's3:DeleteObjectVersion',
-          's3:GetObject',
-          's3:GetObjectVersion',
+          statement(
+            ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectVersion'],
+            keys('photos'),
+          ),
+        ],
+        // Processing reads originals and deletes rejected ones, and writes under renditions/ only:
+        // it can neither replace an original nor write anywhere else.
+        PhotoBucketProcessPhotos: [
+          statement(['s3:DeleteObject', 's3:GetObject'], keys('photos')),
+          statement('s3:PutObject', keys('renditions')),
         ],
       });
       // With a customer-managed photos key, an intent that writes or reads object data also gets
-      // the key action it needs, only through S3 and only for this bucket (test/infra/data-keys.test.ts).
-      const keyActions: Record<string, string | undefined> = STAGE_CONFIGS[stage].encryption
-        .customerManagedKeys
-        ? {
-            PhotoBucketPutPhotos: 'kms:GenerateDataKey',
-            PhotoBucketGetPhotos: 'kms:Decrypt',
-            PhotoBucketVerifyUploads: 'kms:Decrypt',
-          }
-        : {};
-      for (const [id, policy] of Object.entries(policies)) {
-        const keyAction = keyActions[id.replace(/[0-9A-F]{8}$/, '')];
-        expect(policy.Properties.PolicyDocument.Statement).toEqual([
-          expect.objectContaining({
-            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] }, '/photos/*']] },
-          }),
-          ...(keyAction
-            ? [
-                expect.objectContaining({
-                  Action: keyAction,
-                  Condition: {
-                    StringEquals: expect.objectContaining({
-                      'kms:EncryptionContext:aws:s3:arn': { 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] },
-                    }),
-                  },
-                }),
-              ]
-            : []),
-        ]);
-      }
+      // the key actions it needs, only through S3 and only for this bucket (test/infra/data-keys.test.ts).
+      const onlyForThisBucket = (actions: string | string[]) => [
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: actions,
+          Condition: {
+            StringEquals: expect.objectContaining({
+              'kms:EncryptionContext:aws:s3:arn': { 'Fn::GetAtt': ['PhotoBucketBCCC5A2D', 'Arn'] },
+            }),
+          },
+        }),
+      ];
+      expect(statementsOf(isKeyStatement)).toEqual(
+        STAGE_CONFIGS[stage].encryption.customerManagedKeys
+          ? {
+              PhotoBucketPutPhotos: onlyForThisBucket('kms:GenerateDataKey'),
+              PhotoBucketGetPhotos: onlyForThisBucket('kms:Decrypt'),
+              PhotoBucketDeletePhotos: [],
+              PhotoBucketVerifyUploads: onlyForThisBucket('kms:Decrypt'),
+              // Reads originals (Decrypt) and writes renditions (GenerateDataKey).
+              PhotoBucketProcessPhotos: onlyForThisBucket(['kms:Decrypt', 'kms:GenerateDataKey']),
+            }
+          : {
+              PhotoBucketPutPhotos: [],
+              PhotoBucketGetPhotos: [],
+              PhotoBucketDeletePhotos: [],
+              PhotoBucketVerifyUploads: [],
+              PhotoBucketProcessPhotos: [],
+            },
+      );
     });
   });
 
@@ -277,11 +296,12 @@ describe('data stack', () => {
       { Ref: 'AWS::AccountId' },
     ];
 
-    it('defines exactly the policies the functions attach, each with one statement (plus its key action)', () => {
+    it('defines exactly the policies the functions attach, each with one statement (plus its key action) but for processing', () => {
       const statements = statementsById();
       expect(Object.keys(statements).sort()).toEqual([
         'PhotoBucketDeletePhotos',
         'PhotoBucketGetPhotos',
+        'PhotoBucketProcessPhotos',
         'PhotoBucketPutPhotos',
         'PhotoBucketVerifyUploads',
         'PhotoTableKeepPendingChanges',
@@ -291,12 +311,13 @@ describe('data stack', () => {
         'ProfileCacheConnectAsAppUser',
         'ProfileDatabaseConnectAsAppUser',
       ]);
-      for (const list of Object.values(statements)) {
+      for (const [id, list] of Object.entries(statements)) {
         const keyStatements = list.filter((statement) => String(statement.Action).startsWith('kms:'));
         expect(keyStatements.length).toBeLessThanOrEqual(
           STAGE_CONFIGS[stage].encryption.customerManagedKeys ? 1 : 0,
         );
-        expect(list.length - keyStatements.length).toBe(1);
+        // Processing has one statement per key prefix (its actions differ there).
+        expect([id, list.length - keyStatements.length]).toEqual([id, id === 'PhotoBucketProcessPhotos' ? 2 : 1]);
       }
     });
 

@@ -97,9 +97,13 @@ describe('image library layer', () => {
       expect([file, elfMachine(path.join(staged, file))]).toEqual([file, EM_AARCH64]);
   });
 
-  it('leaves out the lockfiles and sharp’s sources and build scripts', () => {
+  it('leaves out the lockfiles, sharp’s sources and build scripts, and every symbolic link', () => {
     const files = filesUnder(staged);
     expect(files.filter((file) => /package-lock\.json$|\/sharp\/(src|install)\//.test(file))).toEqual([]);
+    const links = fs
+      .readdirSync(staged, { withFileTypes: true, recursive: true })
+      .filter((entry) => entry.isSymbolicLink());
+    expect(links).toEqual([]);
   });
 
   it('is a layer for arm64 and the app’s runtime', () => {

@@ -9,6 +9,7 @@
  * archives"). Where the guide's probe function reports an older version, pin that instead.
  */
 import {
+  LAYER_PACKAGES,
   buildHandlerBundle,
   createRuntimeSandbox,
   handlerNames,
@@ -36,10 +37,14 @@ describe('handler bundles against the SDK the Lambda runtime ships', () => {
 
   afterAll(() => sandbox?.remove());
 
-  it('imports from outside each bundle only packages that runtime-sdk pins', () => {
+  it('imports from outside each bundle only packages that runtime-sdk pins, or its layer provides', () => {
     const pinned = new Set([...Object.keys(runtimeSdkPins()), ...NEVER_LOADED]);
     const unpinned = [...bundles.values()].flatMap((b) =>
-      b.externalImports.filter((i) => !pinned.has(packageName(i))).map((i) => `${b.handler}: ${i}`),
+      b.externalImports
+        .filter(
+          (i) => !pinned.has(packageName(i)) && !(LAYER_PACKAGES[b.handler] ?? []).includes(packageName(i)),
+        )
+        .map((i) => `${b.handler}: ${i}`),
     );
     expect(unpinned).toEqual([]);
   });
@@ -47,6 +52,13 @@ describe('handler bundles against the SDK the Lambda runtime ships', () => {
   it('pins in runtime-sdk only packages that some bundle leaves to the runtime', () => {
     const used = new Set([...bundles.values()].flatMap((b) => b.externalImports.map(packageName)));
     expect(Object.keys(runtimeSdkPins()).filter((p) => !used.has(p))).toEqual([]);
+  });
+
+  it('leaves to the image library layer exactly what the layered functions import from it', () => {
+    for (const [handler, provided] of Object.entries(LAYER_PACKAGES)) {
+      const imported = bundles.get(handler)?.externalImports.map(packageName) ?? [];
+      expect([handler, provided.filter((p) => !imported.includes(p))]).toEqual([handler, []]);
+    }
   });
 
   it.each(HANDLERS)(

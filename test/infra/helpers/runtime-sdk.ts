@@ -9,11 +9,21 @@ import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FUNCTIONS } from '../../../contract/functions';
 import { PROJECT_ROOT } from '../../../lib/constructs/app-function';
+import { IMAGE_LIBRARY_DIR } from '../../../lib/constructs/image-library-layer';
 import { bundleHandler } from '../../../scripts/bench/build';
 
 const RUNTIME_SDK_DIR = path.join(PROJECT_ROOT, 'runtime-sdk');
 const HANDLERS_DIR = path.join(PROJECT_ROOT, 'lambda', 'handlers');
+
+/**
+ * The handlers that Lambda gives the image library layer (lib/stacks/api-stack.ts), and what it
+ * provides: its packages resolve from /opt/nodejs/node_modules, which is on Lambda's NODE_PATH.
+ */
+export const LAYER_PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  [FUNCTIONS.photoProcessor.name]: ['sharp'],
+};
 
 /** Dummy values for every variable the contract declares (typed by it); none is dialled. */
 const APP_VARIABLES: VariablesOf<EnvironmentGroup> = {
@@ -68,6 +78,8 @@ export interface LoadResult {
 /** A temporary folder whose node_modules is runtime-sdk/node_modules, and nothing above it. */
 export interface RuntimeSandbox {
   readonly dir: string;
+  /** The layer's `nodejs/node_modules` as a function with the image library layer finds it. */
+  readonly layerModules: string;
   remove(): void;
 }
 
@@ -100,7 +112,46 @@ export function createRuntimeSandbox(): RuntimeSandbox {
   }
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-sdk-')));
   fs.symlinkSync(modules, path.join(dir, 'node_modules'), 'junction');
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    layerModules: imageLibraryStandIn(dir),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * The image library layer as this machine can load it: the layer's own packages, except that its
+ * linux-arm64 binaries, which cannot run here, are replaced by the same version's binaries for this
+ * machine from the project's node_modules (test/infra/image-library-layer.test.ts checks the
+ * layer's versions and platform). Links inside the sandbox, so that --preserve-symlinks keeps every
+ * loaded path there.
+ */
+function imageLibraryStandIn(sandbox: string): string {
+  const layer = path.join(IMAGE_LIBRARY_DIR, 'nodejs', 'node_modules');
+  const host = path.join(PROJECT_ROOT, 'node_modules');
+  const standIn = path.join(sandbox, 'opt', 'nodejs', 'node_modules');
+  const packages = fs
+    .readdirSync(layer)
+    .filter((name) => !name.startsWith('.'))
+    .flatMap((name) =>
+      name.startsWith('@')
+        ? fs.readdirSync(path.join(layer, name)).map((inner) => `${name}/${inner}`)
+        : [name],
+    );
+  const platformPackage = /^@img\/sharp-(libvips-)?linux-arm64$/;
+  const hostPlatform = fs
+    .readdirSync(path.join(host, '@img'))
+    .filter(
+      (name) => /^sharp-(libvips-)?[a-z]+\d*-[a-z0-9]+$/.test(name) && !name.startsWith('sharp-libvips-dev'),
+    )
+    .map((name) => `@img/${name}`);
+  for (const name of [...packages.filter((p) => !platformPackage.test(p)), ...hostPlatform]) {
+    const source =
+      packages.includes(name) && !platformPackage.test(name) ? path.join(layer, name) : path.join(host, name);
+    fs.mkdirSync(path.dirname(path.join(standIn, name)), { recursive: true });
+    fs.symlinkSync(source, path.join(standIn, name), 'junction');
+  }
+  return standIn;
 }
 
 /** Bundles one handler with the options AppFunction hands to CDK's NodejsFunction (CommonJS). */
@@ -137,7 +188,13 @@ export function loadBundle(sandbox: RuntimeSandbox, bundle: HandlerBundle): Load
     cwd: sandbox.dir,
     encoding: 'utf8',
     timeout: 30_000,
-    env: { ...HANDLER_ENVIRONMENT, HOME: sandbox.dir, POWERTOOLS_SERVICE_NAME: bundle.handler },
+    env: {
+      ...HANDLER_ENVIRONMENT,
+      HOME: sandbox.dir,
+      POWERTOOLS_SERVICE_NAME: bundle.handler,
+      // As Lambda sets it for a function with layers; the others get no layer folder at all.
+      ...(LAYER_PACKAGES[bundle.handler] ? { NODE_PATH: sandbox.layerModules } : {}),
+    },
   });
   if (child.status !== 0) {
     throw new Error(

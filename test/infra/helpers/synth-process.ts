@@ -7,7 +7,9 @@ import { CDK_JSON_CONTEXT } from '../../../scripts/cdk-context';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** What `cdk synth` needs of a checkout: the app's sources, its settings and its lock file. */
-const CHECKOUT_DIRECTORIES = ['bin', 'contract', 'lib', 'lambda', 'scripts'];
+// layers: the installed image library (synth reads it; a copy, so that its asset hash is shown to
+// depend on its content alone).
+const CHECKOUT_DIRECTORIES = ['bin', 'contract', 'layers', 'lib', 'lambda', 'scripts'];
 const CHECKOUT_FILES = ['package.json', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
 
 /**
