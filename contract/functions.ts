@@ -50,10 +50,11 @@ export const FUNCTIONS = {
     description:
       'Makes the renditions of a verified photo (thumbnail and display size, metadata stripped) and marks it READY, or REJECTED with a reason',
     environment: ['photoTable', 'photoBucket'],
-    // One photo per invocation. At worst: the photo read (3.3 s) and the original's HEAD and GET
-    // (6.3 s each), about 3 s of decoding and encoding for the largest image the limits let through
-    // (64 MP, measured at 2 GB), four rendition PUTs (6.3 s each) and the READY write (get and
-    // update, 6.6 s) against hung dependencies: about 51 s.
+    // One photo per invocation. At worst: the photo read (3.3 s), the original's HEAD and GET
+    // (6.3 s each, S3_DEADLINE), decoding and encoding the largest image the limits let through (a
+    // 64 MP PNG: 3 s on this project's 2-core test machine, npm run processing-figures; allow 3x on
+    // one vCPU), four rendition PUTs (6.3 s each) and the READY write (get and update, 6.6 s)
+    // against hung dependencies: about 57 s.
     timeoutSeconds: 60,
   },
   streamProcessor: {

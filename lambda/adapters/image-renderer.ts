@@ -18,10 +18,11 @@ const ENCODERS: Readonly<Record<RenditionFormat, (image: sharp.Sharp) => sharp.S
   jpeg: (image) => image.jpeg({ quality: 82, progressive: true }),
 };
 
-const undecodable = (error: unknown): UndecodableImageError =>
-  new UndecodableImageError(
-    `image could not be decoded: ${error instanceof Error ? error.message : String(error)}`,
-  );
+/** libvips' message, first line only and bounded: it becomes the photo's rejection reason. */
+const undecodable = (error: unknown): UndecodableImageError => {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0].trim();
+  return new UndecodableImageError(`image could not be decoded: ${message.slice(0, 200)}`);
+};
 
 export class SharpImageRenderer implements ImageRenderer {
   async inspect(bytes: Uint8Array): Promise<ImageFacts> {

@@ -177,10 +177,12 @@ export class ApiStack extends Stack {
         type: 'sync',
         caller: 'the DynamoDB stream event source mapping (its on-failure destination is an SQS queue)',
       },
-      // Measured (README, Photo processing): a 12 MP JPEG peaks at about 300 MB and a 64 MP PNG (the
-      // pixel limit, no shrink-on-load) at about 1 GB; 2,048 MB leaves room for that and buys about
-      // 1.2 vCPU, which libvips' threads use.
-      memorySize: 2048,
+      // Measured (npm run processing-figures, README "Photo processing"): rendering a 12 MP JPEG
+      // peaks at about 150 MB resident and a 64 MP PNG (the pixel limit; PNG has no shrink-on-load)
+      // at about 300 MB. The memory setting buys CPU too: 1,769 MB is one full vCPU. Below it the
+      // same work takes proportionally longer for the same GB-seconds, so less memory would save
+      // nothing but time; above it, a second vCPU helps libvips little for one photo.
+      memorySize: 1769,
       layers: [this.imageLibrary.layer],
     });
     this.photoProcessing = new PhotoStreamProcessor(this, 'PhotoProcessing', {

@@ -14,6 +14,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { FUNCTIONS } from '../../contract/functions';
 import { isUserId } from '../../lambda/domain/identifiers';
+import { PHOTO_KEY_PREFIX } from '../../lambda/domain/photos';
 import { startLocalEngines } from './engines';
 import type { LocalEngines } from './engines';
 import { DEV_SERVER_NAMES as NAMES } from './dev-server-names';
@@ -238,7 +239,8 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
       await new Promise((resolve) => setTimeout(resolve, 200));
     });
 
-    const uploads = new ObjectCreatedDelivery(handlers.uploadComplete, log);
+    // Renditions are written to the same bucket; the upload rule only routes photo keys.
+    const uploads = new ObjectCreatedDelivery(handlers.uploadComplete, log, { keyPrefix: PHOTO_KEY_PREFIX });
     onS3Event = uploads.deliver;
     stops.push(() => uploads.stop());
     const poller = new StreamPoller(

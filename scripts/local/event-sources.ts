@@ -60,13 +60,20 @@ export class ObjectCreatedDelivery {
   constructor(
     private readonly handler: UploadCompleteHandler,
     private readonly log: EventLog,
-    private readonly options: { readonly maxAttempts?: number; readonly retryDelayMs?: number } = {},
+    private readonly options: {
+      readonly maxAttempts?: number;
+      readonly retryDelayMs?: number;
+      /** Only keys under it are delivered, as the EventBridge rule's pattern does. @default - every key */
+      readonly keyPrefix?: string;
+    } = {},
   ) {}
 
   /** s3rver's notification listener: one delivery per created object, not awaited by s3rver. */
   readonly deliver = (notification: S3rverEvent): void => {
     if (this.stopped) return;
+    const prefix = this.options.keyPrefix ?? '';
     for (const event of objectCreatedEventsFrom(notification)) {
+      if (!event.detail.object.key.startsWith(prefix)) continue;
       const delivery = this.deliverOne(event).finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);
     }

@@ -104,6 +104,26 @@ describe('ObjectCreatedDelivery', () => {
     });
   });
 
+  it('delivers only keys under its prefix, as the upload rule routes photo keys only', async () => {
+    const keys: string[] = [];
+    const delivery = new ObjectCreatedDelivery(
+      (event) => {
+        keys.push(event.detail.object.key);
+        return Promise.resolve(undefined);
+      },
+      () => undefined,
+      { keyPrefix: 'photos/' },
+    );
+    delivery.deliver({
+      Records: [
+        ...s3rverNotification('ObjectCreated:Put', 'renditions/a/b/thumbnail.webp', 42).Records,
+        ...s3rverNotification('ObjectCreated:Put', 'photos/a/b', 42).Records,
+      ],
+    });
+    await delivery.stop();
+    expect(keys).toEqual(['photos/a/b']);
+  });
+
   it('invokes the upload-complete handler, which marks the photo verified (PROCESSING)', async () => {
     const user = newUserId();
     const upload = await createUpload(user, { contentType: 'image/png', sizeBytes: 100 });

@@ -273,7 +273,7 @@ describe.each(STAGE_NAMES)('api stack (%s)', (stage) => {
       [FUNCTIONS.photosApi.name, 512, 10],
       [FUNCTIONS.profilesApi.name, 512, 10],
       [FUNCTIONS.uploadComplete.name, 256, 30],
-      [FUNCTIONS.photoProcessor.name, 2048, 60],
+      [FUNCTIONS.photoProcessor.name, 1769, 60],
       [FUNCTIONS.streamProcessor.name, 512, 60],
       [FUNCTIONS.reconciler.name, 512, 300],
     ])('%s: explicit memory %i MB and timeout %i s', (service, memory, timeout) => {
