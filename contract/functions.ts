@@ -41,7 +41,8 @@ export const FUNCTIONS = {
   },
   uploadComplete: {
     name: 'upload-complete',
-    description: 'Verifies an uploaded object against its pending photo and marks it READY or REJECTED',
+    description:
+      'Verifies an uploaded object against its pending photo and marks it PROCESSING (renditions next) or REJECTED',
     environment: ['photoTable', 'photoBucket'],
     timeoutSeconds: 30,
   },

@@ -1,7 +1,7 @@
 /**
  * EventBridge "Object Created" from the photo bucket: verifies the object against its pending photo
- * and marks it READY, or deletes it (and marks the photo REJECTED). Idempotent; errors are thrown
- * so that EventBridge retries the delivery.
+ * and marks it PROCESSING (process-photo makes its renditions next), or deletes it (and marks the
+ * photo REJECTED). Idempotent; errors are thrown so that EventBridge retries the delivery.
  */
 import type { S3ObjectCreatedNotificationEvent } from 'aws-lambda';
 import { S3PhotoObjectStore, createS3Client } from '../adapters/photo-bucket';

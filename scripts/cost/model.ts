@@ -279,17 +279,18 @@ export interface RequestProfile {
  */
 export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
   {
-    route: 'GET /feed, GET /users/{id}/photos (page of 20)',
+    route: 'GET /feed, GET /users/{id}/photos (page of 20, + their thumbnails)',
     share: 0.45,
     invocations: [{ memoryMb: 512, durationMs: 25 }],
     dynamoWriteUnits: 0,
     dynamoReadUnits: 5,
     dynamoItems: 20,
     s3Puts: 0,
-    s3Gets: 0,
+    // The client fetches each listed thumbnail from S3 through its presigned URL (no CDN here).
+    s3Gets: 20,
   },
   {
-    route: 'GET /photos/{id} (+ presigned download)',
+    route: 'GET /photos/{id} (+ the display rendition, downloaded)',
     share: 0.2,
     invocations: [{ memoryMb: 512, durationMs: 15 }],
     dynamoWriteUnits: 0,
@@ -309,18 +310,25 @@ export const DEFAULT_REQUEST_MIX: readonly RequestProfile[] = [
     s3Gets: 0,
   },
   {
-    route: 'POST /photos + upload + verify + stream',
+    route: 'POST /photos + upload + verify + renditions + stream',
     share: 0.1,
     invocations: [
       { memoryMb: 512, durationMs: 30 },
       { memoryMb: 256, durationMs: 60 },
+      // process-photo, one vCPU: a 12 MP phone photo took 745 ms on the 2-core test machine
+      // (npm run processing-figures); about 1 s on one vCPU.
+      { memoryMb: 1769, durationMs: 1000 },
       { memoryMb: 512, durationMs: 40 },
     ],
-    dynamoWriteUnits: 3,
-    dynamoReadUnits: 1,
-    dynamoItems: 7,
-    s3Puts: 1,
-    s3Gets: 1,
+    // The pending item and slot, PROCESSING, READY (with its two index entries).
+    dynamoWriteUnits: 5,
+    dynamoReadUnits: 2,
+    // Main's seven (pending item and slot, READY in the table and both indexes, one read) plus the
+    // PROCESSING write (table and byOwner index) and processing's read of the photo.
+    dynamoItems: 10,
+    // The upload and four renditions; upload-complete's first bytes and processing's whole read.
+    s3Puts: 5,
+    s3Gets: 2,
   },
   {
     route: 'PUT /me, DELETE /photos/{id}',

@@ -49,7 +49,12 @@ beforeAll(async () => {
     max: 1,
   });
   // Every walk deletes its user's oldest photo, so that DELETE is in even so short a run.
-  result = await runLoad({ durationSeconds: 2, users: 2, readers: 4, deleteEvery: 1, target });
+  try {
+    result = await runLoad({ durationSeconds: 2, users: 2, readers: 4, deleteEvery: 1, target });
+  } catch (error) {
+    // What the server printed says why its engines stopped answering, if they did.
+    throw new Error(`${(error as Error).message}\ndev server output:\n${server.output().slice(-4000)}`);
+  }
 }, 90_000);
 
 afterAll(async () => {

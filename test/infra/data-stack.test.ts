@@ -155,6 +155,19 @@ describe('data stack', () => {
       );
     });
 
+    it('expires the deleted renditions of a deleted photo as it expires its original: no rule is limited to a prefix', () => {
+      // Deleting a photo deletes its original and its renditions (delete markers, the stream
+      // processor); the versions they hide go with the non-current-version rule, whatever the key.
+      const rules = photoBucket().Properties.LifecycleConfiguration.Rules as Array<Record<string, unknown>>;
+      const expiring = rules.filter((rule) => rule.NoncurrentVersionExpiration !== undefined);
+      expect(expiring).toHaveLength(1);
+      expect(expiring[0]).toMatchObject({ ExpiredObjectDeleteMarker: true, Status: 'Enabled' });
+      for (const rule of rules) {
+        expect(rule).not.toHaveProperty('Prefix');
+        expect(rule).not.toHaveProperty('Filter');
+      }
+    });
+
     it('writes server access logs to the log bucket', () => {
       expect(photoBucket().Properties.LoggingConfiguration).toEqual({
         DestinationBucketName: { Ref: 'PhotoBucketAccessLogsCA2C7566' },
