@@ -53,7 +53,9 @@ beforeAll(async () => {
     result = await runLoad({ durationSeconds: 2, users: 2, readers: 4, deleteEvery: 1, target });
   } catch (error) {
     // What the server printed says why its engines stopped answering, if they did.
-    throw new Error(`${(error as Error).message}\ndev server output:\n${server.output().slice(-4000)}`);
+    throw new Error(`${(error as Error).message}\ndev server output:\n${server.output().slice(-4000)}`, {
+      cause: error,
+    });
   }
 }, 90_000);
 
