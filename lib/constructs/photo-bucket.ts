@@ -457,10 +457,15 @@ export class PhotoBucket extends Construct {
    */
   private grantProcessPhotos(role: iam.IRole): void {
     role.addManagedPolicy(
-      this.photoPolicy('ProcessPhotos', 'process-photos', 'read originals, delete rejected ones and write renditions', {
-        [PhotoBucket.PHOTO_PREFIX]: ['s3:GetObject', 's3:DeleteObject'],
-        [PhotoBucket.RENDITION_PREFIX]: ['s3:PutObject'],
-      }),
+      this.photoPolicy(
+        'ProcessPhotos',
+        'process-photos',
+        'read originals, delete rejected ones and write renditions',
+        {
+          [PhotoBucket.PHOTO_PREFIX]: ['s3:GetObject', 's3:DeleteObject'],
+          [PhotoBucket.RENDITION_PREFIX]: ['s3:PutObject'],
+        },
+      ),
     );
   }
 

@@ -330,7 +330,10 @@ describe('data stack', () => {
           STAGE_CONFIGS[stage].encryption.customerManagedKeys ? 1 : 0,
         );
         // Processing has one statement per key prefix (its actions differ there).
-        expect([id, list.length - keyStatements.length]).toEqual([id, id === 'PhotoBucketProcessPhotos' ? 2 : 1]);
+        expect([id, list.length - keyStatements.length]).toEqual([
+          id,
+          id === 'PhotoBucketProcessPhotos' ? 2 : 1,
+        ]);
       }
     });
 
