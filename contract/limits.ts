@@ -12,7 +12,21 @@ export const PHOTO_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-
 
 export const MAX_DISPLAY_NAME_CHARACTERS = 64;
 export const MAX_BIO_CHARACTERS = 500;
+/**
+ * The types a stored photo may have: every type uploads were ever accepted in. HEIC photos uploaded
+ * before the processing existed are still READY and served as they are.
+ */
 export const PHOTO_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic'] as const;
+/**
+ * The types an upload is accepted in: exactly those the processing decodes. Not HEIC: sharp's
+ * prebuilt libvips reads HEIF with AV1 inside (AVIF) only, an HEVC decoder is not part of it for
+ * patent reasons, so a HEIC upload could only ever end REJECTED; POST /photos refuses it instead.
+ */
+export const UPLOAD_CONTENT_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+] as const satisfies readonly (typeof PHOTO_CONTENT_TYPES)[number][];
 export const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
 export const MAX_CAPTION_CHARACTERS = 300;
 export const MAX_CURSOR_LENGTH = 512;

@@ -130,8 +130,11 @@ export interface components {
   schemas: {
     /** @description The photo to be uploaded: its type and exact size, which the upload URL enforces. */
     CreatePhotoRequest: {
-      /** @enum {string} */
-      contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/heic';
+      /**
+       * @description The types the processing decodes. HEIC is refused (the image library cannot decode HEVC): clients convert it to JPEG before uploading.
+       * @enum {string}
+       */
+      contentType: 'image/jpeg' | 'image/png' | 'image/webp';
       sizeBytes: number;
       caption?: string | null;
     };
@@ -169,7 +172,10 @@ export interface components {
       ownerId: string;
       /** @enum {string} */
       status: 'PENDING' | 'PROCESSING' | 'READY' | 'REJECTED';
-      /** @enum {string} */
+      /**
+       * @description As uploaded. image/heic only for photos uploaded before uploads refused it (they have no renditions).
+       * @enum {string}
+       */
       contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/heic';
       sizeBytes: number;
       caption?: string;

@@ -52,7 +52,12 @@ export const PhotoView = z
     photoId: PhotoId,
     ownerId: UserId,
     status: z.enum(PHOTO_STATUSES),
-    contentType: z.enum(PHOTO_CONTENT_TYPES),
+    contentType: z.enum(PHOTO_CONTENT_TYPES).check(
+      z.meta({
+        description:
+          'As uploaded. image/heic only for photos uploaded before uploads refused it (they have no renditions).',
+      }),
+    ),
     sizeBytes: z.int().check(z.minimum(1), z.maximum(MAX_PHOTO_BYTES)),
     caption: z.optional(z.string()),
     createdAt: Timestamp,

@@ -17,8 +17,8 @@ import {
   MAX_DISPLAY_NAME_CHARACTERS,
   MAX_PAGE_SIZE,
   MAX_PHOTO_BYTES,
-  PHOTO_CONTENT_TYPES,
   PHOTO_ID_PATTERN,
+  UPLOAD_CONTENT_TYPES,
   USER_ID_PATTERN,
 } from './limits';
 
@@ -92,9 +92,22 @@ export const ProfileInput = body({
   bio: z.optional(z.nullable(text({ min: 0, max: MAX_BIO_CHARACTERS }))),
 }).check(z.meta({ id: 'ProfileInput', description: "The caller's editable profile fields." }));
 
-export const PhotoContentType = z.enum(PHOTO_CONTENT_TYPES, {
-  error: presence(`must be one of ${PHOTO_CONTENT_TYPES.join(', ')}`),
-});
+const acceptedTypes = `must be one of ${UPLOAD_CONTENT_TYPES.join(', ')}`;
+
+/** An upload's type: one the processing decodes (contract/limits.ts). */
+export const PhotoContentType = z
+  .enum(UPLOAD_CONTENT_TYPES, {
+    error: (issue) =>
+      issue.input === 'image/heic'
+        ? `${acceptedTypes} (HEIC cannot be processed here: convert it to JPEG first)`
+        : presence(acceptedTypes)(issue),
+  })
+  .check(
+    z.meta({
+      description:
+        'The types the processing decodes. HEIC is refused (the image library cannot decode HEVC): clients convert it to JPEG before uploading.',
+    }),
+  );
 
 export const CreatePhotoRequest = body({
   contentType: PhotoContentType,

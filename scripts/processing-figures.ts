@@ -229,7 +229,7 @@ async function badInputs(): Promise<void> {
     ],
     ['input over 20 MB', 'image/jpeg', Buffer.concat([jpeg, Buffer.alloc(IMAGE_LIMITS.maxInputBytes)])],
     [
-      'HEIC (HEVC) photo',
+      'HEIC (HEVC) photo, uploaded before POST /photos refused HEIC',
       'image/heic',
       Buffer.concat([
         Buffer.from([0, 0, 0, 0x18]),

@@ -104,8 +104,9 @@ const DECODER_OF: Readonly<Record<PhotoContentType, string>> = {
 
 /**
  * Declared types the renderer cannot decode. sharp's prebuilt libvips reads HEIF with AV1 inside
- * (AVIF) only: an HEVC decoder is not part of it for patent reasons. Such uploads are refused with
- * a reason instead of being taken for corrupt.
+ * (AVIF) only: an HEVC decoder is not part of it for patent reasons. POST /photos accepts none of
+ * them (UPLOAD_CONTENT_TYPES); one uploaded before it refused them is REJECTED with this reason
+ * instead of being taken for corrupt.
  */
 export const UNDECODABLE_TYPES: ReadonlySet<PhotoContentType> = new Set(['image/heic']);
 

@@ -56,6 +56,26 @@ describe('POST /photos', () => {
   });
 });
 
+describe('POST /photos with a type the processing cannot decode', () => {
+  it('refuses HEIC with 400, naming the types it accepts, and writes nothing', async () => {
+    const owner = newUserId();
+    const before = await stores.snapshot();
+    const response = await invoke(
+      photosApi,
+      httpEvent('POST /photos', { caller: owner, body: { contentType: 'image/heic', sizeBytes: 5000 } }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(response.json).toEqual({
+      error: {
+        code: 'VALIDATION_ERROR',
+        message:
+          'contentType: must be one of image/jpeg, image/png, image/webp (HEIC cannot be processed here: convert it to JPEG first)',
+      },
+    });
+    await stores.expectUnchanged(before);
+  });
+});
+
 describe('GET /photos/{photoId}', () => {
   it('shows a PENDING photo to its owner without a download URL', async () => {
     const owner = newUserId();

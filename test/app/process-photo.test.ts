@@ -290,10 +290,28 @@ describe('process-photo', () => {
       );
     });
 
-    it('a HEIC photo, which the image library cannot decode', async () => {
+    it('a HEIC photo, which the image library cannot decode (an upload from before POST /photos refused HEIC)', async () => {
       const owner = newUserId();
       const heic = Buffer.concat([IMAGE_SIGNATURES['image/heic'], Buffer.alloc(64)]);
-      const { upload, records } = await uploadVerified(owner, heic, 'image/heic');
+      const upload = await createUpload(owner, { contentType: 'image/jpeg', sizeBytes: heic.length });
+      // What an upload accepted as image/heic before then left: its item and its object.
+      await stores.documents.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: { pk: `PHOTO#${upload.photoId}`, sk: 'PHOTO' },
+          UpdateExpression: 'SET contentType = :heic',
+          ExpressionAttributeValues: { ':heic': 'image/heic' },
+        }),
+      );
+      await stores.s3.send(
+        new PutObjectCommand({
+          Bucket: bucketName(),
+          Key: upload.objectKey,
+          Body: heic,
+          ContentType: 'image/heic',
+        }),
+      );
+      const records = await markProcessing(upload.photoId);
       await expectRejected(
         records,
         upload,

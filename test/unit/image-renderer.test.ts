@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { SharpImageRenderer } from '../../lambda/adapters/image-renderer';
 import { UndecodableImageError } from '../../lambda/domain/photo-processing';
 import type { RenderedImage } from '../../lambda/domain/renditions';
-import { IMAGE_LIMITS } from '../../lambda/domain/renditions';
+import { IMAGE_LIMITS, declaredTypeProblem, imageProblem } from '../../lambda/domain/renditions';
+import { PHOTO_CONTENT_TYPES, UPLOAD_CONTENT_TYPES } from '../../contract/limits';
 import { animatedWebp, pixelBomb, samplePhoto, SAMPLE_MARKER } from '../../scripts/local/sample-photos';
 
 const renderer = new SharpImageRenderer();
@@ -122,5 +123,21 @@ describe('SharpImageRenderer', () => {
     await expect(render(jpeg.subarray(0, Math.floor(jpeg.length / 2)))).rejects.toThrow(
       /^image could not be decoded: .*premature end of JPEG image/,
     );
+  });
+});
+
+describe('the types POST /photos accepts', () => {
+  it.each(UPLOAD_CONTENT_TYPES)('%s: an upload of it is decoded and rendered', async (contentType) => {
+    const format = ({ 'image/jpeg': 'jpeg', 'image/png': 'png', 'image/webp': 'webp' } as const)[contentType];
+    const bytes = await samplePhoto({ format });
+    expect(declaredTypeProblem(contentType)).toBeUndefined();
+    expect(imageProblem(contentType, await renderer.inspect(bytes), IMAGE_LIMITS)).toBeUndefined();
+    expect(sizes(await render(bytes))).toHaveLength(4);
+  });
+
+  it('are exactly the stored types the processing can decode (not HEIC)', () => {
+    expect(PHOTO_CONTENT_TYPES.filter((type) => declaredTypeProblem(type) === undefined)).toEqual([
+      ...UPLOAD_CONTENT_TYPES,
+    ]);
   });
 });
