@@ -24,10 +24,12 @@ import {
   handlerOf,
   labelOf,
   partCapacities,
+  PROCESS_PHOTO_MS,
   uploadsPerUserPerSecond,
   type CapacityInputs,
   type FunctionName,
   type PartCapacity,
+  type StreamReader,
 } from './capacity/model';
 
 /** The templates the inputs are read from. */
@@ -79,11 +81,16 @@ export function capacityInputs(config: StageConfig, templates: StageTemplates): 
       reservedConcurrency[fn.name as FunctionName] = fn.reserved;
     }
   }
-  const streamProcessor = functions.find((fn) => fn.name === 'stream-processor');
-  const mappings = propertiesOf(templates.api, 'AWS::Lambda::EventSourceMapping').filter(
-    ([, props]) => (props.FunctionName as { Ref?: string } | undefined)?.Ref === streamProcessor?.id,
-  );
-  if (mappings.length !== 1) throw new Error('Expected one event source mapping of the stream processor');
+  const mappings = propertiesOf(templates.api, 'AWS::Lambda::EventSourceMapping');
+  const streamMapping = (reader: StreamReader): { parallelizationFactor: number } => {
+    const fn = functions.find((candidate) => candidate.name === reader);
+    const own = mappings.filter(
+      ([, props]) => (props.FunctionName as { Ref?: string } | undefined)?.Ref === fn?.id,
+    );
+    if (own.length !== 1)
+      throw new Error(`Expected one event source mapping of ${reader}, found ${own.length}`);
+    return { parallelizationFactor: (own[0][1].ParallelizationFactor as number | undefined) ?? 1 };
+  };
   const cluster = onlyOne(templates.data, 'AWS::RDS::DBCluster');
   const proxyPool = onlyOne(templates.data, 'AWS::RDS::DBProxyTargetGroup', 'optional');
   const cache = onlyOne(templates.data, 'AWS::ElastiCache::ReplicationGroup');
@@ -106,8 +113,9 @@ export function capacityInputs(config: StageConfig, templates: StageTemplates): 
       minCapacity: numberAt(cluster, 'Aurora minimum', 'ServerlessV2ScalingConfiguration', 'MinCapacity'),
       maxCapacity: numberAt(cluster, 'Aurora maximum', 'ServerlessV2ScalingConfiguration', 'MaxCapacity'),
     },
-    stream: {
-      parallelizationFactor: (mappings[0][1].ParallelizationFactor as number | undefined) ?? 1,
+    streams: {
+      'stream-processor': streamMapping('stream-processor'),
+      'process-photo': streamMapping('process-photo'),
     },
     cache: { nodeType: String(cache.CacheNodeType) },
     photos: {
@@ -213,7 +221,7 @@ function report(
       ]),
     ),
     '',
-    `Assumptions (ASSUMPTIONS): account concurrency ${ASSUMPTIONS.accountConcurrency}, ${ASSUMPTIONS.streamShards} stream shard, ${ASSUMPTIONS.databaseStatementMs} ms per SQL statement, ${ASSUMPTIONS.cacheCommandBytes} B per cache command, ${ASSUMPTIONS.photoItemBytes} B per photo item.`,
+    `Assumptions (ASSUMPTIONS): account concurrency ${ASSUMPTIONS.accountConcurrency}, ${ASSUMPTIONS.streamShards} stream shard (both stream readers scale with the shards), ${PROCESS_PHOTO_MS} ms of process-photo per photo, ${ASSUMPTIONS.databaseStatementMs} ms per SQL statement, ${ASSUMPTIONS.cacheCommandBytes} B per cache command, ${ASSUMPTIONS.photoItemBytes} B per photo item.`,
     "Not modelled: Aurora CPU at maximum capacity and the cache nodes' CPU, which depend on the queries; a load test shows them (auroraCpu, cacheEngineCpu alarms).",
   ];
   if (bench) {

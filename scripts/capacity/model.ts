@@ -23,6 +23,10 @@ import { LAMBDA_CONCURRENCY_QUOTA, UNRESERVED_MINIMUM } from '../preflight/accou
 /** A function's name in contract/functions.ts (its service name in logs and templates). */
 export type FunctionName = (typeof FUNCTIONS)[keyof typeof FUNCTIONS]['name'];
 
+/** The functions that read the photo table's stream, each through its own event source mapping. */
+export const STREAM_READERS = [FUNCTIONS.streamProcessor.name, FUNCTIONS.photoProcessor.name] as const;
+export type StreamReader = (typeof STREAM_READERS)[number];
+
 /** What the model reads from one stage. */
 export interface CapacityInputs {
   readonly stage: string;
@@ -36,8 +40,11 @@ export interface CapacityInputs {
     readonly minCapacity: number;
     readonly maxCapacity: number;
   };
-  /** The stream processor's event source mapping. */
-  readonly stream: { readonly parallelizationFactor: number };
+  /**
+   * The event source mapping of each reader of the table's stream: the stream processor (every
+   * record) and process-photo (filtered to the writes that make a photo PROCESSING).
+   */
+  readonly streams: Readonly<Record<StreamReader, { readonly parallelizationFactor: number }>>;
   readonly cache: { readonly nodeType: string };
   readonly photos: {
     readonly billing: PhotoTableBilling;
@@ -172,6 +179,13 @@ export interface RequestKind {
   readonly measuredAs?: string;
 }
 
+/**
+ * process-photo's warm duration for a phone photo, in AWS: a 12 MP JPEG's four renditions took
+ * 745 ms on the test machine's core (npm run processing-figures), about 1 s on Lambda's one vCPU at
+ * 1,769 MB with the S3 transfers. The cost model bills the same figure.
+ */
+export const PROCESS_PHOTO_MS = 1000;
+
 /** Share of profile reads by id that the cache answers (cache-aside; entries live cache.profileTtlSeconds). */
 export const PROFILE_CACHE_HIT_RATIO = 0.9;
 const PROFILE_READS_BY_ID = 0.15;
@@ -227,18 +241,24 @@ export const DEFAULT_REQUEST_MIX: readonly RequestKind[] = [
   // The caller's own profile always comes from the database.
   { ...none, route: 'GET /me', share: 0.05, handlerMs: 15, databaseStatements: 1 },
   {
-    // POST /photos: slot update + put. upload-complete: 2 consistent gets, READY update, slot
-    // release. Stream: four records, one of them counted (BEGIN, lock, INSERT, UPDATE, COMMIT) and
-    // its owner's cached profile deleted.
+    // POST /photos: slot update + put. upload-complete: 2 consistent gets, PROCESSING update, slot
+    // release. process-photo (its mapping's filter passes the PROCESSING write only): a consistent
+    // get, the original's HEAD and GET, four renditions made and PUT, the READY update. Stream:
+    // five records, one of them counted (BEGIN, lock, INSERT, UPDATE, COMMIT) and its owner's cached
+    // profile deleted.
     route: 'POST /photos',
-    variant: 'then upload-complete and the stream',
+    variant: 'then upload-complete, process-photo and the stream',
     share: 0.1,
     handlerMs: 30,
-    triggeredMs: { 'upload-complete': 60, 'stream-processor': 15 },
+    triggeredMs: {
+      'upload-complete': 60,
+      'process-photo': PROCESS_PHOTO_MS,
+      'stream-processor': 15,
+    },
     databaseStatements: 5,
     cacheCommands: 1,
-    tableReadUnits: 2,
-    tableWriteUnits: 4,
+    tableReadUnits: 3,
+    tableWriteUnits: 5,
     feedWrites: 1,
     feedPages: 0,
     measuredAs: 'POST /photos',
@@ -377,6 +397,20 @@ const DATABASE_FUNCTIONS: readonly FunctionName[] = Object.values(FUNCTIONS)
   .filter((fn) => (fn.environment as readonly string[]).includes('database'))
   .map((fn) => fn.name);
 
+/** What each stream reader falling behind means, and what raises it. */
+const STREAM_READER_LIMITS: Readonly<Record<StreamReader, Pick<PartCapacity, 'whenExceeded' | 'knob'>>> = {
+  'stream-processor': {
+    whenExceeded:
+      'no error: the stream falls behind (streamIteratorAge alarm), photo counts and cache invalidation lag',
+    knob: 'parallelizationFactor in lib/constructs/photo-stream-processor.ts (1-10 per shard)',
+  },
+  'process-photo': {
+    whenExceeded:
+      'no error: uploads stay PROCESSING longer (streamIteratorAge alarm); a record an hour old goes to the processing failure queue and its photo stays PROCESSING',
+    knob: "parallelizationFactor of PhotoProcessing in lib/stacks/api-stack.ts (1-10 per shard; one photo per batch), or less time per photo (the function's memory buys vCPU)",
+  },
+};
+
 /** Every part of the request path, in the order a request meets them. */
 export function partCapacities(
   inputs: CapacityInputs,
@@ -398,7 +432,10 @@ export function partCapacities(
 
   const functionsInMix = [...new Set(mix.flatMap(functionsOf))];
   const reserved = Object.entries(inputs.reservedConcurrency) as Array<[FunctionName, number]>;
-  const streamConcurrency = assumptions.streamShards * inputs.stream.parallelizationFactor;
+  // Each mapping runs up to one batch per shard and parallelization factor, all of them at once.
+  const batchesOf = (fn: StreamReader): number =>
+    assumptions.streamShards * inputs.streams[fn].parallelizationFactor;
+  const streamConcurrency = STREAM_READERS.reduce((sum, fn) => sum + batchesOf(fn), 0);
   for (const [fn, concurrency] of reserved) {
     if (!functionsInMix.includes(fn)) continue;
     const seconds = lambdaSeconds(mix, [fn]);
@@ -412,8 +449,9 @@ export function partCapacities(
     });
   }
 
+  const readsStream = (fn: FunctionName): boolean => (STREAM_READERS as readonly string[]).includes(fn);
   const shared = functionsInMix.filter(
-    (fn) => inputs.reservedConcurrency[fn] === undefined && fn !== FUNCTIONS.streamProcessor.name,
+    (fn) => inputs.reservedConcurrency[fn] === undefined && !readsStream(fn),
   );
   const reservedTotal = reserved.reduce((sum, [, n]) => sum + n, 0);
   const unreserved = Math.max(0, assumptions.accountConcurrency - reservedTotal - streamConcurrency);
@@ -427,16 +465,16 @@ export function partCapacities(
     knob: `the account's Lambda concurrent executions quota (Service Quotas ${LAMBDA_CONCURRENCY_QUOTA})`,
   });
 
-  const streamSeconds = lambdaSeconds(mix, [FUNCTIONS.streamProcessor.name]);
-  parts.push({
-    part: 'Lambda stream-processor (per stream shard)',
-    capacity: `${assumptions.streamShards} shard(s) (assumed: the least a stream has) x parallelization factor ${inputs.stream.parallelizationFactor} = ${count(streamConcurrency)} batch(es) at a time, records in order`,
-    perRequest: `${count(streamSeconds * 1000, 2)} ms of stream-processor`,
-    sustainableRps: sustainableRps(streamConcurrency, streamSeconds),
-    whenExceeded:
-      'no error: the stream falls behind (streamIteratorAge alarm), photo counts and cache invalidation lag',
-    knob: 'parallelizationFactor in lib/constructs/photo-stream-processor.ts (1-10 per shard)',
-  });
+  for (const fn of STREAM_READERS) {
+    const seconds = lambdaSeconds(mix, [fn]);
+    parts.push({
+      part: `Lambda ${fn} (per stream shard)`,
+      capacity: `${assumptions.streamShards} shard(s) (assumed: the least a stream has) x parallelization factor ${inputs.streams[fn].parallelizationFactor} = ${count(batchesOf(fn))} batch(es) at a time, records in order`,
+      perRequest: `${count(seconds * 1000, 2)} ms of ${fn}`,
+      sustainableRps: sustainableRps(batchesOf(fn), seconds),
+      ...STREAM_READER_LIMITS[fn],
+    });
+  }
 
   parts.push(databasePart(inputs, mix, assumptions, stageFile));
   parts.push(...dynamoDbParts(inputs, mix, assumptions, stageFile));

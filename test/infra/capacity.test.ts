@@ -34,7 +34,11 @@ describe.each(STAGE_NAMES)('the capacity inputs of %s, read from its templates',
 
   it('have the cache node type of the config and a stream mapping', () => {
     expect(inputs.cache).toEqual({ nodeType: config.cache.nodeType });
-    expect(inputs.stream.parallelizationFactor).toBeGreaterThanOrEqual(1);
+    expect(inputs.streams['stream-processor'].parallelizationFactor).toBeGreaterThanOrEqual(1);
+  });
+
+  it("have process-photo's own stream mapping, five photos at a time per shard", () => {
+    expect(inputs.streams['process-photo']).toEqual({ parallelizationFactor: 5 });
   });
 });
 

@@ -14,6 +14,7 @@ import {
   feedPageReadUnits,
   handlerOf,
   partCapacities,
+  PROCESS_PHOTO_MS,
   sustainableRps,
   uploadsPerUserPerSecond,
   type Assumptions,
@@ -46,8 +47,9 @@ function kind(row: Partial<RequestKind> & Pick<RequestKind, 'route' | 'share'>):
 }
 
 /**
- * Per API request: 10 ms of photos-api, 20 ms of profiles-api, 5 ms of stream-processor, 2 SQL
- * statements (4 ms), 1 cache command, 1 RCU + 2 WCU on the table, 1 feed write and half a feed page.
+ * Per API request: 10 ms of photos-api, 20 ms of profiles-api, 5 ms of stream-processor, 10 ms of
+ * process-photo, 2 SQL statements (4 ms), 1 cache command, 1 RCU + 2 WCU on the table, 1 feed write
+ * and half a feed page.
  */
 const mix: RequestKind[] = [
   kind({ route: 'GET /feed', share: 0.5, handlerMs: 20, feedPages: 1 }),
@@ -55,7 +57,7 @@ const mix: RequestKind[] = [
     route: 'PUT /me',
     share: 0.5,
     handlerMs: 40,
-    triggeredMs: { 'stream-processor': 10 },
+    triggeredMs: { 'stream-processor': 10, 'process-photo': 20 },
     databaseStatements: 4,
     cacheCommands: 2,
     tableReadUnits: 2,
@@ -69,7 +71,10 @@ const inputs: CapacityInputs = {
   api: { rateLimit: 100, burstLimit: 200 },
   reservedConcurrency: { 'profiles-api': 50 },
   database: { proxyMaxConnectionsPercent: 50, minCapacity: 1, maxCapacity: 4 },
-  stream: { parallelizationFactor: 2 },
+  streams: {
+    'stream-processor': { parallelizationFactor: 2 },
+    'process-photo': { parallelizationFactor: 5 },
+  },
   cache: { nodeType: 'cache.t4g.micro' },
   photos: { billing: { mode: 'onDemand' }, feedShards: 2, maxPendingUploadsPerUser: 10 },
 };
@@ -93,8 +98,9 @@ describe('the formulas', () => {
   });
 
   it('shares what is left of the account among the other functions', () => {
-    // (1000 - 50 reserved - 1 shard x 2 batches) / (0.5 x 20 ms of photos-api)
-    expect(rpsOf(parts, /account concurrency/)).toBeCloseTo(94_800, 6);
+    // (1000 - 50 reserved - 1 shard x (2 + 5) batches of the stream readers) / (0.5 x 20 ms of
+    // photos-api): the stream readers' time is theirs, not the account's share.
+    expect(rpsOf(parts, /account concurrency/)).toBeCloseTo(94_300, 6);
   });
 
   it('has no account concurrency left when the reservations take all of it', () => {
@@ -105,6 +111,19 @@ describe('the formulas', () => {
   it('runs the stream processor one batch per shard and parallelization factor', () => {
     // 1 shard x 2 / (0.5 x 10 ms)
     expect(rpsOf(parts, /stream-processor/)).toBeCloseTo(400, 6);
+  });
+
+  it('runs process-photo one photo per shard and parallelization factor, for its time per photo', () => {
+    // 1 shard x 5 / (0.5 x 20 ms)
+    expect(rpsOf(parts, /process-photo/)).toBeCloseTo(500, 6);
+  });
+
+  it('scales both stream readers with the shards, and takes their batches out of the account', () => {
+    const threeShards = partCapacities(inputs, mix, { ...assumptions, streamShards: 3 });
+    expect(rpsOf(threeShards, /stream-processor/)).toBeCloseTo(1200, 6);
+    expect(rpsOf(threeShards, /process-photo/)).toBeCloseTo(1500, 6);
+    // (1000 - 50 - 3 x (2 + 5)) / 10 ms
+    expect(rpsOf(threeShards, /account concurrency/)).toBeCloseTo(92_900, 6);
   });
 
   it("gives the proxy its percent of Aurora's max_connections, each held per statement", () => {
@@ -215,7 +234,10 @@ describe('the bottleneck', () => {
     const oneShard = {
       ...inputs,
       api: { rateLimit: 10_000, burstLimit: 5000 },
-      stream: { parallelizationFactor: 10 },
+      streams: {
+        'stream-processor': { parallelizationFactor: 10 },
+        'process-photo': { parallelizationFactor: 10 },
+      },
       photos: { ...inputs.photos, feedShards: 1 },
     };
     const parts = partCapacities(oneShard, mix, assumptions);
@@ -233,7 +255,10 @@ describe('the bottleneck', () => {
     const small = {
       ...inputs,
       api: { rateLimit: 10_000, burstLimit: 5000 },
-      stream: { parallelizationFactor: 10 },
+      streams: {
+        'stream-processor': { parallelizationFactor: 10 },
+        'process-photo': { parallelizationFactor: 10 },
+      },
       database: { proxyMaxConnectionsPercent: 50, minCapacity: 1, maxCapacity: 1 },
     };
     const heavy = [kind({ route: 'PUT /me', share: 1, handlerMs: 30, databaseStatements: 100 })];
@@ -278,8 +303,43 @@ describe('the default request mix', () => {
   it('flags an assumed handler duration below what the benchmark measured on loopback', () => {
     const measured = { 'POST /photos': 45, 'GET /users/{id} from Redis (cached)': 0.2 };
     expect(durationsBelowMeasurement(measured)).toEqual([
-      { label: 'POST /photos (then upload-complete and the stream)', assumedMs: 30, measuredP50Ms: 45 },
+      {
+        label: 'POST /photos (then upload-complete, process-photo and the stream)',
+        assumedMs: 30,
+        measuredP50Ms: 45,
+      },
     ]);
+  });
+
+  it('runs process-photo once per upload, for the duration the cost model bills', () => {
+    const uploads = DEFAULT_REQUEST_MIX.filter((k) => k.triggeredMs?.['process-photo'] !== undefined);
+    expect(uploads.map((k) => [k.route, k.triggeredMs?.['process-photo']])).toEqual([
+      ['POST /photos', PROCESS_PHOTO_MS],
+    ]);
+    const costUpload = COST_MIX.find((p) => p.route.startsWith('POST /photos'))!;
+    expect(costUpload.invocations).toContainEqual({ memoryMb: 1769, durationMs: PROCESS_PHOTO_MS });
+  });
+
+  it('makes process-photo the limit of one shard at its parallelization factor of 5: 5 photos/s, 50 rps', () => {
+    const wide = {
+      ...inputs,
+      api: { rateLimit: 10_000, burstLimit: 5000 },
+      reservedConcurrency: {},
+      streams: {
+        'stream-processor': { parallelizationFactor: 10 },
+        'process-photo': { parallelizationFactor: 5 },
+      },
+      photos: { ...inputs.photos, feedShards: 4 },
+    };
+    const parts = partCapacities(wide, DEFAULT_REQUEST_MIX, assumptions);
+    // 1 shard x 5 photos at a time / (10% uploads x 1 s)
+    expect(bottleneck(parts)).toMatchObject({
+      part: 'Lambda process-photo (per stream shard)',
+      sustainableRps: 50,
+    });
+    expect(advice(parts)).toContain(
+      'To raise it: parallelizationFactor of PhotoProcessing in lib/stacks/api-stack.ts',
+    );
   });
 });
 
@@ -295,6 +355,14 @@ describe('the inputs read from templates', () => {
       Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'stream-processor' } } },
     },
     Mapping: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { FunctionName: { Ref: 'Fn' } } },
+    Processor: {
+      Type: 'AWS::Lambda::Function',
+      Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'process-photo' } } },
+    },
+    ProcessorMapping: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: { FunctionName: { Ref: 'Processor' }, ParallelizationFactor: 5 },
+    },
   };
   const data = {
     Cluster: {
@@ -316,7 +384,10 @@ describe('the inputs read from templates', () => {
   });
 
   it("take a mapping's parallelization factor as 1 when it is left out", () => {
-    expect(read(resources, data).stream).toEqual({ parallelizationFactor: 1 });
+    expect(read(resources, data).streams).toEqual({
+      'stream-processor': { parallelizationFactor: 1 },
+      'process-photo': { parallelizationFactor: 5 },
+    });
   });
 
   it('refuse a stage without a default route throttle', () => {
@@ -331,6 +402,14 @@ describe('the inputs read from templates', () => {
       /Expected one AWS::RDS::DBCluster in the template, found 2/,
     );
     const twoMappings = { ...resources, Mapping2: resources.Mapping };
-    expect(() => read(twoMappings, data)).toThrow(/one event source mapping of the stream processor/);
+    expect(() => read(twoMappings, data)).toThrow(
+      /Expected one event source mapping of stream-processor, found 2/,
+    );
+    const unprocessed = Object.fromEntries(
+      Object.entries(resources).filter(([id]) => id !== 'ProcessorMapping'),
+    );
+    expect(() => read(unprocessed, data)).toThrow(
+      /Expected one event source mapping of process-photo, found 0/,
+    );
   });
 });
