@@ -25,6 +25,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createServer, Socket } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
@@ -360,11 +361,42 @@ export interface S3EngineOptions {
   readonly onEvent?: (event: S3rverEvent) => void;
 }
 
+/** The part of s3rver's filesystem store (lib/stores/filesystem.js) that deletes use. */
+interface FilesystemStoreFiles {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  deleteObject(bucket: string, key: string): Promise<void>;
+}
+
+/**
+ * s3rver stores a key `a/b/c` as files in the directory `a/b/` and, on delete, removes the
+ * directories the delete left empty. A PUT under the same prefix at that moment has made sure of
+ * its directory already and then opens its file there: ENOENT, on a write stream without an error
+ * listener, which ends the whole process (the dev server's load run did, when a user's next upload
+ * met the delete of their previous photo). S3 has no directories, and s3rver's listings only ever
+ * look at object files, so the deletes here leave the directories in place.
+ */
+export function keepDirectoriesOnDelete(store: FilesystemStoreFiles): void {
+  store.deleteObject = async (bucket, key) => {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((resource) =>
+        unlink(store.getResourcePath(bucket, key, resource)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+  };
+}
+
 /**
  * s3rver's own listen() never listens for the HTTP server's 'error' event, so a port in use would be
  * an unhandled error that kills the process: this one rejects with it instead.
  */
 class GuardedS3rver extends S3rver {
+  constructor(options: ConstructorParameters<typeof S3rver>[0]) {
+    super(options);
+    keepDirectoriesOnDelete((this as unknown as { store: FilesystemStoreFiles }).store);
+  }
+
   override listen(port: number, address: string, options: object): Promise<Server>;
   override listen(port: number, address: string, options: object, callback: () => void): Server;
   override listen(
