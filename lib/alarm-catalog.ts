@@ -60,8 +60,10 @@ export interface MonitoredTableReplica {
   readonly receivingRegion: string;
 }
 
-/** The S3 Replication rule of the photo bucket (the dimensions of its replication metrics). */
+/** One S3 Replication rule of the photo bucket (the dimensions of its replication metrics). */
 export interface MonitoredPhotoReplication {
+  /** What its alarms and its graph are called: `Photo` (originals), `Rendition`. */
+  readonly name: string;
   readonly sourceBucket: string;
   readonly destinationBucket: string;
   readonly ruleId: string;
@@ -130,7 +132,7 @@ export const MONITORED_KIND_LABELS: Readonly<Record<MonitoredKind, string>> = {
   cacheNode: 'each cache node',
   backupVault: 'AWS Backup vault',
   tableReplica: "photo table's replica in the second Region",
-  photoReplication: "photo bucket's replication to the second Region",
+  photoReplication: 'each replication rule of the photo bucket (photos, renditions) to the second Region',
   globalSecondary: "Aurora Global Database's secondary cluster",
 };
 

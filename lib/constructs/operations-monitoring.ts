@@ -66,8 +66,8 @@ export interface OperationsMonitoringProps {
 export interface MonitoredReplication {
   /** The photo table's replicas in other Regions, watched where writes happen. */
   readonly tableReplicas?: readonly MonitoredTableReplica[];
-  /** The photo bucket's replication rule, watched in the source's Region. */
-  readonly photoReplication?: MonitoredPhotoReplication;
+  /** The photo bucket's replication rules (one per prefix), watched in the source's Region. */
+  readonly photoReplications?: readonly MonitoredPhotoReplication[];
   /** This Region's secondary cluster of the Aurora Global Database (its lag is published here). */
   readonly globalSecondary?: MonitoredGlobalSecondary;
   /**
@@ -167,15 +167,11 @@ export class OperationsMonitoring extends Construct {
         subject: `Photo table replica in ${replica.receivingRegion}`,
         resource: replica,
       })),
-      photoReplication: props.replication?.photoReplication
-        ? [
-            {
-              id: 'PhotoReplication',
-              subject: 'Photo bucket replication',
-              resource: props.replication.photoReplication,
-            },
-          ]
-        : [],
+      photoReplication: (props.replication?.photoReplications ?? []).map((rule) => ({
+        id: `${rule.name}Replication`,
+        subject: `${rule.name} replication`,
+        resource: rule,
+      })),
       globalSecondary: props.replication?.globalSecondary
         ? [
             {
@@ -433,13 +429,12 @@ export class OperationsMonitoring extends Construct {
         ),
       );
     }
-    const photos = replication.photoReplication;
-    if (photos) {
+    for (const rule of replication.photoReplications ?? []) {
       widgets.push(
-        graph('Photo replication: latency (s), pending and failed operations', [
-          photoReplicationMetric(photos, 'ReplicationLatency', 'Maximum'),
-          photoReplicationMetric(photos, 'OperationsPendingReplication', 'Maximum'),
-          photoReplicationMetric(photos, 'OperationsFailedReplication', 'Sum'),
+        graph(`${rule.name} replication: latency (s), pending and failed operations`, [
+          photoReplicationMetric(rule, 'ReplicationLatency', 'Maximum'),
+          photoReplicationMetric(rule, 'OperationsPendingReplication', 'Maximum'),
+          photoReplicationMetric(rule, 'OperationsFailedReplication', 'Sum'),
         ]),
       );
     }

@@ -32,6 +32,17 @@ export interface PhotoBucketProps {
   readonly replication?: PhotoReplication;
 }
 
+/** One replication rule of the photo bucket: one prefix. */
+export interface PhotoReplicationRule {
+  /** The rule's id, the `RuleId` dimension of its replication metrics. */
+  readonly id: string;
+  readonly prefix: string;
+  /** What the alarms and the dashboard call it. */
+  readonly name: string;
+  /** S3 needs a distinct priority per rule where rules have filters. */
+  readonly priority: number;
+}
+
 /** S3 Replication of the photo objects to a bucket in another Region (S3 Cross-Region Replication). */
 export interface PhotoReplication {
   /** The destination bucket's name (a fixed name: it lives in another Region's stack). */
@@ -80,8 +91,17 @@ export class PhotoBucket extends Construct {
   public readonly accessLogBucket: s3.IBucket;
   /** The photo objects' customer-managed key, if the stage has one (AWS Backup needs it too). */
   public readonly encryptionKey?: kms.IKey;
-  /** The replication rule's id (a dimension of the replication metrics), where the bucket replicates. */
-  static readonly REPLICATION_RULE_ID = 'PhotosToSecondRegion';
+  /**
+   * The replication rules, one per prefix, where the bucket replicates: the originals and their
+   * renditions, so that the standby serves the same URLs (each rule's id is a dimension of its
+   * replication metrics, and each prefix is all its role may touch).
+   */
+  static readonly REPLICATION_RULES: readonly PhotoReplicationRule[] = [
+    { id: 'PhotosToSecondRegion', prefix: PhotoBucket.PHOTO_PREFIX, name: 'Photo', priority: 1 },
+    { id: 'RenditionsToSecondRegion', prefix: PhotoBucket.RENDITION_PREFIX, name: 'Rendition', priority: 2 },
+  ];
+  /** The replicated prefixes: every key replication reads or writes is under one of them. */
+  static readonly REPLICATED_PREFIXES = PhotoBucket.REPLICATION_RULES.map((rule) => rule.prefix);
   /** The role S3 replicates with, where the bucket replicates. */
   public readonly replicationRole?: iam.Role;
   /**
@@ -159,7 +179,7 @@ export class PhotoBucket extends Construct {
       ],
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: destroy,
-      ...(replication ? { replicationRole: replication.role, replicationRules: [replication.rule] } : {}),
+      ...(replication ? { replicationRole: replication.role, replicationRules: replication.rules } : {}),
     });
     this.bucket = bucket;
     if (replication) {
@@ -210,7 +230,7 @@ export class PhotoBucket extends Construct {
   }
 
   /**
-   * The rule and the role of the replication: every photo object, its deletions (delete markers:
+   * The rules and the role of the replication: every photo object and rendition, their deletions (delete markers:
    * a photo deleted here is deleted there, so a failover does not bring it back) and, where the
    * photos are SSE-KMS, re-encrypted with the destination's key. S3 never replicates the deletion
    * of an object version ("What does Amazon S3 replicate?", S3 User Guide), so a rejected
@@ -220,7 +240,7 @@ export class PhotoBucket extends Construct {
   private replicationOf(
     replication: PhotoReplication,
     key: kms.IKey | undefined,
-  ): { role: iam.Role; rule: s3.ReplicationRule } {
+  ): { role: iam.Role; rules: s3.ReplicationRule[] } {
     const stack = Stack.of(this);
     const role = new iam.Role(this, 'ReplicationRole', {
       assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
@@ -231,39 +251,38 @@ export class PhotoBucket extends Construct {
       region: replication.destinationRegion,
     });
     const fifteenMinutes = s3.ReplicationTimeValue.FIFTEEN_MINUTES;
+    // An alias ARN: the key lives in another Region's stack, and ReplicaKmsKeyID takes either.
+    const replicaKey =
+      key && replication.destinationKeyAlias
+        ? kms.Key.fromKeyArn(
+            this,
+            'ReplicaKey',
+            stack.formatArn({
+              service: 'kms',
+              region: replication.destinationRegion,
+              resource: replication.destinationKeyAlias,
+              arnFormat: ArnFormat.NO_RESOURCE_NAME,
+            }),
+          )
+        : undefined;
     return {
       role,
-      rule: {
-        id: PhotoBucket.REPLICATION_RULE_ID,
+      rules: PhotoBucket.REPLICATION_RULES.map((rule) => ({
+        id: rule.id,
         destination,
-        priority: 1,
-        filter: { prefix: PhotoBucket.PHOTO_PREFIX },
+        priority: rule.priority,
+        filter: { prefix: rule.prefix },
         deleteMarkerReplication: true,
         metrics: fifteenMinutes,
         ...(replication.replicationTimeControl ? { replicationTimeControl: fifteenMinutes } : {}),
-        ...(key && replication.destinationKeyAlias
-          ? {
-              sseKmsEncryptedObjects: true,
-              // An alias ARN: the key lives in another Region's stack, and ReplicaKmsKeyID takes either.
-              kmsKey: kms.Key.fromKeyArn(
-                this,
-                'ReplicaKey',
-                stack.formatArn({
-                  service: 'kms',
-                  region: replication.destinationRegion,
-                  resource: replication.destinationKeyAlias,
-                  arnFormat: ArnFormat.NO_RESOURCE_NAME,
-                }),
-              ),
-            }
-          : {}),
-      },
+        ...(replicaKey ? { sseKmsEncryptedObjects: true, kmsKey: replicaKey } : {}),
+      })),
     };
   }
 
   /**
    * The replication role's permissions, as the S3 User Guide's "Setting up permissions for live
-   * replication" lists them, on photo keys only; with SSE-KMS, decrypting through S3 here and
+   * replication" lists them, on photo and rendition keys only; with SSE-KMS, decrypting through S3 here and
    * encrypting through S3 there ("Replicating encrypted objects"). The destination key is named by
    * its alias (`kms:ResourceAliases`, AWS KMS Developer Guide), since its ARN belongs to another
    * Region's stack.
@@ -277,7 +296,8 @@ export class PhotoBucket extends Construct {
       resource: replication.destinationBucketName,
       arnFormat: ArnFormat.NO_RESOURCE_NAME,
     });
-    const photoKeys = (bucketArn: string) => `${bucketArn}/${PhotoBucket.PHOTO_PREFIX}*`;
+    const replicatedKeys = (bucketArn: string) =>
+      PhotoBucket.REPLICATED_PREFIXES.map((prefix) => `${bucketArn}/${prefix}*`);
     const statements = [
       new iam.PolicyStatement({
         actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
@@ -289,11 +309,11 @@ export class PhotoBucket extends Construct {
           's3:GetObjectVersionAcl',
           's3:GetObjectVersionTagging',
         ],
-        resources: [photoKeys(this.bucket.bucketArn)],
+        resources: replicatedKeys(this.bucket.bucketArn),
       }),
       new iam.PolicyStatement({
         actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
-        resources: [photoKeys(destinationArn)],
+        resources: replicatedKeys(destinationArn),
       }),
     ];
     if (key && replication.destinationKeyAlias) {
@@ -322,7 +342,9 @@ export class PhotoBucket extends Construct {
             StringEquals: { 'kms:ViaService': `s3.${replication.destinationRegion}.${stack.urlSuffix}` },
             'ForAnyValue:StringEquals': { 'kms:ResourceAliases': replication.destinationKeyAlias },
             // The replica bucket's ARN with an S3 Bucket Key there, an object's without one.
-            StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destinationArn, photoKeys(destinationArn)] },
+            StringLike: {
+              'kms:EncryptionContext:aws:s3:arn': [destinationArn, ...replicatedKeys(destinationArn)],
+            },
           },
         }),
       );
@@ -330,13 +352,16 @@ export class PhotoBucket extends Construct {
     const policy = new iam.Policy(this, 'ReplicationPolicy', { statements });
     role.attachInlinePolicy(policy);
     const bucketLogicalId = stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${PhotoBucket.PHOTO_PREFIX}*]`,
-      reason: `S3 Replication reads every object version under ${PhotoBucket.PHOTO_PREFIX} (keys are generated per upload); nothing outside that prefix.`,
-    });
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagName(stack, photoKeys(destinationArn))}]`,
-      reason: `S3 Replication writes the replicas of the objects under ${PhotoBucket.PHOTO_PREFIX} into the same prefix of the replica bucket, and nothing else.`,
+    const destinationKeys = replicatedKeys(destinationArn);
+    PhotoBucket.REPLICATED_PREFIXES.forEach((prefix, i) => {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${prefix}*]`,
+        reason: `S3 Replication reads every object version under ${prefix} (keys are generated per photo), one of the replicated prefixes; nothing outside them.`,
+      });
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagName(stack, destinationKeys[i])}]`,
+        reason: `S3 Replication writes the replicas of the objects under ${prefix} into the same prefix of the replica bucket, and nothing else.`,
+      });
     });
     if (key && replication.destinationKeyAlias) {
       Validations.of(policy).acknowledge({
@@ -347,11 +372,11 @@ export class PhotoBucket extends Construct {
   }
 
   /**
-   * The role and the bucket of an S3 Batch Replication job that replicates the photo objects written
+   * The role and the bucket of an S3 Batch Replication job that replicates the photo objects and renditions written
    * before the rule existed (or whose replication failed). The role is the one the S3 User Guide's
    * "Configuring an IAM role for S3 Batch Replication" gives for a manifest that S3 generates and
    * stores: assumed by S3 Batch Operations (`batchoperations.s3.amazonaws.com`, "Granting
-   * permissions for Batch Operations"), allowed to start the replication of photo keys, to read the
+   * permissions for Batch Operations"), allowed to start the replication of photo and rendition keys, to read the
    * replication configuration and generate the object list (`s3:PutInventoryConfiguration`), and to
    * write and read its manifest and write its report under their prefixes of the jobs bucket. The
    * replication itself runs with the rule's role, as live replication does. The jobs bucket holds
@@ -375,7 +400,8 @@ export class PhotoBucket extends Construct {
     });
     const role = new iam.Role(this, 'BatchReplicationRole', {
       assumedBy: new iam.ServicePrincipal('batchoperations.s3.amazonaws.com'),
-      description: 'S3 Batch Replication of the photo objects that live replication has not copied',
+      description:
+        'S3 Batch Replication of the photo objects and renditions that live replication has not copied',
     });
     const manifests = jobsBucket.arnForObjects(`${PhotoBucket.BATCH_MANIFEST_PREFIX}*`);
     const reports = jobsBucket.arnForObjects(`${PhotoBucket.BATCH_REPORT_PREFIX}*`);
@@ -383,7 +409,7 @@ export class PhotoBucket extends Construct {
       statements: [
         new iam.PolicyStatement({
           actions: ['s3:InitiateReplication'],
-          resources: [this.bucket.arnForObjects(`${PhotoBucket.PHOTO_PREFIX}*`)],
+          resources: PhotoBucket.REPLICATED_PREFIXES.map((prefix) => this.bucket.arnForObjects(`${prefix}*`)),
         }),
         new iam.PolicyStatement({
           actions: ['s3:GetReplicationConfiguration', 's3:PutInventoryConfiguration'],
@@ -397,10 +423,12 @@ export class PhotoBucket extends Construct {
     const stack = Stack.of(this);
     const bucketLogicalId = stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
     const jobsLogicalId = stack.getLogicalId(jobsBucket.node.defaultChild as s3.CfnBucket);
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${PhotoBucket.PHOTO_PREFIX}*]`,
-      reason: `Batch Replication starts the replication of the existing objects under ${PhotoBucket.PHOTO_PREFIX} (keys are generated per upload); nothing outside that prefix.`,
-    });
+    for (const prefix of PhotoBucket.REPLICATED_PREFIXES) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${prefix}*]`,
+        reason: `Batch Replication starts the replication of the existing objects under ${prefix} (keys are generated per photo), one of the replicated prefixes; nothing outside them.`,
+      });
+    }
     for (const prefix of [PhotoBucket.BATCH_MANIFEST_PREFIX, PhotoBucket.BATCH_REPORT_PREFIX]) {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${jobsLogicalId}.Arn>/${prefix}*]`,

@@ -48,7 +48,7 @@ export interface ApiStackProps extends StageStackProps {
   /**
    * Whether this Region serves writes (config disasterRecovery.activeRegion). A standby's API
    * answers writes with 503 (READ_ONLY) and sends reads to the readers, and its stream processor,
-   * upload verifier and reconciler stay off: the active Region does that work for both, and the
+   * photo processor, upload verifier and reconciler stay off: the active Region does that work for both, and the
    * replicas bring its results here. @default true
    */
   readonly servesWrites?: boolean;
@@ -204,6 +204,9 @@ export class ApiStack extends Stack {
       ],
       failurePurpose:
         'metadata of verified photos whose processing failed all its retries (they stay PROCESSING until their TTL)',
+      // The active Region renders every photo; its renditions reach the standby through the photo
+      // bucket's replication, and its READY writes through the table's.
+      enabled: !standby,
     });
 
     this.streamProcessorFunction = new AppFunction(this, 'StreamProcessorFunction', {

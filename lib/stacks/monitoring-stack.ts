@@ -67,6 +67,10 @@ export class MonitoringStack extends Stack {
     const { profileDatabase, profileCache } = props;
     const tableName = copy('PhotoTableName', props.photoTable.table.tableName, 'the photo table name');
     const replication = props.replication;
+    // One copy of the bucket's name for every rule's alarms.
+    const photoBucketName =
+      replication &&
+      copy('PhotoBucketName', replication.photoBucket.bucket.bucketName, 'the photo bucket name');
     this.operations = new OperationsMonitoring(this, 'Operations', {
       topic: this.alarmTopic.topic,
       alarms: config.monitoring.alarms,
@@ -116,15 +120,12 @@ export class MonitoringStack extends Stack {
       },
       replication: replication && {
         tableReplicas: [{ tableName, receivingRegion: replication.secondaryRegion }],
-        photoReplication: {
-          sourceBucket: copy(
-            'PhotoBucketName',
-            replication.photoBucket.bucket.bucketName,
-            'the photo bucket name',
-          ),
+        photoReplications: PhotoBucket.REPLICATION_RULES.map((rule) => ({
+          name: rule.name,
+          sourceBucket: photoBucketName!,
           destinationBucket: replication.replicaBucketName,
-          ruleId: PhotoBucket.REPLICATION_RULE_ID,
-        },
+          ruleId: rule.id,
+        })),
         remoteGlobalSecondary: {
           clusterIdentifier: replication.secondaryClusterIdentifier,
           region: replication.secondaryRegion,

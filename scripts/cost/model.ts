@@ -1,4 +1,5 @@
 import type { StageConfig } from '../../lib/config';
+import { PhotoBucket } from '../../lib/constructs/photo-bucket';
 import { ProfileCache } from '../../lib/constructs/profile-cache';
 import { HOURS_PER_MONTH, PRICES, type Prices } from './prices';
 
@@ -185,10 +186,11 @@ export function secondRegionFloor(config: StageConfig, prices: Prices = PRICES):
     monthlyUsd: prices.secretsManager.secretMonth,
   });
   const { metricsPerRule, metricMonth } = prices.s3Replication;
+  const rules = PhotoBucket.REPLICATION_RULES.length;
   lines.push({
-    item: 'S3 Replication metrics (photo rule)',
-    basis: `${metricsPerRule} metrics x $${metricMonth}`,
-    monthlyUsd: metricsPerRule * metricMonth,
+    item: `S3 Replication metrics (${rules} rules: ${PhotoBucket.REPLICATED_PREFIXES.join(', ')})`,
+    basis: `${rules} x ${metricsPerRule} metrics x $${metricMonth}`,
+    monthlyUsd: rules * metricsPerRule * metricMonth,
   });
   return lines;
 }

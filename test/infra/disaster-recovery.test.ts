@@ -30,6 +30,33 @@ const only = (entries: Record<string, any>): [string, any] => {
   return all[0];
 };
 
+/** The functions that read the photo table's stream, by the logical id prefix of each. */
+const STREAM_CONSUMERS = ['StreamProcessorFunction', 'PhotoProcessorFunction'] as const;
+/**
+ * The stream mappings of an API stack, one per consumer and nothing else, by consumer.
+ */
+const streamMappings = (template: typeof withIt.templates.api): Record<string, any> => {
+  const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+  const byConsumer = Object.fromEntries(
+    mappings.map((mapping) => [
+      STREAM_CONSUMERS.find((c) => (mapping.Properties.FunctionName.Ref as string).startsWith(c)) ?? 'other',
+      mapping,
+    ]),
+  );
+  expect(Object.keys(byConsumer).sort()).toEqual([...STREAM_CONSUMERS].sort());
+  expect(mappings).toHaveLength(STREAM_CONSUMERS.length);
+  return byConsumer;
+};
+const enabledOf = (template: typeof withIt.templates.api) =>
+  Object.fromEntries(
+    Object.entries(streamMappings(template)).map(([consumer, m]) => [
+      consumer,
+      m.Properties.Enabled !== false,
+    ]),
+  );
+const allStreamConsumers = (enabled: boolean) =>
+  Object.fromEntries(STREAM_CONSUMERS.map((consumer) => [consumer, enabled]));
+
 describe(`disaster recovery (${stage}): the primary Region`, () => {
   it("pins the primary stacks to the stage's Region, which CDK needs for a table replica", () => {
     const { network, data, api, monitoring } = withIt.stacks;
@@ -143,6 +170,9 @@ describe(`a stage without disaster recovery (${stage} with it off)`, () => {
           .split('-')
           .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
           .join('')}TableReplicationLatency`,
+        'AWS::CloudWatch::Alarm OperationsRenditionReplicationPhotoReplicationFailures',
+        'AWS::CloudWatch::Alarm OperationsRenditionReplicationPhotoReplicationLatency',
+        'AWS::CloudWatch::Alarm OperationsRenditionReplicationPhotoReplicationPending',
         'AWS::SSM::Parameter ImportedPhotoBucketName',
       ],
     });
@@ -168,14 +198,12 @@ describe(`a stage without disaster recovery (${stage} with it off)`, () => {
     ]);
   });
 
-  it('gives no function READ_ONLY and keeps its stream processor and rules on', () => {
+  it('gives no function READ_ONLY and keeps its stream consumers (stream processor, photo processor) and rules on', () => {
     const api = withoutIt.templates.api;
     for (const f of Object.values(api.findResources('AWS::Lambda::Function'))) {
       expect(f.Properties.Environment?.Variables?.READ_ONLY).toBeUndefined();
     }
-    for (const mapping of Object.values(api.findResources('AWS::Lambda::EventSourceMapping'))) {
-      expect(mapping.Properties.Enabled).not.toBe(false);
-    }
+    expect(enabledOf(api)).toEqual(allStreamConsumers(true));
     for (const rule of Object.values(api.findResources('AWS::Events::Rule'))) {
       expect(rule.Properties.State).not.toBe('DISABLED');
     }
@@ -360,18 +388,22 @@ describe(`disaster recovery (${stage}): the photos`, () => {
     return named[0];
   };
 
-  it('replicates every photo object, and its deletion, from the photo bucket to the replica bucket', () => {
+  it('replicates every photo object and rendition, and their deletion, from the photo bucket to the replica bucket', () => {
     const [, bucket] = source();
-    const [rule] = bucket.Properties.ReplicationConfiguration.Rules;
-    expect(bucket.Properties.ReplicationConfiguration.Rules).toHaveLength(1);
-    expect(rule).toMatchObject({
-      Id: 'PhotosToSecondRegion',
-      Status: 'Enabled',
-      Filter: { Prefix: 'photos/' },
-      DeleteMarkerReplication: { Status: 'Enabled' },
-    });
-    expect(JSON.stringify(rule.Destination.Bucket)).toContain(`arn:aws:s3:::${replicaName}`);
-    expect(JSON.stringify(rule.Destination.Bucket)).toContain(`-${dr.region}`);
+    const rules = bucket.Properties.ReplicationConfiguration.Rules as Array<Record<string, any>>;
+    // A rule per prefix: the originals, and the renditions the standby's URLs point to.
+    expect(rules.map((r) => [r.Id, r.Filter, r.Priority])).toEqual([
+      ['PhotosToSecondRegion', { Prefix: 'photos/' }, 1],
+      ['RenditionsToSecondRegion', { Prefix: 'renditions/' }, 2],
+    ]);
+    for (const rule of rules) {
+      expect(rule).toMatchObject({ Status: 'Enabled', DeleteMarkerReplication: { Status: 'Enabled' } });
+      expect(JSON.stringify(rule.Destination.Bucket)).toContain(`arn:aws:s3:::${replicaName}`);
+      expect(JSON.stringify(rule.Destination.Bucket)).toContain(`-${dr.region}`);
+    }
+    // The same destination, metrics, encryption and time control for both.
+    expect(rules[1].Destination).toEqual(rules[0].Destination);
+    expect(rules[1].SourceSelectionCriteria).toEqual(rules[0].SourceSelectionCriteria);
     // The primary's photo bucket is the one the functions use.
     const [photoBucketId] = source();
     expect(
@@ -414,7 +446,7 @@ describe(`disaster recovery (${stage}): the photos`, () => {
     ).toBe(true);
   });
 
-  it("gives the replication role only the replication actions, on photo keys, and the keys' use through S3", () => {
+  it("gives the replication role only the replication actions, on photo and rendition keys, and the keys' use through S3", () => {
     const [, bucket] = source();
     const roleId = bucket.Properties.ReplicationConfiguration.Role['Fn::GetAtt'][0];
     const data = withIt.templates.data.toJSON();
@@ -436,8 +468,16 @@ describe(`disaster recovery (${stage}): the photos`, () => {
         ? [['kms:Decrypt'], ['kms:Encrypt', 'kms:GenerateDataKey']]
         : []),
     ]);
-    expect(JSON.stringify(statements[1].Resource)).toContain('/photos/*');
-    expect(JSON.stringify(statements[2].Resource)).toContain('/photos/*');
+    // Reads here and writes there under the two replicated prefixes, and nowhere else.
+    const photoBucketArn = { 'Fn::GetAtt': [source()[0], 'Arn'] };
+    expect(statements[0].Resource).toEqual(photoBucketArn);
+    expect(statements[1].Resource).toEqual(
+      ['/photos/*', '/renditions/*'].map((suffix) => ({ 'Fn::Join': ['', [photoBucketArn, suffix]] })),
+    );
+    const replicaKeys = statements[2].Resource as unknown[];
+    expect(replicaKeys).toHaveLength(2);
+    expect(JSON.stringify(replicaKeys[0])).toMatch(new RegExp(`${replicaName}.*/photos/\\*"\\]\\]\\}$`));
+    expect(JSON.stringify(replicaKeys[1])).toMatch(new RegExp(`${replicaName}.*/renditions/\\*"\\]\\]\\}$`));
     for (const kms of statements.slice(3)) {
       expect(Object.keys(kms.Condition.StringEquals)).toContain('kms:ViaService');
     }
@@ -496,7 +536,7 @@ describe(`disaster recovery (${stage}): the photos`, () => {
       ]);
     });
 
-    it('lets it start the replication of photo keys, generate the object list, and use its own files only', () => {
+    it('lets it start the replication of photo and rendition keys, generate the object list, and use its own files only', () => {
       const id = roleId();
       const policies = Object.values(data().Resources as Record<string, any>).filter(
         (r) =>
@@ -511,7 +551,11 @@ describe(`disaster recovery (${stage}): the photos`, () => {
         'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, suffix]],
       });
       expect(statements).toEqual([
-        { Effect: 'Allow', Action: 's3:InitiateReplication', Resource: arn(photoBucketId, '/photos/*') },
+        {
+          Effect: 'Allow',
+          Action: 's3:InitiateReplication',
+          Resource: [arn(photoBucketId, '/photos/*'), arn(photoBucketId, '/renditions/*')],
+        },
         {
           Effect: 'Allow',
           Action: ['s3:GetReplicationConfiguration', 's3:PutInventoryConfiguration'],
@@ -607,23 +651,24 @@ describe(`disaster recovery (${stage}): the stateless stacks in the second Regio
     expect(functionsWith(withIt.templates.api, 'READ_ONLY')).toEqual([]);
   });
 
-  it('keeps the stream processor, the upload verifier and the reconciler off in the standby', () => {
-    const [, mapping] = only(secondaryApi().findResources('AWS::Lambda::EventSourceMapping'));
-    expect(mapping.Properties.Enabled).toBe(false);
+  it('keeps the stream processor, the photo processor, the upload verifier and the reconciler off in the standby', () => {
+    // Both stream mappings off: the active Region renders every photo, and its renditions and READY
+    // writes reach the standby through the bucket's and the table's replication.
+    expect(enabledOf(secondaryApi())).toEqual(allStreamConsumers(false));
     for (const rule of Object.values(secondaryApi().findResources('AWS::Events::Rule'))) {
       expect(rule.Properties.State).toBe('DISABLED');
     }
     // And on in the active Region.
-    const [, primaryMapping] = only(withIt.templates.api.findResources('AWS::Lambda::EventSourceMapping'));
-    expect(primaryMapping.Properties.Enabled).not.toBe(false);
+    expect(enabledOf(withIt.templates.api)).toEqual(allStreamConsumers(true));
   });
 
   it("reads the table's replica stream, the replica bucket, the secondary cluster and its own cache", () => {
-    const [, mapping] = only(secondaryApi().findResources('AWS::Lambda::EventSourceMapping'));
-    expect(mapping.Properties.EventSourceArn['Fn::GetStackOutput']).toMatchObject({
-      StackName: withIt.stacks.secondaryData!.stackName,
-      Region: dr.region,
-    });
+    for (const mapping of Object.values(streamMappings(secondaryApi()))) {
+      expect(mapping.Properties.EventSourceArn['Fn::GetStackOutput']).toMatchObject({
+        StackName: withIt.stacks.secondaryData!.stackName,
+        Region: dr.region,
+      });
+    }
     const [, profiles] = Object.entries(secondaryApi().findResources('AWS::Lambda::Function')).find(
       ([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'profiles-api',
     )!;
@@ -666,14 +711,8 @@ describe(`disaster recovery (${stage}): the stateless stacks in the second Regio
     });
     expect(functionsWith(failedOver.templates.secondaryApi!, 'READ_ONLY')).toEqual([]);
     expect(functionsWith(failedOver.templates.api, 'READ_ONLY')).toHaveLength(2);
-    const [, mapping] = only(
-      failedOver.templates.secondaryApi!.findResources('AWS::Lambda::EventSourceMapping'),
-    );
-    expect(mapping.Properties.Enabled).not.toBe(false);
-    const [, primaryMapping] = only(
-      failedOver.templates.api.findResources('AWS::Lambda::EventSourceMapping'),
-    );
-    expect(primaryMapping.Properties.Enabled).toBe(false);
+    expect(enabledOf(failedOver.templates.secondaryApi!)).toEqual(allStreamConsumers(true));
+    expect(enabledOf(failedOver.templates.api)).toEqual(allStreamConsumers(false));
     // The promotion changes no stack of the second Region but its API: the data stack there, the
     // only one that reads the primary Region, need not deploy while the primary is down.
     for (const key of ['secondaryNetwork', 'secondaryStorage', 'secondaryData'] as const) {
@@ -770,16 +809,22 @@ describe(`disaster recovery (${stage}): alarms and dashboards`, () => {
     });
   });
 
-  it("alarms on the photo rule's replication latency, backlog and failed replications, by source, destination and rule", () => {
+  it("alarms on each rule's replication latency, backlog and failed replications (photos, renditions), by source, destination and rule", () => {
     const s3 = alarmsOf(withIt.templates.monitoring).filter((a) => a.Properties.Namespace === 'AWS/S3');
-    expect(s3.map((a) => a.Properties.MetricName).sort()).toEqual([
-      'OperationsFailedReplication',
-      'OperationsPendingReplication',
-      'ReplicationLatency',
+    const ruleOf = (alarm: any) =>
+      (alarm.Properties.Dimensions as Array<{ Name: string; Value: string }>).find(
+        (d) => d.Name === 'RuleId',
+      )!.Value;
+    expect(s3.map((a) => `${ruleOf(a)} ${a.Properties.MetricName}`).sort()).toEqual([
+      'PhotosToSecondRegion OperationsFailedReplication',
+      'PhotosToSecondRegion OperationsPendingReplication',
+      'PhotosToSecondRegion ReplicationLatency',
+      'RenditionsToSecondRegion OperationsFailedReplication',
+      'RenditionsToSecondRegion OperationsPendingReplication',
+      'RenditionsToSecondRegion ReplicationLatency',
     ]);
     for (const alarm of s3) {
       expect(dimensionNames(alarm)).toEqual(['DestinationBucket', 'RuleId', 'SourceBucket']);
-      expect(alarm.Properties.Dimensions).toContainEqual({ Name: 'RuleId', Value: 'PhotosToSecondRegion' });
       expect(JSON.stringify(alarm.Properties.Dimensions)).toContain(`photoapp-${stage}-replica-`);
     }
     const latency = s3.find((a) => a.Properties.MetricName === 'ReplicationLatency')!;
@@ -821,8 +866,11 @@ describe(`disaster recovery (${stage}): alarms and dashboards`, () => {
     expect(JSON.stringify(titled('Table replication latency').properties.metrics)).toContain(
       'ReplicationLatency',
     );
-    expect(JSON.stringify(titled('Photo replication').properties.metrics)).toContain(
-      'OperationsPendingReplication',
+    for (const rule of ['Photo replication', 'Rendition replication']) {
+      expect(JSON.stringify(titled(rule).properties.metrics)).toContain('OperationsPendingReplication');
+    }
+    expect(JSON.stringify(titled('Rendition replication').properties.metrics)).toContain(
+      'RenditionsToSecondRegion',
     );
     const lag = titled('Aurora global replication lag').properties.metrics!;
     expect(lag[0]).toEqual(

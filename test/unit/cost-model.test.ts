@@ -176,11 +176,11 @@ describe('idle floor: a second Region (disasterRecovery)', () => {
 
   it("bills the secondary cluster's instances at the minimum capacity, its proxy, a cache like the primary's, the secret's replica and the replication metrics", () => {
     // 2 instances x 1 ACU x 730 h x $0.1; the proxy's 8-ACU minimum x 730 h x $0.01; 2 nodes x 730 h
-    // x $0.02; 4 replication metrics x $0.3.
+    // x $0.02; 2 rules x 4 replication metrics x $0.3.
     expect(line(/^Aurora secondary cluster/)).toBeCloseTo(146);
     expect(line(/^RDS Proxy, second Region/)).toBeCloseTo(58.4);
     expect(line(/^ElastiCache nodes, second Region/)).toBeCloseTo(29.2);
-    expect(line(/^S3 Replication metrics/)).toBeCloseTo(1.2);
+    expect(line(/^S3 Replication metrics/)).toBeCloseTo(2.4);
     // The admin secret's replica bills as a secret of its own.
     expect(line(/^Secrets Manager replica of the admin secret, second Region/)).toBeCloseTo(0.5);
     expect(lines).toHaveLength(5);
