@@ -76,9 +76,10 @@ describe.each(STAGE_NAMES)('alarms (%s)', (stage) => {
     // Replica lag when the cluster has readers.
     const backup = 1 + (config.backup.copyRegion ? 1 : 0) + (config.backup.restoreTesting ? 1 : 0);
     const replicaLag = config.database.readers > 0 ? 1 : 0;
-    // With a second Region: the table's replication latency, the photo replication's latency,
-    // backlog and failures (the secondary cluster's lag is alarmed in its own Region).
-    const replication = config.disasterRecovery ? 4 : 0;
+    // With a second Region: the table's replication latency, and the latency, backlog and failures
+    // of each photo bucket rule, photos and renditions (the secondary cluster's lag is alarmed in
+    // its own Region).
+    const replication = config.disasterRecovery ? 1 + 2 * 3 : 0;
     expect(alarms).toHaveLength(
       common +
         (config.database.proxy ? 1 : 0) +
@@ -485,13 +486,17 @@ describe('alarm coverage', () => {
           metric: `${String(r.Properties?.Namespace)}/${String(r.Properties?.MetricName)}`,
         })),
     );
-    // The table both ways (each Region's writes), the photo rule's latency, backlog and failures, the lag.
+    // The table both ways (each Region's writes), each photo bucket rule's (photos, renditions)
+    // latency, backlog and failures, the lag.
     expect(replicationAlarms.map((a) => a.metric).sort()).toEqual([
       'AWS/DynamoDB/ReplicationLatency',
       'AWS/DynamoDB/ReplicationLatency',
       'AWS/RDS/AuroraGlobalDBReplicationLag',
       'AWS/S3/OperationsFailedReplication',
+      'AWS/S3/OperationsFailedReplication',
       'AWS/S3/OperationsPendingReplication',
+      'AWS/S3/OperationsPendingReplication',
+      'AWS/S3/ReplicationLatency',
       'AWS/S3/ReplicationLatency',
     ]);
     expect(missingAlarms(templates, layout)).toEqual([]);
