@@ -841,6 +841,34 @@ describe(`disaster recovery (${stage}): alarms and dashboards`, () => {
     });
   });
 
+  it('watches both stream consumers (stream processor, photo processor) and their failure queues in each Region, the standby included', () => {
+    // A standby's mappings are off, so its alarms stay quiet; they are there for the day the
+    // config names that Region active and the mappings start.
+    const streamWatch = (template: typeof withIt.templates.monitoring) =>
+      alarmsOf(template)
+        .map((a) => String(a.Properties.AlarmDescription))
+        .map(
+          (d) =>
+            /^(Function \S+ (?:iterator age|failed stream records)|Queue \S+ messages waiting) >=/.exec(
+              d,
+            )?.[1],
+        )
+        .filter((d): d is string => d !== undefined)
+        .sort();
+    const expected = [
+      'Function process-photo failed stream records',
+      'Function process-photo iterator age',
+      'Function stream-processor failed stream records',
+      'Function stream-processor iterator age',
+      'Queue processing-failures messages waiting',
+      'Queue reconciler-failures messages waiting',
+      'Queue stream-failures messages waiting',
+      'Queue upload-failures messages waiting',
+    ];
+    expect(streamWatch(withIt.templates.monitoring)).toEqual(expected);
+    expect(streamWatch(withIt.templates.secondaryMonitoring!)).toEqual(expected);
+  });
+
   it("alarms on the secondary cluster's global replication lag in its own Region, to its own encrypted topic", () => {
     const secondary = withIt.templates.secondaryMonitoring!;
     const [lag] = alarmsOf(secondary).filter(
